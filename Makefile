@@ -1,0 +1,42 @@
+# The two set-up commands are `make run` and `make test`; both fetch what they
+# need (Go modules; npm packages from package-lock.json for the spec linters).
+GO ?= go
+
+.PHONY: all generate check-generated build run test lint bench
+
+all: build
+
+## generate: regenerate gen/ and client/ from openapi.yaml
+generate:
+	$(GO) generate ./gen ./client
+
+## check-generated: fail when the committed generated code does not match openapi.yaml
+check-generated: generate
+	@git diff --exit-code --stat -- gen client || \
+	  { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- gen client)" || \
+	  { git status --porcelain -- gen client; echo "untracked generated files: commit them" >&2; exit 1; }
+
+## build: build the binaries into bin/
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/
+run:
+	$(GO) run ./cmd/invitationsd
+
+## test: run the whole test suite
+test:
+	$(GO) test -race -count=1 ./...
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+## lint: go vet, gofmt, and the spec linters (Redocly, Spectral)
+lint: node_modules
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	npx --no-install redocly lint --format=stylish openapi.yaml
+	npx --no-install spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn

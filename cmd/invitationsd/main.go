@@ -1,0 +1,32 @@
+// Command invitationsd serves the LinkedIn invitations API.
+//
+//	invitationsd [flags]          serve (see -help)
+//	invitationsd token [flags]    print a development access token
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "invitationsd:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "token" {
+		return runToken(args[2:], getenv, stdout, stderr)
+	}
+	return serve(ctx, args[1:], getenv, stdout, stderr)
+}

@@ -1,0 +1,45 @@
+package invitations
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The kinds of failure the service distinguishes. Code wraps them (directly,
+// or through *Error) and checks them with errors.Is; the HTTP layer maps each
+// to one status and Graph error code, and the client maps them back.
+var (
+	ErrInvalid              = errors.New("invalid request")
+	ErrUnauthenticated      = errors.New("unauthenticated")
+	ErrForbidden            = errors.New("forbidden")
+	ErrNotFound             = errors.New("not found")
+	ErrConflict             = errors.New("conflict")
+	ErrPreconditionFailed   = errors.New("precondition failed")
+	ErrTooLarge             = errors.New("request too large")
+	ErrUnsupportedMediaType = errors.New("unsupported media type")
+	ErrThrottled            = errors.New("too many requests")
+	ErrUnavailable          = errors.New("service unavailable")
+)
+
+// Error is a failure of a known kind with a message fit for the caller.
+// Target names the property or parameter at fault, when there is one.
+type Error struct {
+	Kind    error
+	Message string
+	Target  string
+}
+
+// Errorf returns an *Error of the given kind with a formatted message.
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf returns an ErrInvalid *Error about the named property.
+func Invalidf(target, format string, args ...any) error {
+	return &Error{Kind: ErrInvalid, Target: target, Message: target + ": " + fmt.Sprintf(format, args...)}
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap makes errors.Is(err, ErrNotFound) and the like work.
+func (e *Error) Unwrap() error { return e.Kind }

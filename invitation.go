@@ -1,0 +1,78 @@
+// Package invitations is the domain of a Microsoft Graph LinkedIn invitations
+// service: the Invitation resource, who may do what with it (Caller), the
+// kinds of error, and the Store contract that each database engine fulfils.
+// Subpackages implement it: sqlite (the embedded default), server (HTTP),
+// jwtauth (access tokens); cmd/invitationsd wires them together.
+package invitations
+
+import (
+	"context"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxMessageBody is the longest custom message body, in characters
+// (LinkedIn's visible limit).
+const MaxMessageBody = 300
+
+// Invitation is an invitation from a LinkedIn member (Inviter) to connect with
+// someone (Invitee), within one tenant.
+type Invitation struct {
+	ID           string
+	Tenant       string
+	Created      time.Time
+	LastModified time.Time
+	Inviter      string // urn:li:person:{id}
+	Invitee      string // a person, emailAddress, phoneAccount or email URN
+	Message      *Message
+	TrackingID   string // "" when absent
+}
+
+// Message is an invitation's message: a template, or a custom body, or both.
+// An empty Body means LinkedIn's default message.
+type Message struct {
+	TemplateID string
+	Body       string
+}
+
+var (
+	personURN  = regexp.MustCompile(`^urn:li:person:[A-Za-z0-9_-]+$`)
+	inviteeURN = regexp.MustCompile(`^urn:li:(person:[A-Za-z0-9_-]+|emailAddress:[A-Za-z0-9_-]+|phoneAccount:[A-Za-z0-9_-]+|email:[^\s@]+@[^\s@]+\.[^\s@]+)$`)
+)
+
+// IsPersonURN reports whether s is a LinkedIn person URN.
+func IsPersonURN(s string) bool { return personURN.MatchString(s) }
+
+// Validate checks the properties a caller supplies. The HTTP layer enforces
+// the same rules from openapi.yaml; checking here as well keeps every other
+// path into a Store (tools, tests, later transports) just as strict.
+func (inv *Invitation) Validate() error {
+	switch {
+	case inv.Inviter == "":
+		return Invalidf("inviter", "property is missing")
+	case !personURN.MatchString(inv.Inviter):
+		return Invalidf("inviter", "%q is not a person URN (urn:li:person:{id})", inv.Inviter)
+	case inv.Invitee == "":
+		return Invalidf("invitee", "property is missing")
+	case !inviteeURN.MatchString(inv.Invitee):
+		return Invalidf("invitee", "%q is not a person, emailAddress, phoneAccount or email URN", inv.Invitee)
+	}
+	if m := inv.Message; m != nil && utf8.RuneCountInString(m.Body) > MaxMessageBody {
+		return Invalidf("message.invitationMessage.body", "longer than %d characters", MaxMessageBody)
+	}
+	return nil
+}
+
+// Store keeps invitations. Implementations translate their driver's errors
+// into this package's kinds (ErrConflict, ErrUnavailable, ...).
+type Store interface {
+	// CreateInvitation stores inv, assigning its ID, Created and
+	// LastModified, and returns what was stored. It returns ErrConflict when
+	// the tenant already has an invitation from inv.Inviter to inv.Invitee.
+	// When it returns without error the invitation is durable.
+	CreateInvitation(ctx context.Context, inv Invitation) (Invitation, error)
+
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+}

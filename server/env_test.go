@@ -1,0 +1,186 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/server"
+	"github.com/graph-linkedin/invitations/spectest"
+	"github.com/graph-linkedin/invitations/sqlite"
+)
+
+// The people and tenants of the tests.
+const (
+	tenantA = "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5"
+	tenantB = "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a"
+	alice   = "urn:li:person:A1iceX9"
+	bob     = "urn:li:person:B0bY7z"
+	appID   = "3c0f5a1e-27d4-4c63-9a0b-5e8f2d1c4b7a"
+)
+
+var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
+
+// env is a real server on a real SQLite file behind a real listener, and the
+// generated client whose every response is checked against openapi.yaml.
+type env struct {
+	t         *testing.T
+	url       string // the API's base URL, ending in /v1.0
+	client    *client.ClientWithResponses
+	transport *spectest.Transport
+	store     *sqlite.Store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
+		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	tr := spectest.NewTransport(t, nil)
+	c, err := client.NewClientWithResponses(srv.URL+server.BasePath, client.WithHTTPClient(tr.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store}
+}
+
+// claims are a valid token's claims for sub in tenant.
+func claims(tenant, sub string) jwtauth.Claims {
+	now := time.Now()
+	return jwtauth.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    jwtauth.DevIssuer,
+			Audience:  jwt.ClaimStrings{jwtauth.DevAudience},
+			Subject:   sub,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
+		},
+		TenantID: tenant,
+	}
+}
+
+func mint(t *testing.T, c jwtauth.Claims) string {
+	t.Helper()
+	token, err := jwtauth.MintHS256(testKey, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// delegated is a token of user in tenant with the given scopes.
+func delegated(t *testing.T, tenant, user string, scopes ...string) string {
+	c := claims(tenant, user)
+	c.Scope = strings.Join(scopes, " ")
+	return mint(t, c)
+}
+
+// application is an application's token in tenant with the given roles.
+func application(t *testing.T, tenant string, roles ...string) string {
+	c := claims(tenant, appID)
+	c.Roles = roles
+	return mint(t, c)
+}
+
+// as authenticates a request with token.
+func as(token string) client.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}
+
+// header sets a request header.
+func header(key, value string) client.RequestEditorFn {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set(key, value)
+		return nil
+	}
+}
+
+// create posts body as JSON with token and returns the response.
+func (e *env) create(token string, body client.InvitationV2, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+	e.t.Helper()
+	res, err := e.client.CreateInvitationWithResponse(context.Background(), nil, body, append([]client.RequestEditorFn{as(token)}, edit...)...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// createRaw posts raw bytes with a content type, for bodies the typed client
+// cannot produce.
+func (e *env) createRaw(token, contentType, body string, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+	e.t.Helper()
+	if token != "" {
+		edit = append(edit, as(token))
+	}
+	res, err := e.client.CreateInvitationWithBodyWithResponse(context.Background(), nil, contentType, strings.NewReader(body), edit...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// errorOf decodes a Graph error body.
+func errorOf(t *testing.T, body []byte) client.MainError {
+	t.Helper()
+	var e client.ODataError
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("error body %s: %v", body, err)
+	}
+	return e.Error
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// withScope gives claims the permission to create.
+func withScope(c jwtauth.Claims) jwtauth.Claims {
+	c.Scope = invitations.PermReadWrite
+	return c
+}
+
+// tamper changes a signed token's payload (its tenant) and keeps the
+// signature.
+func tamper(token string) string {
+	parts := strings.Split(token, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	payload = bytes.Replace(payload, []byte(tenantA), []byte(tenantB), 1)
+	parts[1] = base64.RawURLEncoding.EncodeToString(payload)
+	return strings.Join(parts, ".")
+}
+
+// unsigned is an alg=none token.
+func unsigned(t *testing.T, c jwtauth.Claims) string {
+	t.Helper()
+	token, err := jwt.NewWithClaims(jwt.SigningMethodNone, c).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}

@@ -1,0 +1,176 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/graph-linkedin/invitations"
+)
+
+// requestInfo is what the middleware learns about a request, for the
+// handlers, the error handler and the log.
+type requestInfo struct {
+	id       string // request-id
+	clientID string // client-request-id: the caller's, or id
+	caller   invitations.Caller
+	// authenticated is set once the caller's token has been verified.
+	authenticated bool
+}
+
+type requestInfoKey struct{}
+
+// info returns the request's info; every request passing identify has one.
+func info(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// identify gives the request its request-id, echoes the client-request-id,
+// and bounds the request's work by the request timeout.
+func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ri := &requestInfo{id: uuid.NewString()}
+		ri.clientID = ri.id
+		if v := c.Request().Header.Get("client-request-id"); validClientRequestID(v) {
+			ri.clientID = v
+		}
+		h := c.Response().Header()
+		h.Set("request-id", ri.id)
+		h.Set("client-request-id", ri.clientID)
+
+		ctx, cancel := context.WithTimeout(context.WithValue(c.Request().Context(), requestInfoKey{}, ri), s.opts.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+// validClientRequestID reports whether v may be echoed. The validator rejects
+// a malformed one with a 400; this keeps it out of that 400's headers.
+func validClientRequestID(v string) bool {
+	if v == "" || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// logRequests writes one JSON log line per request, after the error handler
+// has answered, so the status is the one the caller saw.
+func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		level := slog.LevelInfo
+		if res.Status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(req.Context(), level, "request",
+			slog.String("request_id", info(req.Context()).id),
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", res.Status),
+			slog.Int64("bytes", res.Size),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("remote", req.RemoteAddr),
+		)
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into an error, so it gets a logged 500
+// instead of a dropped connection.
+func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = &panicError{value: r}
+			}
+		}()
+		return next(c)
+	}
+}
+
+type panicError struct{ value any }
+
+func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
+
+// readBody reads the request body once, bounded: a declared length over
+// the limit is a 413 without reading, an undeclared one is cut off at the
+// limit. A JSON body must be one well-formed JSON value in valid UTF-8:
+// encoding/json (and so the validator) would otherwise ignore trailing data
+// and quietly replace invalid bytes.
+func (s *server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Body == nil || req.Body == http.NoBody {
+			return next(c)
+		}
+		if req.ContentLength > s.opts.MaxBodyBytes {
+			return &http.MaxBytesError{Limit: s.opts.MaxBodyBytes}
+		}
+		data, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, s.opts.MaxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return err
+			}
+			return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
+		}
+		if len(data) > 0 && isJSON(req.Header.Get("Content-Type")) {
+			if err := checkJSON(data); err != nil {
+				return err
+			}
+		}
+		req.ContentLength = int64(len(data))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		req.Body, _ = req.GetBody()
+		return next(c)
+	}
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// checkJSON reports why data is not one JSON value in valid UTF-8.
+func checkJSON(data []byte) error {
+	if !utf8.Valid(data) {
+		return invitations.Errorf(invitations.ErrInvalid, "the request body is not valid UTF-8")
+	}
+	if json.Valid(data) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		err = errors.New("more than one JSON value")
+	}
+	return invitations.Errorf(invitations.ErrInvalid, "the request body is not valid JSON: %v", err)
+}

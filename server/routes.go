@@ -1,0 +1,117 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/graph-linkedin/invitations/gen"
+)
+
+// specRouter registers each generated route under the base path openapi.yaml
+// gives it: the document's server URL (/v1.0) or, for a path with servers of
+// its own (the probes), that path's. gen.RegisterHandlersWithBaseURL knows
+// only one base, so it registers through this.
+type specRouter struct {
+	e     *echo.Echo
+	spec  *openapi3.T
+	paths map[string]string // Echo path template -> OpenAPI path template
+	bases map[string]string // Echo path template -> base path, where the path has its own
+	base  string            // the document's base path
+	// secured records the routes whose operation needs a bearer token, by
+	// method and full Echo path ("POST /v1.0/linkedIn/invitations").
+	secured map[string]bool
+}
+
+var _ gen.EchoRouter = specRouter{}
+
+func newSpecRouter(e *echo.Echo, spec *openapi3.T) specRouter {
+	r := specRouter{e: e, spec: spec, paths: map[string]string{}, bases: map[string]string{},
+		base: serverBase(spec.Servers), secured: map[string]bool{}}
+	for path, item := range spec.Paths.Map() {
+		r.paths[echoPath(path)] = path
+		if len(item.Servers) > 0 {
+			r.bases[echoPath(path)] = serverBase(item.Servers)
+		}
+	}
+	return r
+}
+
+// serverBase is the path of the first server URL, without a trailing slash.
+func serverBase(servers openapi3.Servers) string {
+	if len(servers) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(servers[0].URL, "/")
+}
+
+// echoPath turns an OpenAPI path template (/a/{id}) into Echo's (/a/:id).
+func echoPath(path string) string {
+	var b strings.Builder
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "" {
+			continue
+		}
+		b.WriteByte('/')
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			seg = ":" + seg[1:len(seg)-1]
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
+}
+
+func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) *echo.Route {
+	base, ok := r.bases[path]
+	if !ok {
+		base = r.base
+	}
+	if op := r.spec.Paths.Value(r.paths[path]).GetOperation(method); op != nil {
+		security := r.spec.Security
+		if op.Security != nil {
+			security = *op.Security
+		}
+		r.secured[method+" "+base+path] = needsToken(security)
+	}
+	return r.e.Add(method, base+path, h, m...)
+}
+
+// needsToken reports whether security requirements demand a token: there is
+// at least one, and none is empty (an empty one makes auth optional).
+func needsToken(reqs openapi3.SecurityRequirements) bool {
+	for _, req := range reqs {
+		if len(req) == 0 {
+			return false
+		}
+	}
+	return len(reqs) > 0
+}
+
+func (r specRouter) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("CONNECT", p, h, m)
+}
+func (r specRouter) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("DELETE", p, h, m)
+}
+func (r specRouter) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("GET", p, h, m)
+}
+func (r specRouter) HEAD(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("HEAD", p, h, m)
+}
+func (r specRouter) OPTIONS(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("OPTIONS", p, h, m)
+}
+func (r specRouter) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("PATCH", p, h, m)
+}
+func (r specRouter) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("POST", p, h, m)
+}
+func (r specRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("PUT", p, h, m)
+}
+func (r specRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add("TRACE", p, h, m)
+}
