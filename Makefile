@@ -14,8 +14,8 @@ generate:
 check-generated: generate
 	@git diff --exit-code --stat -- gen client || \
 	  { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- gen client)" || \
-	  { git status --porcelain -- gen client; echo "untracked generated files: commit them" >&2; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- gen client); \
+	  if [ -n "$$untracked" ]; then echo "untracked generated files, commit them: $$untracked" >&2; exit 1; fi
 
 ## build: build the binaries into bin/
 build:

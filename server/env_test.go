@@ -37,14 +37,14 @@ var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
 // env is a real server on a real SQLite file behind a real listener, and the
 // generated client whose every response is checked against openapi.yaml.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	url       string // the API's base URL, ending in /v1.0
 	client    *client.ClientWithResponses
 	transport *spectest.Transport
 	store     *sqlite.Store
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
@@ -84,7 +84,7 @@ func claims(tenant, sub string) jwtauth.Claims {
 	}
 }
 
-func mint(t *testing.T, c jwtauth.Claims) string {
+func mint(t testing.TB, c jwtauth.Claims) string {
 	t.Helper()
 	token, err := jwtauth.MintHS256(testKey, c)
 	if err != nil {
@@ -94,7 +94,7 @@ func mint(t *testing.T, c jwtauth.Claims) string {
 }
 
 // delegated is a token of user in tenant with the given scopes.
-func delegated(t *testing.T, tenant, user string, scopes ...string) string {
+func delegated(t testing.TB, tenant, user string, scopes ...string) string {
 	c := claims(tenant, user)
 	c.Scope = strings.Join(scopes, " ")
 	return mint(t, c)

@@ -19,16 +19,17 @@ type specRouter struct {
 	paths map[string]string // Echo path template -> OpenAPI path template
 	bases map[string]string // Echo path template -> base path, where the path has its own
 	base  string            // the document's base path
-	// secured records the routes whose operation needs a bearer token, by
-	// method and full Echo path ("POST /v1.0/linkedIn/invitations").
-	secured map[string]bool
+	// routes records each registered route, by method and full Echo path
+	// ("POST /v1.0/linkedIn/invitations"), and whether its operation needs a
+	// bearer token.
+	routes map[string]bool
 }
 
 var _ gen.EchoRouter = specRouter{}
 
 func newSpecRouter(e *echo.Echo, spec *openapi3.T) specRouter {
 	r := specRouter{e: e, spec: spec, paths: map[string]string{}, bases: map[string]string{},
-		base: serverBase(spec.Servers), secured: map[string]bool{}}
+		base: serverBase(spec.Servers), routes: map[string]bool{}}
 	for path, item := range spec.Paths.Map() {
 		r.paths[echoPath(path)] = path
 		if len(item.Servers) > 0 {
@@ -72,7 +73,7 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		if op.Security != nil {
 			security = *op.Security
 		}
-		r.secured[method+" "+base+path] = needsToken(security)
+		r.routes[method+" "+base+path] = needsToken(security)
 	}
 	return r.e.Add(method, base+path, h, m...)
 }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-		"time"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -40,11 +40,11 @@ type Options struct {
 }
 
 type server struct {
-	store   invitations.Store
-	log     *slog.Logger
-	opts    Options
-	verify  Verifier
-	secured map[string]bool // see specRouter.secured
+	store  invitations.Store
+	log    *slog.Logger
+	opts   Options
+	verify Verifier
+	routes map[string]bool // see specRouter.routes
 }
 
 // New builds the service's HTTP handler over store.
@@ -77,7 +77,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 
 	router := newSpecRouter(e, spec)
 	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store}, nil))
-	s.secured = router.secured
+	s.routes = router.routes
 	return e, nil
 }
 
@@ -85,6 +85,11 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 func (s *server) validator(spec *openapi3.T) echo.MiddlewareFunc {
 	return echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
 		SilenceServersWarning: true, // the server URL is relative, so no host is matched
+		// A request Echo could not route gets Echo's own 404 or 405.
+		Skipper: func(c echo.Context) bool {
+			_, ok := s.routes[c.Request().Method+" "+c.Path()]
+			return !ok
+		},
 		Options: openapi3filter.Options{
 			AuthenticationFunc: authenticated,
 			// Read-only properties in a body are ignored, as OData says.

@@ -30,7 +30,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 			"an invitation from %s to %s already exists", inv.Inviter, inv.Invitee)
 	}
 	if err != nil {
-		return invitations.Invitation{}, translate(err)
+		return invitations.Invitation{}, s.translate(err)
 	}
 	return inv, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -32,7 +33,12 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	now    func() time.Time
+	closed atomic.Bool // database/sql's "database is closed" error is not exported
 }
+
+// errClosed is what a closed Store answers: the instance is going away, so
+// the caller should retry (elsewhere).
+var errClosed = fmt.Errorf("%w: the database is closed", invitations.ErrUnavailable)
 
 // Options tune a Store; the zero value is ready to use.
 type Options struct {
@@ -94,6 +100,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 
@@ -122,7 +129,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // translate turns a driver error into the domain's kinds, by SQLite's result
 // codes rather than message text.
-func translate(err error) error {
+func (s *Store) translate(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
@@ -134,6 +141,9 @@ func translate(err error) error {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR:
 			return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)
 		}
+	}
+	if errors.Is(err, sql.ErrConnDone) || s.closed.Load() {
+		return errClosed
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)

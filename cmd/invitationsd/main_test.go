@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/spectest"
+)
+
+// logBuffer collects a server's log lines, safe for the server to write
+// while the test reads.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// listenAddr waits for the "listening" log line and returns its address.
+func listenAddr(t *testing.T, logs fmt.Stringer) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for line := range strings.Lines(logs.String()) {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+				return rec.Addr
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the server did not log its address; logs:\n%s", logs)
+	return ""
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/healthz never answered 200", addr)
+}
+
+// startRun calls run in the background, as main would, and returns the
+// address it listens on and a function that stops it and returns run's error.
+func startRun(t *testing.T, args ...string) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &logBuffer{}
+	done := make(chan error, 1)
+	noEnv := func(string) string { return "" }
+	go func() { done <- run(ctx, append([]string{"invitationsd"}, args...), noEnv, logs, logs) }()
+	addr = listenAddr(t, logs)
+	waitHealthy(t, addr)
+	return addr, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not return after its context was cancelled")
+			return nil
+		}
+	}
+}
+
+// token mints a delegated ReadWrite token with the key in keyFile.
+func token(t *testing.T, keyFile, sub string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := []string{"invitationsd", "token", "-key-file", keyFile, "-sub", sub,
+		"-tid", "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5", "-scp", invitations.PermReadWrite}
+	if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); err != nil {
+		t.Fatalf("token: %v; %s", err, errOut.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
+	t.Helper()
+	c, err := client.NewClientWithResponses("http://"+addr+"/v1.0",
+		client.WithHTTPClient(spectest.NewTransport(t, nil).Client()),
+		client.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func create(t *testing.T, c *client.ClientWithResponses, invitee string) int {
+	t.Helper()
+	res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2{Invitee: invitee})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode()
+}
+
+// run serves on a free port; stopped and started again on the same file,
+// the server still knows the invitation it created.
+func TestRunRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
+
+	addr, stop := startRun(t, args...)
+	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+	if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
+		t.Fatalf("create = %d; want 201", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after a graceful stop; want nil", err)
+	}
+
+	addr, stop = startRun(t, args...)
+	defer stop()
+	if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusConflict {
+		t.Fatalf("create after restart = %d; want 409", got)
+	}
+}
+
+func TestToken(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "dev-jwt.key")
+	raw := token(t, keyFile, "urn:li:person:A1iceX9")
+	key, err := jwtauth.LoadDevKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller, err := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience).Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("the minted token does not verify: %v", err)
+	}
+	if caller.Subject != "urn:li:person:A1iceX9" || !caller.CanWrite() {
+		t.Errorf("caller = %+v; want alice with Invitations.ReadWrite", caller)
+	}
+
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"invitationsd", "token", "-tid", "t"}, func(string) string { return "" }, &out, &errOut)
+	if err == nil || out.Len() != 0 {
+		t.Errorf("token without -sub = %v, printed %q; want an error and no token", err, out.String())
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	var out bytes.Buffer
+	noEnv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"invitationsd", "-no-such-flag"}, noEnv, &out, &out); err == nil {
+		t.Error("run(-no-such-flag) = nil; want an error")
+	}
+	env := func(k string) string {
+		if k == "INVITATIONS_SHUTDOWN_TIMEOUT" {
+			return "soon"
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), "INVITATIONS_SHUTDOWN_TIMEOUT") {
+		t.Errorf("run with a bad INVITATIONS_SHUTDOWN_TIMEOUT = %v; want an error naming it", err)
+	}
+}
+
+// A 201 means the row is on disk: every invitation the server answered 201
+// for is there after the server is killed with SIGKILL right afterwards.
+func TestKillNineKeepsEveryCreated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a server process; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "invitationsd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
+	start := func() (*exec.Cmd, string) {
+		cmd := exec.Command(bin, args...)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		logs := &logBuffer{}
+		go io.Copy(logs, bufio.NewReader(stdout))
+		addr := listenAddr(t, logs)
+		waitHealthy(t, addr)
+		return cmd, addr
+	}
+	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+
+	cmd, addr := start()
+	c := newClient(t, addr, tok)
+	var (
+		mu      sync.Mutex
+		created []string
+		wg      sync.WaitGroup
+	)
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				invitee := fmt.Sprintf("urn:li:person:w%di%d", w, i)
+				if create(t, c, invitee) == http.StatusCreated {
+					mu.Lock()
+					created = append(created, invitee)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if len(created) != 80 {
+		t.Fatalf("%d of 80 creates answered 201 before the kill", len(created))
+	}
+
+	cmd, addr = start()
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	c = newClient(t, addr, tok)
+	for _, invitee := range created {
+		if got := create(t, c, invitee); got != http.StatusConflict {
+			t.Errorf("after kill -9, creating %s again = %d; want 409 (the first one is stored)", invitee, got)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+// Package storetest is the conformance suite of invitations.Store: every
+// engine runs the same cases, so the engines behave alike.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/graph-linkedin/invitations"
+)
+
+// Run runs the suite. open returns a new, empty store for one test; it
+// closes the store when the test ends.
+func Run(t *testing.T, open func(t *testing.T) invitations.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s invitations.Store)
+	}{
+		{"CreateInvitation", testCreate},
+		{"CreateInvitationConflict", testCreateConflict},
+		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair},
+		{"Ping", testPing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// Invitation returns a valid invitation in tenant from inviter to invitee.
+func Invitation(tenant, inviter, invitee string) invitations.Invitation {
+	return invitations.Invitation{Tenant: tenant, Inviter: inviter, Invitee: invitee}
+}
+
+func testCreate(t *testing.T, s invitations.Store) {
+	ctx := context.Background()
+	in := invitations.Invitation{
+		Tenant:     "tenant-1",
+		Inviter:    "urn:li:person:alice",
+		Invitee:    "urn:li:email:bob@example.com",
+		Message:    &invitations.Message{TemplateID: "urn:li:invitationTemplate:1", Body: "Hello, Bob ✓"},
+		TrackingID: "track-1",
+	}
+	before := time.Now().Truncate(time.Millisecond)
+	got, err := s.CreateInvitation(ctx, in)
+	after := time.Now()
+	if err != nil {
+		t.Fatalf("CreateInvitation: %v", err)
+	}
+	if _, err := uuid.Parse(got.ID); err != nil {
+		t.Errorf("ID = %q; want a UUID", got.ID)
+	}
+	if got.Created.Before(before) || got.Created.After(after) || !got.LastModified.Equal(got.Created) {
+		t.Errorf("Created, LastModified = %v, %v; want equal and within [%v, %v]", got.Created, got.LastModified, before, after)
+	}
+	if got.Created.Nanosecond()%int(time.Millisecond) != 0 {
+		t.Errorf("Created = %v; want millisecond precision, as on the wire", got.Created)
+	}
+	want := in
+	want.ID, want.Created, want.LastModified = got.ID, got.Created, got.LastModified
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CreateInvitation (-want +got):\n%s", diff)
+	}
+
+	// Another pair gets another id.
+	other, err := s.CreateInvitation(ctx, Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:carol"))
+	if err != nil {
+		t.Fatalf("CreateInvitation: %v", err)
+	}
+	if other.ID == got.ID {
+		t.Errorf("two invitations share the id %q", got.ID)
+	}
+}
+
+func testCreateConflict(t *testing.T, s invitations.Store) {
+	ctx := context.Background()
+	first := Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob")
+	if _, err := s.CreateInvitation(ctx, first); err != nil {
+		t.Fatalf("CreateInvitation: %v", err)
+	}
+	again := first
+	again.TrackingID = "different"
+	if _, err := s.CreateInvitation(ctx, again); !errors.Is(err, invitations.ErrConflict) {
+		t.Errorf("CreateInvitation(same tenant and pair) = %v; want ErrConflict", err)
+	}
+	for _, inv := range []invitations.Invitation{
+		Invitation("tenant-2", "urn:li:person:alice", "urn:li:person:bob"), // another tenant
+		Invitation("tenant-1", "urn:li:person:bob", "urn:li:person:alice"), // the reverse pair
+		Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:dan"), // another invitee
+	} {
+		if _, err := s.CreateInvitation(ctx, inv); err != nil {
+			t.Errorf("CreateInvitation(%s, %s -> %s) = %v; want success", inv.Tenant, inv.Inviter, inv.Invitee, err)
+		}
+	}
+}
+
+// Many goroutines creating the same pair: exactly one succeeds.
+func testCreateConcurrentSamePair(t *testing.T, s invitations.Store) {
+	const n = 16
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		created   int
+		conflicts int
+	)
+	for range n {
+		wg.Go(func() {
+			_, err := s.CreateInvitation(context.Background(), Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case errors.Is(err, invitations.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("CreateInvitation: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if created != 1 || conflicts != n-1 {
+		t.Errorf("%d concurrent creates of one pair: %d created, %d conflicts; want 1 and %d", n, created, conflicts, n-1)
+	}
+}
+
+func testPing(t *testing.T, s invitations.Store) {
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("Ping = %v; want nil", err)
+	}
+}
