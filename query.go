@@ -1,0 +1,90 @@
+package invitations
+
+import "time"
+
+// Field is a property of an invitation that queries can filter or sort on.
+type Field string
+
+// The fields queries can use, named as on the wire.
+const (
+	FieldInviter      Field = "inviter"
+	FieldInvitee      Field = "invitee"
+	FieldTrackingID   Field = "trackingId"
+	FieldCreated      Field = "created"
+	FieldLastModified Field = "lastModified"
+)
+
+// IsTime reports whether f holds a time (compared as epoch milliseconds).
+func (f Field) IsTime() bool { return f == FieldCreated || f == FieldLastModified }
+
+// Op is a comparison operator of a filter condition.
+type Op string
+
+// The comparison operators, named as in OData's $filter.
+const (
+	OpEq Op = "eq"
+	OpNe Op = "ne"
+	OpGt Op = "gt"
+	OpGe Op = "ge"
+	OpLt Op = "lt"
+	OpLe Op = "le"
+)
+
+// Condition is one term of a filter: Field Op Value. For a string field the
+// value is a string (Null selects an absent trackingId); for a time field it
+// is epoch milliseconds.
+type Condition struct {
+	Field  Field
+	Op     Op
+	String string
+	Millis int64
+	Null   bool // trackingId eq null / ne null
+}
+
+// Order is the sort order of a list: a time field, then id, both in the
+// same direction.
+type Order struct {
+	Field Field // FieldCreated or FieldLastModified
+	Desc  bool
+}
+
+// DefaultOrder is created desc, newest first.
+var DefaultOrder = Order{Field: FieldCreated, Desc: true}
+
+// Cursor is a position in a list, just after the invitation with this sort
+// key and id: keyset paging, so a page's cost does not grow with its depth.
+type Cursor struct {
+	Key time.Time // the value of the Order's field
+	ID  string
+}
+
+// Query selects a page of one tenant's invitations.
+type Query struct {
+	Tenant string
+	// Party, when set, keeps the invitations where this person is the
+	// inviter or the invitee (what a delegated caller may see).
+	Party  string
+	Filter []Condition // all must hold
+	Order  Order
+	After  *Cursor // start after this position; nil for the first page
+	Skip   int     // rows to skip before the page (only with After nil)
+	Limit  int     // page size, at least 1
+	Count  bool    // also count every match, ignoring After, Skip and Limit
+}
+
+// Page is one page of a list.
+type Page struct {
+	Invitations []Invitation
+	// Next is where the next page starts; nil on the last page.
+	Next *Cursor
+	// Count is the number of all matches, when the query asked for it.
+	Count int64
+}
+
+// SortKey returns the value of inv's field o.Field.
+func (o Order) SortKey(inv Invitation) time.Time {
+	if o.Field == FieldLastModified {
+		return inv.LastModified
+	}
+	return inv.Created
+}
