@@ -33,6 +33,10 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch node_modules
 
+## bench: the benchmarks; each compares against a baseline measured in the same run
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
+
 ## lint: go vet, gofmt, and the spec linters (Redocly, Spectral)
 lint: node_modules
 	$(GO) vet ./...

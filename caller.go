@@ -26,7 +26,16 @@ type Caller struct {
 // as an application. A token with scopes is delegated, as in Graph.
 func (c Caller) Delegated() bool { return len(c.Scopes) > 0 || len(c.Roles) == 0 }
 
-// CanWrite reports whether the caller may create invitations.
+// CanRead reports whether the caller may read invitations.
+func (c Caller) CanRead() bool {
+	if c.Delegated() {
+		return slices.Contains(c.Scopes, PermRead) || slices.Contains(c.Scopes, PermReadWrite)
+	}
+	return slices.Contains(c.Roles, PermReadAll) || slices.Contains(c.Roles, PermReadWriteAll)
+}
+
+// CanWrite reports whether the caller may create, update and delete
+// invitations (which ones: see AuthorizeChange).
 func (c Caller) CanWrite() bool {
 	if c.Delegated() {
 		return slices.Contains(c.Scopes, PermReadWrite)
@@ -34,14 +43,64 @@ func (c Caller) CanWrite() bool {
 	return slices.Contains(c.Roles, PermReadWriteAll)
 }
 
+// Party is whose invitations the caller may see: a delegated caller's own
+// (as inviter or invitee), or "" for an application, which sees its tenant's.
+func (c Caller) Party() string {
+	if c.Delegated() {
+		return c.Subject
+	}
+	return ""
+}
+
+// Sees reports whether the caller may see inv. An invitation it may not see
+// must look exactly like one that does not exist (a 404, never a 403).
+func (c Caller) Sees(inv Invitation) bool {
+	if inv.Tenant != c.Tenant {
+		return false
+	}
+	p := c.Party()
+	return p == "" || inv.Inviter == p || inv.Invitee == p
+}
+
+// AuthorizeRead checks that the caller may read invitations.
+func (c Caller) AuthorizeRead() error {
+	if c.CanRead() {
+		return nil
+	}
+	if c.Delegated() {
+		return Errorf(ErrForbidden, "reading invitations needs the %s or %s permission", PermRead, PermReadWrite)
+	}
+	return Errorf(ErrForbidden, "reading invitations needs the %s or %s permission", PermReadAll, PermReadWriteAll)
+}
+
+// AuthorizeWrite checks that the caller may change invitations at all.
+func (c Caller) AuthorizeWrite() error {
+	if c.CanWrite() {
+		return nil
+	}
+	if c.Delegated() {
+		return Errorf(ErrForbidden, "changing invitations needs the %s permission", PermReadWrite)
+	}
+	return Errorf(ErrForbidden, "changing invitations needs the %s permission", PermReadWriteAll)
+}
+
+// AuthorizeChange checks that the caller may update or delete inv, which it
+// sees: a delegated caller only its own invitations as the inviter.
+func (c Caller) AuthorizeChange(inv Invitation) error {
+	if err := c.AuthorizeWrite(); err != nil {
+		return err
+	}
+	if p := c.Party(); p != "" && inv.Inviter != p {
+		return Errorf(ErrForbidden, "only the inviter can change or delete an invitation")
+	}
+	return nil
+}
+
 // AuthorizeCreate checks that the caller may create inv and fills in what the
 // caller implies: the tenant and, for a delegated caller, the inviter.
 func (c Caller) AuthorizeCreate(inv *Invitation) error {
-	if !c.CanWrite() {
-		if c.Delegated() {
-			return Errorf(ErrForbidden, "creating an invitation needs the %s permission", PermReadWrite)
-		}
-		return Errorf(ErrForbidden, "creating an invitation needs the %s permission", PermReadWriteAll)
+	if err := c.AuthorizeWrite(); err != nil {
+		return err
 	}
 	inv.Tenant = c.Tenant
 	switch {

@@ -43,3 +43,9 @@ func (e *Error) Error() string { return e.Message }
 
 // Unwrap makes errors.Is(err, ErrNotFound) and the like work.
 func (e *Error) Unwrap() error { return e.Kind }
+
+// NotFoundError is the one answer for an invitation that does not exist, or
+// that the caller may not see: the two must be indistinguishable.
+func NotFoundError(id string) error {
+	return Errorf(ErrNotFound, "invitation %s does not exist", id)
+}

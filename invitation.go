@@ -27,6 +27,8 @@ type Invitation struct {
 	Invitee      string // a person, emailAddress, phoneAccount or email URN
 	Message      *Message
 	TrackingID   string // "" when absent
+	// Version counts the invitation's writes, starting at 1; it is its ETag.
+	Version int64
 }
 
 // Message is an invitation's message: a template, or a custom body, or both.
@@ -72,6 +74,25 @@ type Store interface {
 	// the tenant already has an invitation from inv.Inviter to inv.Invitee.
 	// When it returns without error the invitation is durable.
 	CreateInvitation(ctx context.Context, inv Invitation) (Invitation, error)
+
+	// Invitation returns the tenant's invitation with this id, or ErrNotFound.
+	Invitation(ctx context.Context, tenant, id string) (Invitation, error)
+
+	// ListInvitations returns a page of the invitations q selects, in q's
+	// order (ties broken by id in the same direction).
+	ListInvitations(ctx context.Context, q Query) (Page, error)
+
+	// UpdateInvitation replaces the changeable properties (Message,
+	// TrackingID) of the invitation inv.ID in inv.Tenant, if its version is
+	// still version: ErrPreconditionFailed if it has changed, ErrNotFound if
+	// it is gone. It moves LastModified forward, increments Version and
+	// returns what was stored.
+	UpdateInvitation(ctx context.Context, inv Invitation, version int64) (Invitation, error)
+
+	// DeleteInvitation deletes the tenant's invitation with this id if its
+	// version is version (any version when version is 0): ErrNotFound if
+	// there is none, ErrPreconditionFailed if its version differs.
+	DeleteInvitation(ctx context.Context, tenant, id string, version int64) error
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error

@@ -18,6 +18,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -92,16 +93,34 @@ func (e HealthStatus) Valid() bool {
 
 // Defines values for InvitationV2OdataType.
 const (
-	HashMicrosoftGraphInvitationV2 InvitationV2OdataType = "#microsoft.graph.InvitationV2"
-	MicrosoftGraphInvitationV2     InvitationV2OdataType = "microsoft.graph.InvitationV2"
+	InvitationV2OdataTypeHashMicrosoftGraphInvitationV2 InvitationV2OdataType = "#microsoft.graph.InvitationV2"
+	InvitationV2OdataTypeMicrosoftGraphInvitationV2     InvitationV2OdataType = "microsoft.graph.InvitationV2"
 )
 
 // Valid indicates whether the value is a known member of the InvitationV2OdataType enum.
 func (e InvitationV2OdataType) Valid() bool {
 	switch e {
-	case HashMicrosoftGraphInvitationV2:
+	case InvitationV2OdataTypeHashMicrosoftGraphInvitationV2:
 		return true
-	case MicrosoftGraphInvitationV2:
+	case InvitationV2OdataTypeMicrosoftGraphInvitationV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2CreateOdataType.
+const (
+	InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2 InvitationV2CreateOdataType = "#microsoft.graph.InvitationV2"
+	InvitationV2CreateOdataTypeMicrosoftGraphInvitationV2     InvitationV2CreateOdataType = "microsoft.graph.InvitationV2"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2CreateOdataType enum.
+func (e InvitationV2CreateOdataType) Valid() bool {
+	switch e {
+	case InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2:
+		return true
+	case InvitationV2CreateOdataTypeMicrosoftGraphInvitationV2:
 		return true
 	default:
 		return false
@@ -110,16 +129,52 @@ func (e InvitationV2OdataType) Valid() bool {
 
 // Defines values for InvitationV2MessageOdataType.
 const (
-	HashMicrosoftGraphInvitationV2Message InvitationV2MessageOdataType = "#microsoft.graph.InvitationV2Message"
-	MicrosoftGraphInvitationV2Message     InvitationV2MessageOdataType = "microsoft.graph.InvitationV2Message"
+	InvitationV2MessageOdataTypeHashMicrosoftGraphInvitationV2Message InvitationV2MessageOdataType = "#microsoft.graph.InvitationV2Message"
+	InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message     InvitationV2MessageOdataType = "microsoft.graph.InvitationV2Message"
 )
 
 // Valid indicates whether the value is a known member of the InvitationV2MessageOdataType enum.
 func (e InvitationV2MessageOdataType) Valid() bool {
 	switch e {
-	case HashMicrosoftGraphInvitationV2Message:
+	case InvitationV2MessageOdataTypeHashMicrosoftGraphInvitationV2Message:
 		return true
-	case MicrosoftGraphInvitationV2Message:
+	case InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2MessageUpdateOdataType.
+const (
+	InvitationV2MessageUpdateOdataTypeHashMicrosoftGraphInvitationV2Message InvitationV2MessageUpdateOdataType = "#microsoft.graph.InvitationV2Message"
+	InvitationV2MessageUpdateOdataTypeMicrosoftGraphInvitationV2Message     InvitationV2MessageUpdateOdataType = "microsoft.graph.InvitationV2Message"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2MessageUpdateOdataType enum.
+func (e InvitationV2MessageUpdateOdataType) Valid() bool {
+	switch e {
+	case InvitationV2MessageUpdateOdataTypeHashMicrosoftGraphInvitationV2Message:
+		return true
+	case InvitationV2MessageUpdateOdataTypeMicrosoftGraphInvitationV2Message:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2UpdateOdataType.
+const (
+	InvitationV2UpdateOdataTypeHashMicrosoftGraphInvitationV2 InvitationV2UpdateOdataType = "#microsoft.graph.InvitationV2"
+	InvitationV2UpdateOdataTypeMicrosoftGraphInvitationV2     InvitationV2UpdateOdataType = "microsoft.graph.InvitationV2"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2UpdateOdataType enum.
+func (e InvitationV2UpdateOdataType) Valid() bool {
+	switch e {
+	case InvitationV2UpdateOdataTypeHashMicrosoftGraphInvitationV2:
+		return true
+	case InvitationV2UpdateOdataTypeMicrosoftGraphInvitationV2:
 		return true
 	default:
 		return false
@@ -174,12 +229,95 @@ type InvitationMessage struct {
 	Body *string `json:"body,omitempty"`
 }
 
+// InvitationMessageUpdate A merge patch of the custom message; `null` removes it.
+type InvitationMessageUpdate struct {
+	// Body The new message text (at most 300 characters), or `null` to remove it.
+	//
+	// Example: Ada, following up on my invitation.
+	Body nullable.Nullable[string] `json:"body,omitempty"`
+}
+
 // InvitationV2 An invitation from one LinkedIn member (`inviter`) to connect with someone (`invitee`).
+// Responses carry every property the invitation has, except where `$select` chose fewer.
 type InvitationV2 struct {
 	// OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
 	//
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2OdataType `json:"@odata.type,omitempty"`
+
+	// Created When the invitation was created, in milliseconds since the Unix epoch.
+	//
+	// Example: 1795628728473
+	Created *int64 `json:"created,omitempty"`
+
+	// ID The invitation's id, a UUID assigned by the service.
+	//
+	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
+	ID *string `json:"id,omitempty"`
+
+	// Invitee Who is invited: a LinkedIn member (`urn:li:person:{id}`), an email address handle
+	// (`urn:li:emailAddress:{id}`), a phone account (`urn:li:phoneAccount:{id}`), or a raw
+	// email address (`urn:li:email:{address}`).
+	//
+	//
+	// Example: urn:li:email:ada.lovelace@contoso.com
+	Invitee *string `json:"invitee,omitempty"`
+
+	// Inviter The LinkedIn member who invites, as a person URN. Always present in responses. A
+	// delegated caller may omit it on create (it becomes the caller); an application caller
+	// must give it.
+	//
+	//
+	// Example: urn:li:person:0YmlBnZr5Q
+	Inviter *string `json:"inviter,omitempty"`
+
+	// LastModified When the invitation last changed, in milliseconds since the Unix epoch.
+	//
+	// Example: 1795628728473
+	LastModified *int64 `json:"lastModified,omitempty"`
+
+	// Message The invitation's message: a template, or a custom body. Omitting the body means LinkedIn's
+	// default message.
+	Message *InvitationV2Message `json:"message,omitempty"`
+
+	// TrackingID An opaque id the caller chooses to correlate the invitation with its own records.
+	//
+	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
+	TrackingID *string `json:"trackingId,omitempty"`
+}
+
+// InvitationV2OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+//
+// Example: #microsoft.graph.InvitationV2
+type InvitationV2OdataType string
+
+// InvitationV2Collection A page of invitations.
+type InvitationV2Collection struct {
+	// OdataContext The OData context URL of the collection.
+	//
+	// Example: https://invitations.example.com/v1.0/$metadata#linkedIn/invitations
+	OdataContext string `json:"@odata.context"`
+
+	// OdataCount The number of all matching invitations, when `$count=true` was asked.
+	//
+	// Example: 2
+	OdataCount *int64 `json:"@odata.count,omitempty"`
+
+	// OdataNextLink The URL of the next page; absent on the last page.
+	//
+	// Example: https://invitations.example.com/v1.0/linkedIn/invitations?$skiptoken=AZsA5zVh3f8KZGQ0ZDEyZjU
+	OdataNextLink *string `json:"@odata.nextLink,omitempty"`
+
+	// Value The invitations of this page, in the requested order.
+	Value []InvitationV2 `json:"value"`
+}
+
+// InvitationV2Create An InvitationV2 to create; `invitee` is required.
+type InvitationV2Create struct {
+	// OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+	//
+	// Example: #microsoft.graph.InvitationV2
+	OdataType *InvitationV2CreateOdataType `json:"@odata.type,omitempty"`
 
 	// Created When the invitation was created, in milliseconds since the Unix epoch.
 	//
@@ -222,10 +360,10 @@ type InvitationV2 struct {
 	TrackingID *string `json:"trackingId,omitempty"`
 }
 
-// InvitationV2OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+// InvitationV2CreateOdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
 //
 // Example: #microsoft.graph.InvitationV2
-type InvitationV2OdataType string
+type InvitationV2CreateOdataType string
 
 // InvitationV2Message The invitation's message: a template, or a custom body. Omitting the body means LinkedIn's
 // default message.
@@ -248,6 +386,75 @@ type InvitationV2Message struct {
 //
 // Example: microsoft.graph.InvitationV2Message
 type InvitationV2MessageOdataType string
+
+// InvitationV2MessageUpdate A merge patch of the message; `null` removes the whole message.
+type InvitationV2MessageUpdate struct {
+	// OdataType The OData type annotation; accepted with or without the leading `#`.
+	//
+	// Example: microsoft.graph.InvitationV2Message
+	OdataType *InvitationV2MessageUpdateOdataType `json:"@odata.type,omitempty"`
+
+	// InvitationMessage A merge patch of the custom message; `null` removes it.
+	InvitationMessage nullable.Nullable[InvitationMessageUpdate] `json:"invitationMessage,omitempty"`
+
+	// InvitationTemplateID The new template id, or `null` to remove it.
+	//
+	// Example: urn:li:invitationTemplate:12345
+	InvitationTemplateID nullable.Nullable[string] `json:"invitationTemplateID,omitempty"`
+}
+
+// InvitationV2MessageUpdateOdataType The OData type annotation; accepted with or without the leading `#`.
+//
+// Example: microsoft.graph.InvitationV2Message
+type InvitationV2MessageUpdateOdataType string
+
+// InvitationV2Update A JSON merge patch (RFC 7396) of an InvitationV2: left-out properties keep their values,
+// `null` removes a property, `message` merges property by property. `inviter` and
+// `invitee` may only repeat their current values; read-only properties are ignored.
+type InvitationV2Update struct {
+	// OdataType The OData type annotation.
+	//
+	// Example: #microsoft.graph.InvitationV2
+	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
+
+	// Created Ignored.
+	//
+	// Example: 1795628728473
+	Created *int64 `json:"created,omitempty"`
+
+	// ID Ignored.
+	//
+	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
+	ID *string `json:"id,omitempty"`
+
+	// Invitee Must equal the current invitee.
+	//
+	// Example: urn:li:email:ada.lovelace@contoso.com
+	Invitee *string `json:"invitee,omitempty"`
+
+	// Inviter Must equal the current inviter.
+	//
+	// Example: urn:li:person:0YmlBnZr5Q
+	Inviter *string `json:"inviter,omitempty"`
+
+	// LastModified Ignored.
+	//
+	// Example: 1795628728473
+	LastModified *int64 `json:"lastModified,omitempty"`
+
+	// Message A merge patch of the message; `null` removes the whole message.
+	Message nullable.Nullable[InvitationV2MessageUpdate] `json:"message,omitempty"`
+
+	// TrackingID The new tracking id, or `null` to remove it.
+	//
+	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
+	TrackingID nullable.Nullable[string] `json:"trackingId,omitempty"`
+}
+
+// InvitationV2UpdateOdataType The OData type annotation.
+//
+// Example: #microsoft.graph.InvitationV2
+type InvitationV2UpdateOdataType string
 
 // MainError What went wrong.
 type MainError struct {
@@ -284,6 +491,33 @@ type ODataError struct {
 // ClientRequestID defines model for ClientRequestID.
 type ClientRequestID = string
 
+// Count defines model for Count.
+type Count = bool
+
+// Filter defines model for Filter.
+type Filter = string
+
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
+// InvitationID defines model for InvitationID.
+type InvitationID = string
+
+// OrderBy defines model for OrderBy.
+type OrderBy = string
+
+// Select defines model for Select.
+type Select = string
+
+// Skip defines model for Skip.
+type Skip = int
+
+// SkipToken defines model for SkipToken.
+type SkipToken = string
+
+// Top defines model for Top.
+type Top = int
+
 // BadRequest Microsoft Graph's error body.
 type BadRequest = ODataError
 
@@ -299,8 +533,14 @@ type Healthy = Health
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
 
+// NotFound Microsoft Graph's error body.
+type NotFound = ODataError
+
 // PayloadTooLarge Microsoft Graph's error body.
 type PayloadTooLarge = ODataError
+
+// PreconditionFailed Microsoft Graph's error body.
+type PreconditionFailed = ODataError
 
 // ServiceUnavailable Microsoft Graph's error body.
 type ServiceUnavailable = ODataError
@@ -314,23 +554,94 @@ type Unauthorized = ODataError
 // UnsupportedMediaType Microsoft Graph's error body.
 type UnsupportedMediaType = ODataError
 
+// ListInvitationsParams defines parameters for ListInvitations.
+type ListInvitationsParams struct {
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
+	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
+	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
+	// Parentheses group. `or`, `not` and functions are not supported.
+	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
+
+	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Default: `created desc`.
+	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
+
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
+
+	// Top The page size.
+	Top *Top `form:"$top,omitempty" json:"$top,omitempty"`
+
+	// Skip How many matching invitations to skip before the first page. Not combinable with `$skiptoken`.
+	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
+
+	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
+
+	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
+	Count *Count `form:"$count,omitempty" json:"$count,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
+// DeleteInvitationParams defines parameters for DeleteInvitation.
+type DeleteInvitationParams struct {
+	// IfMatch Apply the change only if the invitation's current `ETag` is one of these (RFC 9110
+	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// GetInvitationParams defines parameters for GetInvitation.
+type GetInvitationParams struct {
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// UpdateInvitationParams defines parameters for UpdateInvitation.
+type UpdateInvitationParams struct {
+	// IfMatch Apply the change only if the invitation's current `ETag` is one of these (RFC 9110
+	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
-type CreateInvitationJSONRequestBody = InvitationV2
+type CreateInvitationJSONRequestBody = InvitationV2Create
+
+// UpdateInvitationJSONRequestBody defines body for UpdateInvitation for application/json ContentType.
+type UpdateInvitationJSONRequestBody = InvitationV2Update
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// ListInvitations List invitations
+	// (GET /linkedIn/invitations)
+	ListInvitations(ctx echo.Context, params ListInvitationsParams) error
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx echo.Context, params CreateInvitationParams) error
+	// DeleteInvitation Delete invitation
+	// (DELETE /linkedIn/invitations/{id})
+	DeleteInvitation(ctx echo.Context, id InvitationID, params DeleteInvitationParams) error
+	// GetInvitation Get invitation
+	// (GET /linkedIn/invitations/{id})
+	GetInvitation(ctx echo.Context, id InvitationID, params GetInvitationParams) error
+	// UpdateInvitation Update invitation
+	// (PATCH /linkedIn/invitations/{id})
+	UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -347,6 +658,83 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// ListInvitations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInvitations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInvitationsParams
+	// ------------- Optional query parameter "$filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "$orderby" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$orderby", ctx.QueryParams(), &params.Orderby, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $orderby: %s", err))
+	}
+
+	// ------------- Optional query parameter "$select" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$select", ctx.QueryParams(), &params.Select, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $select: %s", err))
+	}
+
+	// ------------- Optional query parameter "$top" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$top", ctx.QueryParams(), &params.Top, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $top: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skip" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skip", ctx.QueryParams(), &params.Skip, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skip: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skiptoken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skiptoken", ctx.QueryParams(), &params.Skiptoken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skiptoken: %s", err))
+	}
+
+	// ------------- Optional query parameter "$count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$count", ctx.QueryParams(), &params.Count, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $count: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInvitations(ctx, params)
 	return err
 }
 
@@ -376,6 +764,144 @@ func (w *ServerInterfaceWrapper) CreateInvitation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateInvitation(ctx, params)
+	return err
+}
+
+// DeleteInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteInvitation(ctx, id, params)
+	return err
+}
+
+// GetInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInvitation(ctx, id, params)
+	return err
+}
+
+// UpdateInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateInvitation(ctx, id, params)
 	return err
 }
 
@@ -435,7 +961,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 		Handler: si,
 	}
 
+	router.GET(options.BaseURL+"/linkedIn/invitations", wrapper.ListInvitations, options.OperationMiddlewares["listInvitations"]...)
 	router.POST(options.BaseURL+"/linkedIn/invitations", wrapper.CreateInvitation, options.OperationMiddlewares["createInvitation"]...)
+	router.DELETE(options.BaseURL+"/linkedIn/invitations/:id", wrapper.DeleteInvitation, options.OperationMiddlewares["deleteInvitation"]...)
+	router.GET(options.BaseURL+"/linkedIn/invitations/:id", wrapper.GetInvitation, options.OperationMiddlewares["getInvitation"]...)
+	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
 
@@ -490,6 +1020,16 @@ type InternalServerErrorJSONResponse struct {
 	Headers InternalServerErrorResponseHeaders
 }
 
+type NotFoundResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type NotFoundJSONResponse struct {
+	Body ODataError
+
+	Headers NotFoundResponseHeaders
+}
+
 type PayloadTooLargeResponseHeaders struct {
 	ClientRequestID *string
 	RequestID       *string
@@ -498,6 +1038,16 @@ type PayloadTooLargeJSONResponse struct {
 	Body ODataError
 
 	Headers PayloadTooLargeResponseHeaders
+}
+
+type PreconditionFailedResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type PreconditionFailedJSONResponse struct {
+	Body ODataError
+
+	Headers PreconditionFailedResponseHeaders
 }
 
 type ServiceUnavailableResponseHeaders struct {
@@ -589,6 +1139,173 @@ func (response GetHealth500JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type ListInvitationsRequestObject struct {
+	Params ListInvitationsParams
+}
+
+type ListInvitationsResponseObject interface {
+	VisitListInvitationsResponse(w http.ResponseWriter) error
+}
+
+type ListInvitations200ResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type ListInvitations200JSONResponse struct {
+	Body    InvitationV2Collection
+	Headers ListInvitations200ResponseHeaders
+}
+
+func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListInvitations400JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListInvitations401JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListInvitations403JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response ListInvitations500JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListInvitations503JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInvitationRequestObject struct {
 	Params CreateInvitationParams
 	Body   *CreateInvitationJSONRequestBody
@@ -599,6 +1316,7 @@ type CreateInvitationResponseObject interface {
 }
 
 type CreateInvitation201ResponseHeaders struct {
+	ETag            *string
 	Location        *string
 	ClientRequestID *string
 	RequestID       *string
@@ -616,6 +1334,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
@@ -823,6 +1544,653 @@ func (response CreateInvitation503JSONResponse) VisitCreateInvitationResponse(w 
 	return err
 }
 
+type DeleteInvitationRequestObject struct {
+	ID     InvitationID `json:"id"`
+	Params DeleteInvitationParams
+}
+
+type DeleteInvitationResponseObject interface {
+	VisitDeleteInvitationResponse(w http.ResponseWriter) error
+}
+
+type DeleteInvitation204ResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type DeleteInvitation204Response struct {
+	Headers DeleteInvitation204ResponseHeaders
+}
+
+func (response DeleteInvitation204Response) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteInvitation400JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteInvitation401JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteInvitation403JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteInvitation404JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation412JSONResponse struct{ PreconditionFailedJSONResponse }
+
+func (response DeleteInvitation412JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response DeleteInvitation500JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response DeleteInvitation503JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitationRequestObject struct {
+	ID     InvitationID `json:"id"`
+	Params GetInvitationParams
+}
+
+type GetInvitationResponseObject interface {
+	VisitGetInvitationResponse(w http.ResponseWriter) error
+}
+
+type GetInvitation200ResponseHeaders struct {
+	ETag            *string
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type GetInvitation200JSONResponse struct {
+	Body    InvitationV2
+	Headers GetInvitation200ResponseHeaders
+}
+
+func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetInvitation400JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetInvitation401JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetInvitation403JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetInvitation404JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetInvitation500JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetInvitation503JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitationRequestObject struct {
+	ID     InvitationID `json:"id"`
+	Params UpdateInvitationParams
+	Body   *UpdateInvitationJSONRequestBody
+}
+
+type UpdateInvitationResponseObject interface {
+	VisitUpdateInvitationResponse(w http.ResponseWriter) error
+}
+
+type UpdateInvitation200ResponseHeaders struct {
+	ETag            *string
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type UpdateInvitation200JSONResponse struct {
+	Body    InvitationV2
+	Headers UpdateInvitation200ResponseHeaders
+}
+
+func (response UpdateInvitation200JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateInvitation400JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateInvitation401JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateInvitation403JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateInvitation404JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation412JSONResponse struct{ PreconditionFailedJSONResponse }
+
+func (response UpdateInvitation412JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateInvitation413JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateInvitation415JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response UpdateInvitation500JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response UpdateInvitation503JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -897,9 +2265,21 @@ type StrictServerInterface interface {
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// ListInvitations List invitations
+	// (GET /linkedIn/invitations)
+	ListInvitations(ctx context.Context, request ListInvitationsRequestObject) (ListInvitationsResponseObject, error)
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
+	// DeleteInvitation Delete invitation
+	// (DELETE /linkedIn/invitations/{id})
+	DeleteInvitation(ctx context.Context, request DeleteInvitationRequestObject) (DeleteInvitationResponseObject, error)
+	// GetInvitation Get invitation
+	// (GET /linkedIn/invitations/{id})
+	GetInvitation(ctx context.Context, request GetInvitationRequestObject) (GetInvitationResponseObject, error)
+	// UpdateInvitation Update invitation
+	// (PATCH /linkedIn/invitations/{id})
+	UpdateInvitation(ctx context.Context, request UpdateInvitationRequestObject) (UpdateInvitationResponseObject, error)
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -934,6 +2314,31 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInvitations operation middleware
+func (sh *strictHandler) ListInvitations(ctx echo.Context, params ListInvitationsParams) error {
+	var request ListInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvitations(ctx.Request().Context(), request.(ListInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvitations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInvitationsResponseObject); ok {
+		return validResponse.VisitListInvitationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -988,6 +2393,107 @@ func (sh *strictHandler) CreateInvitation(ctx echo.Context, params CreateInvitat
 	return nil
 }
 
+// DeleteInvitation operation middleware
+func (sh *strictHandler) DeleteInvitation(ctx echo.Context, id InvitationID, params DeleteInvitationParams) error {
+	var request DeleteInvitationRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteInvitation(ctx.Request().Context(), request.(DeleteInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteInvitationResponseObject); ok {
+		return validResponse.VisitDeleteInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInvitation operation middleware
+func (sh *strictHandler) GetInvitation(ctx echo.Context, id InvitationID, params GetInvitationParams) error {
+	var request GetInvitationRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvitation(ctx.Request().Context(), request.(GetInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInvitationResponseObject); ok {
+		return validResponse.VisitGetInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateInvitation operation middleware
+func (sh *strictHandler) UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error {
+	var request UpdateInvitationRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	var body UpdateInvitationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateInvitation(ctx.Request().Context(), request.(UpdateInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateInvitationResponseObject); ok {
+		return validResponse.VisitUpdateInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetReadiness operation middleware
 func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	var request GetReadinessRequestObject
@@ -1016,78 +2522,118 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3Ht5c9u2tvhXOcN2JvaUWr3EVqYzddOm9b1Jm6bO9fwa+ZYQeSSiJgEVAG0r/fm7vzkASJEUbStJ+5K8",
-	"v2yBWA7OvuGvIJb5UgoURgeTv4IUWYLK/vs04yjMK/yzQG1Ov6OhBHWs+NJwKYJJcJYixCzLUD3SEMV2",
-	"ek+5+T2eRCFIBSZFiGqDcJ2isKNuKWgUBoQU2A/CAG9YvswwmAQH8TGOZyPWO5rvJb392RB7x/Hh494o",
-	"GePefJ8dzA7jIAx0nGLOCDazWtI6bRQXi+D2Ngyey5g5ULsgf/3qOci5g0QhM5gAF1fc2CVNWAZXo/5w",
-	"kHFxicmpGKyn6cHefBgf4Yj1DhmBOT943DtmR9gbzx4n+/EIj+eHwwfAfADDPLEwalRXPEZYsCsEk3IN",
-	"HqlP4M9CGgRuHGoVLqUyXCyAwVLJWYZ58zaPZ4/j8ewIe6P4aN7bT0bYY/vJQe+YjeZDPIz3ZuPkQZCN",
-	"Wp3MDapNmH/FWIpEg5FwzbiBGc6lQjBqZWFaMN7E7qh+VM4Fz4s8mAzD8lguDC5Q2XPPz89PCpOiMDxm",
-	"BrsRxtYzuBRgN0dgIgkdghgYeYkCrhnh8A+MDdpPK9h59ewpHD4+GO42MfYtMoUKUCmpvp4GXFyxjCe/",
-	"222mQeg+/F6D5OtpQDRz56RMA94sucJkGtyL2NswWDLFcjTbiuCJl6JenEqNgphl7oXOs0cIGKfSMrcf",
-	"1kspNHaLLDj5J2y5W8FMJqv3kkxO8LntgjAQLKe1Gyc28JGzm+coFiYNJqPxUUjcUP0m1BiDinb975vp",
-	"9GY86k2nN4+/v/jqyyDsQmV5U4vJb1ni0Ui/YikMCvsvWy4zzyqDP7RTFtVd/wosEtyShA6YrfehKwpU",
-	"31czNu62Na4Sy8zBeDg+7I1GvfHB2ejxZP9gMj76LaCL1HbcSnpvwyBHrdnCCdAVN4gTcMiBRKIWjwzk",
-	"zMSp54lFkTFFXKpQa2ItQuCaMF8qnAeT4IvB2lgM3Fc9+Pk7ZphDgkX7pkB6+IFryFk2lyrHhEyD1U9L",
-	"VGZFn7xUPbEQeeiB2EYDN8SBNdPUgepuIP2aQVuQbptYvX9xbRld8KkU84zHH8hIcbnL58JGTNTsI8yV",
-	"zKFQYpLxyRKVlmIy/H959q34TR38Qrrff8Oc8WzCEtbP5BVmLMZvCGdSy34sc2CZQpasAG+4Nvpv47oT",
-	"WKJIiNnrIHvFqFmObtwrOi8gLWA+JZZ7JtWMJwmKD+M5Fseo9XcoOCafDd9ZX4fUhKOiQCTnIkU4Xbth",
-	"/VfIknPFDZJe6fzQP8kyWKLK+d+v4Lwnm7H40oG2Psf+bEH/KXHWj8gyk67eja+0YabQwSSQl8HWaHQn",
-	"3YXC0r3lmlwQAqmFpfe+4akgr4Flv6K6qrP7e0sR79jw8/EFHOzOuftbhaCk4JzxDL0ZT9AwnmlgijQu",
-	"cKMhkwsoBPmYpu4aJJ+SULxkq0yy5EzK50wt8MPYxUPxvTDcrKotPx/tuyYShQIkoBndgOjHBBweHOwd",
-	"wmxlUP8jPmPXmfVwmEza0mjYOdyHf/Nvdz8lNvrVwfhasCvGMzbLPpCT/J1/kuak2vBz4qOEGTZj2ir5",
-	"Yo2UJ6DQqBWwOTlkI9A2gfCP6CbyJK5QkXC7EIQ00p1g2fRFZHMdPZvsiDxsbQtem/Iwi1SZk9vw47Ln",
-	"mZQvmFj5Uf1hvNne7LPhSykhZ2JVKhz9v8CN9cRnx/n/x9nutWCFSaXibzH5MJ47dRmDk0a+70xeovis",
-	"1KKLyjaThX8rzzUO4RpseCIWVgc6NLaY6/z8vNfOtd5H5XZq9uOzmS6WS6kMJi8w4ezMJgg/hN2Krh0/",
-	"F0Z76q7dI6BhGhi8MYNlxriYBsQOQhqobveEVFMCG+j5J/07AiBqnxh9Ot5cdXULiL3aU8sWXRUICoEK",
-	"hRBnTOs+fM/iFHK2tDURKRB+PDt7CS6InkxFtM4pR7A/HIYQ3a3ZaMYohKieyqGxvRAibjD/SZpnshB2",
-	"bD+ciihHk8qEfMYsk9du8kEIUZl/pN/HIURLZW0Mp5Oe2RAugv3ROKyKd80Ahj7u0f5dUkEf6YxCLJUk",
-	"OMmfcusj2B/Tpi1/gYaPaTt/2I+WBs84ZomuHblHV++IvyM4sHjr8JDp015/SiYBRZEHkzfNHP69RqSd",
-	"MKshOCDpaqI2COtZ3U2ErqV4Ixi8Q7d0IDAIO3yte7BmNVRXwqIrmrio13kaaGrVV8rEkVWjibsky166",
-	"dD5HHUzmLNPYkZdVcoaPNDChr1H1LZ7Wi9appY1CV3bNVhoieRmBFMAgGg+HVj+UVJWXTfDlZUdZyKHK",
-	"WtfJm/Kwi2qenP2BsQls1qiu1d/hiucpKlttXBe6XSEtZcslCkxCm4j25N5EQKeO+/Tq7hv8kHTWY8+7",
-	"cQA7r8+etoqsd9i9uVQ5M8HEHtAzPMeu0x9Cl2f2R7qjQgo7LNOyrI9Gm9XQ3feqn9/Peo0KqMVdNxeW",
-	"mewXpSV/R3mLC21kXtbTNtmN7G83ysoSHLkKITADudQG9oZDiFOmWGxQ6SZiThIWwumjBDJ+iWTrWJLA",
-	"Shb0b74i0Z+76iLLQKC5luqSNqhVffeGw3bVdxON92DpP+N3RdBmUYsM9HPf6gE55jNUsBP5elG0S5eJ",
-	"pRAYG7jmJgUtc6Q15RyMdjfR/I1MmGF9453QTWxbjwnoOzAhpO9CgVdlDRuYU4AxU2oF0Rc5j5XUcm76",
-	"C8WWab+Og4ZavHcmYf++zw2F+tBOG0Lp22ru0Qo13F8zXfbhhCSLOc8y7uNe0FzEaFe8FvwGcCnjtNlE",
-	"8vj44HB89Hh8tP94r6Y0uDCH+9ZAsuRnka2CiVEFbvaWhMFdmmMNolUeITB4/fr0O2Ba8wWpstmqnpBs",
-	"SsSW3UF3QLfGpOesLkxKXzvnBpMJsA7WbVZp/+LJbbQbAhNga7MkpIpCw5SJJMOpqBbYzyfu63oZLFPi",
-	"dhbHshCmtj0Nn7jRarYt8it2PRXNs5pnTP7y47fRrvfUKgxuVUZuKZHxsNEs4rfY8Qh4c9L7jfXeDnvH",
-	"v/cuvvr/jVu2vjXu1LVu8ua/06n+5uKrb8p/ptN++e/ul8GdpFTdzNYm3jWR1y7QITBN2LeXgNevfuqD",
-	"94mWCq0t56Jq7tF9OJmKBDNc2MY2b/JztgKZcwPckBPlxA12bJNWLHPUNf9g9wmxSC0i8+NTkRfawIJf",
-	"IXBzB7k2OgKaFBofHHZRqJNAnUjMmDYvZMLnfFv1QivIcInFR9Iv+dqA3xc513VqafPJ5ikWX3KxOO24",
-	"7okAuWR/FlWroKd2nEpJlsMaLKUwI2K3tS5ZMG40yGvinliqpGXUr3949uPb8Q+zX9TPp29fjtTx9dG/",
-	"bxZff91B0YcMd93/sX5PaSBaBF3ru4sHrP37eUUbat3ThtSnwXxJiPK6y7tPtgkOfs65sY2VhESbuMiR",
-	"CV1J7SNNMjdnRWYqh8vKx9/hCzzxpS5MHNGksn9lYSw4GTLb7xJ9EdW9Bu8u3Ge5PQ4bTsMW84Pwfoeg",
-	"nNZwIbbbt1tntt3g7aSoJkPrXc48ke9puZVzYDUX2M23fU26ZeO98trcfTIa7+0fvIecbLD8C8bF+8Wi",
-	"zMA12YZrJcWiI9j0Kaz7cLnOdd22k533k6Ca2dR+7QglLXImeqRA2SxDwJtlxoRn+bkVQpugcfrKhZHc",
-	"+MZA21wzn/ter6qbUCqo+mibxKp6Iau503LMJUJ9XryLCw1TCzTdHNN5dC3w5RrYTBYmrMJw5aqR7fC7",
-	"1HwP6U9LuTVeG5Tp0pq1jOy78dCLUmThBxLZR7rVF9xkKNyGNdbs3L4V3gH/bRhojAvFzepX287tYlfb",
-	"ln1SuDSU+/WstMz/Oj8LOqK9Rh1k51/nZ7tV4H/iy1KW08rYvw/1+jFxqYbI8CSCHYOCCbMbTkWkixkN",
-	"VLa35Ny1B+YOpBmFtnmbtSO3G0Kk42UEO9X0qVh3kOkQ9JLF2NNInGUw2bXppUjJDHUEO3UfrbZstw8v",
-	"178mUxG1++Iil2ne7JWrg7LbMal/kmVR2LFj1WnXBMt79a4TP5h4Uq15PDVm6QoFXMxlWaVhrsXWOtql",
-	"ZLizemzJv/Ey4/1/319eAwhOXp6CQUZfC5X5Y/RkMFhwkxYzWjiwZqjnXnbwxsuO4PZhSajc9do68sFl",
-	"oWKEnagRlO+GwAngHAUxhPXmtWEiYZkUOBVlAGkZjmDP+BXqWq+U7VFYMpNCZB+kRCFoCcxB09Nmlfk5",
-	"r189B13EKTA9FRHdejIYZDJmWSq1mRwNj4ZuA7iW6pKO8I5xfyqm4qkUVyjcXXTKlAtx8QrVat3IOKGZ",
-	"PfjejpZRh/U2ONLFOrJoT2i448WBjV18EO09V66nAsp3CzMWX8JOR/Yy0TZ9GZI5wD8LlunGscR0JYT7",
-	"NzdWZg5ubtbQpkx36DTYida6koh2nUqNEJHCjbzKtt4BgTjnN5jAlYzZrMiYWvm8r13gVXPUaarmHLPk",
-	"DvNm4T7jtIgpfDhQCWsOKMQV9ZzMZTxGoa3h9SLy4vRsQyLkEoXj2r5Ui4FfpAc0lywfN9Y4dfL7Tksu",
-	"doMwuEKlndCM+sP+kPagI9iSB5Ngrz/s7wU2AEytHh+4js+39H+nhT2xxQLtcv5wnfLM4cAXR2zjztLi",
-	"3gqRWNgKWx9OKeTD+NKWF1Max8y5bxUjU0AV/IDGlzNar0bGw+FdxqyaNyhbaG/D4GCb+V0NqXULF0ze",
-	"XLjyjC17vmlj46WSM9RWPQBz3r+S0oQgC6N54lBz8vL0kV6rjH5F8kFwS7sXec7UytL0CgUh0VZmSCez",
-	"BZ0aOKIEF7f/LCy3YdD5so7wuJS6gxue2qhR13Nd7Rxula4lj73Ky1JgxJKeFNkK1m4L7EQ8sdbMh6Nk",
-	"FuvxaFS5CFY/2F7WhZAKkydQiEtBoXNtO/pePiuzCvUENhIxO7UG8TtM8G6Z+CFLwY3GbD6p3Stnq6mY",
-	"oU3n0MZ3JHHIH7X5mhnWhh+5eL+RS2rkeqZia0Cttd+FdVKogtFe/qz0dMsCAqnPjscZS1SdbzK4fa9n",
-	"PS0Kz50eBGswuTU0+8PjCApheGYvOOfKvTQinDsKbIi7Y6D1bYLms7s33QK8nrLZVnBRVaC+9fWU7dpM",
-	"XBBmcwy2+FlJZbtwY6sprYwt6VmWFbiRU3gwU1+lk7dOr1ZZy3szfOsgrwnPdmF/Z5Tv6lPvV1q6bSXO",
-	"7s5l2Zk+bG8Togr+66RoZ2rDinkNI0ffaqHqCWidUhu495j8JT/mv4j/LGc/vHrbxGV33uLBvEO9aeVd",
-	"so7l48kyKjOqwNsNuzh6t16qd+PPqnDUSrva3qctayr/EI83M88t+D5jAXh/Trkvt1qv6jm1rkEbMp2Q",
-	"FIrNsvYrn/qT/ft6s6p5H7vNcH8bj6/2+NguGT28pNElaxftPbxo/UzQrjh+eEX1lpUWjLY4ov00xq47",
-	"2OY+HQ1OtHi8BZTthqcP8rRp7RYX7Xi8YfVpZRmcF1Fj9prvXPdjL2jZwL4s3T7C8cFu/WmCQhanBEcI",
-	"0cFwz8/ixndPdkY1r2xVwPkKHymw+UB0f5SYqELbRwuKmldvpjrfXNzei4uzzd2BVHHK4xSvUEFKfrhd",
-	"Xz6t9ydfjShWv6iu2965O/5vpbn662xcM522uZuPPMkwqCbKtc2NkKaBGcuYiEk4aJ5UcYraKGakaz/y",
-	"R3nC3F7c/k8AAAD//w==",
+	"7F17d9s2sv8qOGzPsb1LyZL8iC2fnls3r3o3ryZOc26i7BIiRxJqEmAAyLKS6+9+DwbgU5QlP7KJu+0f",
+	"jUWBwGAwmBnM/Ab64oUiSQUHrpXX/+JNgEYg8c+HMQOuX8OnKSh98sg8ikCFkqWaCe71vdMJkJDGMcgN",
+	"RYIQm7ekbd9iUeATIYmeAAlKD8lsAhyf2leJAq4JFxzanu/BBU3SGLy+txceQm/Ypa2D0U7U2h12oHUY",
+	"7j9odaMe7Ix26d5wP/R8T4UTSKihTc9T857SkvGxd3npe49P6biZasbPmabmwYYi5yAVE9wnIyFJcDJq",
+	"Pac6nARkkxKlpeBjAlwzPSeajreqRA68nYG3gopnIqR26CZK3r5+RsTI8kMC1RCViKsOtn3ebXe2Y8bP",
+	"IDrh20Uztb0z6oQH0KWtfWqYNdp70DqkB9DqDR9Eu2EXDkf7nRVkrlhnFiGNCuQ5C4GM6TkQPWGKuKU9",
+	"Ip+mQgNh2i6whFRIzfiYUJJKMYwhqc7mwfBB2BseQKsbHoxau1EXWnQ32msd0u6oA/vhzrAXrSRZy/nx",
+	"SINcpPkNhIJHimhBZpRpMoSRkEC0nCNNY8qq3O2Wh0oYZ8k08fodPxuWcQ1jkDjuu3fvjqd6YqQipBqa",
+	"GUaLFkxwgp0DoTzyLYMo0eIMOJlRw8M/INSAX83J5usnD8n+g71OTdh+ASpBEpBSyJ8GHuPnNGbRv7Gb",
+	"gefbL/5douSngWfWzI4zoYrARcokRCtE9tL3UippAnpdRXDs9nIrnAgF3AjLyG19Jx4+gXAiULjdY5UK",
+	"rqBZcRCrhQy37KzIUETzG+kHZuiz3Xm+x2li3l0YscKPhF48Az7WE6/f7R34Rhryz4Y1WoM0vf7rw2Bw",
+	"0eu2BoOLB48//v1Hz2+Q0YdiyvUix94xPSGBllMIfALnIOckpWOjE6VkoEjws4iopu3QvB74yDM+TYYg",
+	"jbagcUwSo6SMLJf0QIVDpnM3/09TkPNi+j9ir00yMBQiBsqR8icsbtxZDwWPGA5H/hCMQ0SGcxJQHgV9",
+	"EsCnYDvgEBDBSYCUgQz87E8IcEkDLWl4xvj4JArIpmXWgMemLY2VERHF+DgGq1KUT4KNjQAlitpHR+Uu",
+	"CHwifBrHtoUxJFu+GWbAc2q2g7E2/zN/xeav2FHoVK4jK6ZKPxcRGzHzaBNSEU5IwuKYKatNttoD/opK",
+	"4HoCChQZSzFN2yQQOEcutO1oNOWhZRCVQLjQRE1Tow4hag94RYodX8wcNqaS92PWh4SyuE8j2o7FOcQ0",
+	"hJ9DwbVQoh2KZANHyEzFGEj3weHefsf95y1Z8JFdyyVSvts53G+S3ZMRWsKG/Z6m8dzarAnlYyCCx3PC",
+	"rBmr2NZwKg27SGBscUCYIoKDM3gKrKo77HY7A+5MrfFGqGRK8C10H+CCKa0I1Sj0aKH/FrTJSz0BOWMK",
+	"cEjK1Qyk6T3Y7faCOpMzK92oCzJ7v1QFdHq7jczJp7nUZJYZwaKq+lrTYiPJKdWTgmDUVkZ1GVWebfOC",
+	"9LJ+6rQOaWt03Hry8cvBZav8cfc6H7u9y2bl9lJGIH+ZL06/2FhmwSr7CnUZJwFVYUA2zepFMKLTWG9h",
+	"W9NP0CanRgma3TOUaL2Gc8NB8sg27ec7l9j2FdaWh8Pvl+0KYcgfzpet/H7jur+BGELdaANFktCWAmM8",
+	"DWkxU9qIeipFClKbGWlBJGiz0Ulg7NwmjWd0rtxDiLb8Qif5C4xrUqg+CRJQio7xz5JibTfoGem713w3",
+	"yDLOKDvJJYzp7TWqizdnLF3ky69iRhLK540GyzBEnbE0d88mQEZMKo3WsE1eCG3YOmScDmMgM7SaP5o3",
+	"0KmpTrLXWTYbQ1htLta/61q16a/y+MzUTs2IDZZ8Ao5wNOBKU6lVm7xM6acpHBFNz9ApRg05kiIhlOfW",
+	"ncOFfsb4WW2xjt+r473Pv092Rgf/fP/0t877R4/n7/94610xPWTHsvXa6/aa1utUpM2Ky06Efa6eyPaW",
+	"sVeLKnfdfkbu+gWvDw8PS3zuNvD50ug16xei3/kLjZzTaT4ZIwjWl6JpGjvHevsPZY9WOZ1fPHQZ7SsR",
+	"ejVFP2YKHOTjvMWCJ7i2Zxmh6+/1Or39Vrfb6u2ddh/0d/f6vYP3TkHnPa511rn0PbeTC7+gT+x6kUiA",
+	"4hvabiLnQY+nMTUGMpWgzAEWF7VYhh8ljLy+98N2ccDftt+q7ZePqKaWCcj2RRlw9BubmtB4JGQCEUEP",
+	"zKmzufnKnUGOkCJHPTFyoQjTRnpK4YQGVjcT6d7Zrh87Lqtcvfrl0mvWDeejmIW3FKQw6+W+iBHlJW1r",
+	"1Y/zMlOQSvB+53+T+Bf+Xu79ZlTxWh4oobEEGs2da3ZnUndMUuBR1UDkx0hFE+dQuWNh5jhXifmeRO6J",
+	"kEMWRdZm3FzmaBiCUo+AM2eu74PcYWTIqAm7ihwgUriOJ6XD6mug0TvJNBi90vhF+ziOSQoyYXev4Fz0",
+	"MabhmSWtGAc/1qj/niTrV6CxnsyvJ1dKUz1VXt8TZ97abLQjLWNhFgxkikwsSTUu3XiGJ9ycYWj8BuR5",
+	"WdxvvItYQ4f3xxewtNtQ2J1ugmwFR5TF4Mx4BJqy2J6+GCdMKxKLMZnyCCohPXek/V42xQuhn4gpj24p",
+	"JxqSvKd75SxaXbVOWAGdSQxLodG8M4F6IcqWG89qaAdYlEVx9ITqcuonoXOiAL4nMXpF57Gg0akQz6gc",
+	"w+2kyVHxGNNHeZf3x4gXe30oInT4YzMDowYoJ/t7ezv7ZDjXoL7K0aNpzHIOynhGqVZkc3+X/JP9svVd",
+	"iZHEiDHGyZ+gcr2dJKWL/d0nMSrphQlVLmocHaFxeXxKx2aZuZiRgbc78O5UmK6KRud60J6qi9TvkXmK",
+	"sSpH6fckWm+s+L/l9JyymA7jWyopt51eCH2cd3ifZCuimg6pQjd0WjDliEjQck7oyBwZu8SmcL6K92TO",
+	"Oucgjd2wQRIj1kvJwnR0gLnrFiavA0db/YxRarJaRPJM+KX/bcXzVIjnlM/dU3U72ax3dm/kUggb9Hb9",
+	"qP+ANJbhNA3j/8nF7i2nUz0Rkn2+rak9sTHN4wp+49TF1++PWrRxo0Xwx53KXGUQpggGUPgYdaBlY024",
+	"3r1716pjZ65a5TrU5tuLWZ7Kfw4Ro6eYw7iNuE2berwvgvbQTrtliCYDT8OF3k5jyvjAsy5dCfpwZFRT",
+	"RBbY8zWPDoaAoD5i8P14c/nUkRCc2kMUi6a03IiyeCqBhDFVqk0e03BCEppiElVwIL+enr4iNszXH/Cg",
+	"yHoFZLfT8UmwXLOZFl2fBOVgs3m245OgHBIxz3b9AQ8S0BMRGZ8xjsXMNt7zSZBlSMznQ58Ei+eWgOx2",
+	"e34OCa2ejc2XO6b/pl1hvjRjTHkqhaHT+FP2/YDs9kynNX/BPD403bnBfsU1eMIgjlRpyJ0uJtQXIoQB",
+	"2UO+NXjI5qsdhzPh08Trf6hmGa80IvWQfjXmVGet55fzTo0HwWVxhiW6pYGBnt/ga13BNdRQTSHVptPE",
+	"x3Jyu8KmWlI6C22jGo3sJGn8KsdPeP0RjRU0ZI6kGMKGckCgNvKpeKkIfi+ANiz8IhBniAejJOh1OjYb",
+	"71ZVnFXJF2eNSJgCj/MhG+xj3k4M/4BQexjXLmv1a0zRogwojwr4tAVGTmiaAofIopfdci8yoFHHfX9o",
+	"7gV5iBrxte+aeUA2354+rIFml9i9kZAJ1V4fB2hplkDT6KvY5YQd4V11xCvZpLESGd41WES3bt0ID321",
+	"6FUQrci7ZinMYiLPM0t+zf0WTpUWSZbxXxQ3Y3+bWZaBBIyr4BOqSSKUJjudDgknVNJQg1Q1NExEfXKy",
+	"EZGYnYGxdTSKyFxMzZ/J3Gz9kcU/0Jhw0DMhz0wHJfzLjkP4lFC8i2xczaW3aSaN1+JVAnIMJMUQU4b0",
+	"r7DviAQWvyohEec5dMI8s9EdC/Fbl8McZhUuk81mLlt8pRsagWlmdDd4jf0jYWyR8eynqVGUybxWpXA1",
+	"t+tTuRb3f+9dl+WLoAfjHj1zhRMkAcRRb+Zwui0z/VBwDqG2eQslEjDvbOY4u632gL/OwEkI055nuO0M",
+	"D7MY6PQJXISQYkmEBBI4XF1AECdPRmCMFToR1cV18DDtDheLa4yeMDHfE8q5cOtACgIdrtDSGfyQsFAK",
+	"JUa6PZY0nbTL3K2YuytbmnW+6uuKoVzV04KyzSCJy7V9ObtEVQaC9o2OLaO0iWI8tJC8t5xdEMRxV4s9",
+	"Hhzu7fcOHvQOdh/slIwB43p/Fx0fGr3k8bwmrzlSzfeWWYQa5tcnlLx9e/KIUKXY2GHlSzmMG2GCl1BX",
+	"cNLJbBMnhUNtMQ1Rn9CGTVHFB31h0WWAeHqCqCCjfKU58k8oj2IY8PwF/PrYflu8RtKJ2Uc0xJKDUvfm",
+	"8bF9mrdGeJmkswGvjlUdo//FPb/ETVnh4FoAppq66nUqRR2ui03HgA/Hrfe09bnTOvx36+Pf/68yy9p3",
+	"lTk1vdf/8K/BQP388e8/Z38MBu3sz60fvaVLKZuFrb54s4nLwILyCVWG+zgJ8vb1izZxvm4qAX00xvMi",
+	"HNUmxwMeQQxjBC6XsrMiYdrCV912I5tYTBWKBFTJ79s6MiJSOmm75wOeTJUmY2YtS/NyLWDRqiuEcOPF",
+	"FWpcoEYmlmHU66kX80aW+/km+iUpHLOrIiJlnZr5csaa5jDwhiMPJwKxyVlJn1vtcCKEshD1UEgJsVns",
+	"utY1tpFpRcTMSE8oZFRz1mZPn/z6ufd0+Jt8efL5VVcezg7+eTH+6aeGFV3lkJX9WhatcGR/7z0UsbGt",
+	"rtDyeqdH4yqJUb2SqtEmY6DvQl9lll2TSmlnTlyVXROtU9XfLtdytt23RlPZis8fE9DUDP5DU+1nk8CX",
+	"i8eWOIkra8lcmWJgi8V+wlI1NLtUnUG1mKXXIOKLIl3DvK8shzUNcWmOCB2iynLIPNycqTt3XJOXTRz8",
+	"nwJB/9Ny6P0Ck89pPIVVXoCys2EKCfaL8kc8p2G2MLIBC6YhUdfZ717hNlMp6Xxh09QkNqN45UZCPY+b",
+	"KI5fjrz+h2vR9KW6cZ0rsjjoxwa3vdwVKiIk5ahUPugKjk337TrhNzvMLnhtTvUa70hDkho96FwTd2zD",
+	"WlTyMmEa65vNemK8OQHKVW6UN5QxqVgJkZ+T78zVP3LgF4isThYS/xVTC6+KgSKQOvghKB8K3GngKsfc",
+	"8bByJlijvedf7e9nzSonhPX6bXaJ6tGL9QS0ZCKLXk7dIl9R+W7UZOlMbdsjYF7VlJDzTRZ773d7O7t7",
+	"NzCDV+7VO49MLAtJmO9mExFDOeZzdYTiq0v2n1lE3YpeS1A5zArhNGfPdcI7txXYW4Z2bii5/3jz8kVF",
+	"fLGQ+MHO4f4WbtaqKemTGEa6ZWSoVIt5BpAamWKSoGFU/oDXpL4odiqVWdpxVRH3GRYxoHZRo+lK0HPL",
+	"hacpHs+JhBQsDJbJHJFmKTgi5mTQwmYlShGJPeZCZvXjdxIt+s6jPiduwl8/btM00tePxTw352L4NKWx",
+	"CwlbQXDt2/+lYY0ruSLb31/04OuI6c2P/4XhuCoIkJsL12Ztc3Hj8/0N7MRzyvjNcqVUk5kRm5kUfNyQ",
+	"DHUQi6tYW2AxLutgnKtXJG9ZXca6BZtME8pbRhKwsh0u0phy5wHZm04QQGDjLjbNybQrrcXytNHIVUvm",
+	"dkhIkt/b01T9D/2i7SB7ZoE6DrfVJP6ayjEsiSI0Dl1KzDJF6FBMtZ+niSW4O0AaCVyZ38SVK/haWZmm",
+	"c20JMXQ9GXqemTHy1JixDVW7h6gqULCOaBTiXJ8VLKH/0vcUhFPJ9PwNXh9lM394DdTx1MIk7KcnmYr5",
+	"x7tTr+FgXcHpbf7j3elWnpg+drBJlLQsN90mZXyzkVJFAo03VmjglOst4yyp6dBd4WFjiJnkFpFkO6Bp",
+	"MVWIKygC0ls+CVSYBmQzbz7gRQ2m8olKaQjFfRpb9pIeKWJQAdksx5pLr221yaviU3/Ag3plaWCRUIvV",
+	"pmVSthoatY/jOPAbesxrVatkueyEvfnL67ulKmR8onVqgWyMj0SGIqS2SB0ta6W2S7Voyn4uRbRKd9iU",
+	"4k3Hr06IBmq+ncq4FBcbMz2ZDjEUhq5Zy8bCWDWaeLl6J+Rph3KYS4ISUxkC2QwqycUtnzBDcALcCARm",
+	"JZSmPKKx4DDgWSIMBc7QHjPjeRfVhoihT6mekABDeIFPlCDUUtNSeh67Nm9fPyNqGk4IVQMemFn3t7dj",
+	"EdJ4IpTuH3QOOrYDMhPyzAyRFXcM+IA/FPwcuJ2LmlBpU3U2w5uXAvdNyxZ5jE+z7El+ZxdtQnkcmccN",
+	"N5xhQNMlA10EnqkBJ9k9aUManpHNBnRNpBBe4xtzgI6SqgxrhC6jcPfiAvfM3sVFQe2EqgadRjaDQlea",
+	"RZthhjowCrd8bRM1JI7YBUTkXIR0OI2pnDtcEr6Qn5KaTNWIQRwtMW9I9ylL3HlnZcLFL0XaSJivnt1z",
+	"MQuBKzS8bos8Pzld2BEiBW6lti3keNu9pLZNW2P5mEbj1Cjvm7V9seX5nrtI0ut73Xan3TF9mCFoysyB",
+	"ot1p73joik5Qj2/bmunP5u9GC3uMYDZlMWlkNmGxu2fGgvewsCRF3uMm4mNEgLbJiSbhBMIzlVcxQWzj",
+	"VLkgG5/Qewrawe1q9670Op1lxixvt50VoV/63t467ZtKussWzut/+GjhgwjL/VDnxisphqBQPRBXRSqF",
+	"0D4RU61YZFlz/OpkQxUqo50v+TYGnNU0Saic45qeAzdMROSg0cl0bEb17KJ4Hy+/Li2XvteYi1gqDM9c",
+	"AW01ubBYS9tfsMH2e59o3KCz7LqiAbeIhBbjaJyNOOXdg8zAfs4zc6a9kuLNLi4sJQjFaMCZoROdhDZ5",
+	"gRc/LJpgPGusY4SFbLC31tQu7aLZEg/4b1OrzIur+eCcxlN356pVVdKYHXtbnrEzUvvuJqpXdOw0U4am",
+	"Cn7UIg0GvLQeRw4otXjBE9mked717etnWzlaELNcRrlOuWZx7iIPOGIozbB4PFMYZRIK/deMWkOfJRlt",
+	"ol2NhlyezZrYG8YGHC5oqOM5EUanwjlwp1rKcmXm6SIzbXJMPpU4VynBDTGeNOATwcXU+vsk2O0YI80N",
+	"OdWwVVX9GIk+qeQxy7eOLkk6FU223f2Ul/7Kltk1dWs0dbe7rdHyVKRrdXjG1m5n8eFrNLaXiq7TsF6p",
+	"8LFZ1a9fvlJPg99RCruase41ZItvk9/VIv2pO5h2Or39UjrbPVgn+etyvR9qwdaV4c48ulkLCWG5zdpX",
+	"QLoI4tphwDy6dlWIrBrWqtFXjh0tj/mgGVuvdGcJUqP5GqhmOMb3Un+9u463U7q6Dl/prn6lUsGIL+2s",
+	"fqm4ZMq80Ttc/Ua9zONW/pt5dw0qG0rW0fUruWNKkxqoxTlk5adG3lKhGtwjC1pQZURjHQNcZGa0KBAF",
+	"bfK6KeWyGbAIz/rLbuPMAyh4eiplaI7IlJ9xMeP1DE52yTf6IscLDhrZLF1AtcQ32srgfeYczbSCeNQv",
+	"zSuh8wEfAoL2TMdLoHrGc0JU3hBKjzcsqquCGKy4ewO+NqHogW2RAvqX04iTP83igJkrZfyfhsvfUpCN",
+	"d74xvD0dXcw+oa6MmWA4IfNADoPCoXI3ijKFPNfN3ogVoGI213ZHmk0tfvrFYfXXs7JWwyHUBEuX8k1S",
+	"L7vAWogaLtcr4ZKuZ6q+kpkphcCr9KyXWm/MpNvah5sVhlxerm3dTEuXDK8vRJ5mLy9FHY/r58Kr6Rk4",
+	"LZRfyF9eqQXeO07+lhyy3/jv6fDp689VXjajAlZm88slp9cy2RYTdlmNXBsn6nLBoezeyKH8kztU93gb",
+	"3EReVt/GU67gsMpdEaWNASXRVNJhXL9LMPsxl6s8NWxT+8mVq9rn7b71tQLfsU/ZWcOnzG/XNS901xii",
+	"fssavre3znwaCprvtedrNWtpYyx1fZeFDLe/sOjSesTGu1n0jR/hc0UqlwEf2atoZlS6m1krN+wm1IX1",
+	"oP4duN/OGfAX+aWu+HUpB2e80yniEAqdgD/JQWycSJV/ZSnvYEbnTY6Zpf4Wjln2KxZ3Ey7ZXYX4RsWW",
+	"OZp/HVvXUjG7q9/IL0hAVdFbQ8UsXpRwrxWF3QfrKAq/OYPwFLRN45Uqd12AnmKKv3wD8qYCwB+wKJ3v",
+	"bI1XSdIxi1BKP+B1LwB5GHg38EkWbaZ2bLwBtHr/aNOmfwr6zo9idxD1/MtJ/e9yUm/hgv6l6+9I199b",
+	"hf0U9Hra+pruTPl3p4xmS5t/o+shgltqXt+GKiE0Fn6KDQsuCmh9y0LrFSSUaxaqAS9Q9v3yD4HEMNJE",
+	"TDVC6jEwafHs/uLFFtYNrGPpB3wNMH2pCsymHbMfH9tULnRYgdQPuMXUozWyNyltrYGvr/8KnCV8JNBT",
+	"tph+hM3ZG2QtBQqjmkty3QtZ7SP3a2mldGuelCcLOXk7XPbzTflqApCxsedoZ3eCretlw8k7picDXnjh",
+	"9gcGrc/urtNRa/+oG2acMWb+t2DAs0+Uz7eOiMh/p43pzC/o9ux6Vu/YVU1+wNvaKeI/7/zfNIDLYZa9",
+	"VaiE15Aaw135tRxjIP28GIVIezFWHhpsjPktsa8rbmm5dOE7I9KnbtvX6UPQN8YoC2R4mZyyOTZ7+4bx",
+	"xAylvk488S9XraDvsINx3K/vqq0Wpbv0uKziif7yvP4sp+y/YoDX8RStNlw3Boi/d7U+atQBiMvXkUug",
+	"4cTQ4ZNgr7PjWlkDzYVuRIq+xsJbm2H8RmDRW7L7m+BMc7Z9M6BpderV8pEPHy+v5MXpYu/GGMwmLJwg",
+	"vG8ilEYwYH5rnRv5vNvuICvcdBfhrE2Y6lrpQLv0o7eVEoXF3hya17iVsspydN6J0TRkSGPKQ7M5TDsh",
+	"jZ+qJdXCXjnohnILc/nx8v8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -21,7 +21,7 @@ func TestCreateInvitation(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	before := time.Now().UnixMilli()
-	res := e.create(token, client.InvitationV2{
+	res := e.create(token, client.InvitationV2Create{
 		Invitee: "urn:li:email:ada.lovelace@contoso.com",
 		Message: &client.InvitationV2Message{
 			InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, let's connect.")},
@@ -40,14 +40,14 @@ func TestCreateInvitation(t *testing.T) {
 		t.Errorf("created, lastModified = %d, %d; want equal, within [%d, %d]", *got.Created, *got.LastModified, before, after)
 	}
 	want := client.InvitationV2{
-		OdataType:    ptr(client.HashMicrosoftGraphInvitationV2),
+		OdataType:    ptr(client.InvitationV2OdataTypeHashMicrosoftGraphInvitationV2),
 		ID:           got.ID,
 		Created:      got.Created,
 		LastModified: got.LastModified,
 		Inviter:      ptr(alice), // a delegated caller's inviter defaults to itself
-		Invitee:      "urn:li:email:ada.lovelace@contoso.com",
+		Invitee:      ptr("urn:li:email:ada.lovelace@contoso.com"),
 		Message: &client.InvitationV2Message{
-			OdataType:         ptr(client.MicrosoftGraphInvitationV2Message),
+			OdataType:         ptr(client.InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message),
 			InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, let's connect.")},
 		},
 		TrackingID: ptr("track-1"),
@@ -152,7 +152,7 @@ func TestCreateInvitationAccepts(t *testing.T) {
 func TestCreateInvitationByApplication(t *testing.T) {
 	e := newEnv(t)
 	token := application(t, tenantA, invitations.PermReadWriteAll)
-	res := e.create(token, client.InvitationV2{Inviter: ptr(bob), Invitee: "urn:li:person:Qm9i"})
+	res := e.create(token, client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusCreated {
 		t.Fatalf("status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -160,7 +160,7 @@ func TestCreateInvitationByApplication(t *testing.T) {
 		t.Errorf("inviter = %q; want %q", got, bob)
 	}
 
-	res = e.create(token, client.InvitationV2{Invitee: "urn:li:person:Qm9i"})
+	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusBadRequest {
 		t.Fatalf("without inviter: status = %d; want 400; body %s", res.StatusCode(), res.Body)
 	}
@@ -171,7 +171,7 @@ func TestCreateInvitationByApplication(t *testing.T) {
 
 func TestCreateInvitationConflict(t *testing.T) {
 	e := newEnv(t)
-	body := client.InvitationV2{Inviter: ptr(alice), Invitee: "urn:li:person:Qm9i"}
+	body := client.InvitationV2Create{Inviter: ptr(alice), Invitee: "urn:li:person:Qm9i"}
 	if res := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), body); res.StatusCode() != http.StatusCreated {
 		t.Fatalf("first: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -187,7 +187,7 @@ func TestCreateInvitationConflict(t *testing.T) {
 		t.Fatalf("other tenant: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
 	// The reverse direction is another pair.
-	reverse := client.InvitationV2{Inviter: ptr("urn:li:person:Qm9i"), Invitee: alice}
+	reverse := client.InvitationV2Create{Inviter: ptr("urn:li:person:Qm9i"), Invitee: alice}
 	if res := e.create(application(t, tenantA, invitations.PermReadWriteAll), reverse); res.StatusCode() != http.StatusCreated {
 		t.Fatalf("reverse pair: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -277,19 +277,19 @@ func TestCreateInvitationPermissions(t *testing.T) {
 	tests := []struct {
 		name   string
 		token  string
-		body   client.InvitationV2
+		body   client.InvitationV2Create
 		status int
 	}{
-		{"delegated ReadWrite", delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2{Invitee: "urn:li:person:P1"}, 201},
-		{"delegated ReadWrite among others", delegated(t, tenantA, alice, "User.Read", invitations.PermReadWrite), client.InvitationV2{Invitee: "urn:li:person:P2"}, 201},
-		{"delegated Read", delegated(t, tenantA, alice, invitations.PermRead), client.InvitationV2{Invitee: "urn:li:person:P3"}, 403},
-		{"delegated unrelated scope", delegated(t, tenantA, alice, "Mail.Send"), client.InvitationV2{Invitee: "urn:li:person:P4"}, 403},
-		{"delegated with an application permission as a scope", delegated(t, tenantA, alice, invitations.PermReadWriteAll), client.InvitationV2{Invitee: "urn:li:person:P5"}, 403},
-		{"application ReadWrite.All", application(t, tenantA, invitations.PermReadWriteAll), client.InvitationV2{Inviter: ptr(bob), Invitee: "urn:li:person:P6"}, 201},
-		{"application Read.All", application(t, tenantA, invitations.PermReadAll), client.InvitationV2{Inviter: ptr(bob), Invitee: "urn:li:person:P7"}, 403},
-		{"application with a delegated permission as a role", application(t, tenantA, invitations.PermReadWrite), client.InvitationV2{Inviter: ptr(bob), Invitee: "urn:li:person:P8"}, 403},
-		{"no permissions", mint(t, claims(tenantA, alice)), client.InvitationV2{Invitee: "urn:li:person:P9"}, 403},
-		{"personal Microsoft account", delegated(t, "9188040d-6c67-4c5b-b112-36a304b66dad", alice, invitations.PermReadWrite), client.InvitationV2{Invitee: "urn:li:person:P10"}, 403},
+		{"delegated ReadWrite", delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P1"}, 201},
+		{"delegated ReadWrite among others", delegated(t, tenantA, alice, "User.Read", invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P2"}, 201},
+		{"delegated Read", delegated(t, tenantA, alice, invitations.PermRead), client.InvitationV2Create{Invitee: "urn:li:person:P3"}, 403},
+		{"delegated unrelated scope", delegated(t, tenantA, alice, "Mail.Send"), client.InvitationV2Create{Invitee: "urn:li:person:P4"}, 403},
+		{"delegated with an application permission as a scope", delegated(t, tenantA, alice, invitations.PermReadWriteAll), client.InvitationV2Create{Invitee: "urn:li:person:P5"}, 403},
+		{"application ReadWrite.All", application(t, tenantA, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P6"}, 201},
+		{"application Read.All", application(t, tenantA, invitations.PermReadAll), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P7"}, 403},
+		{"application with a delegated permission as a role", application(t, tenantA, invitations.PermReadWrite), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P8"}, 403},
+		{"no permissions", mint(t, claims(tenantA, alice)), client.InvitationV2Create{Invitee: "urn:li:person:P9"}, 403},
+		{"personal Microsoft account", delegated(t, "9188040d-6c67-4c5b-b112-36a304b66dad", alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P10"}, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,11 +392,11 @@ func TestClientRequestID(t *testing.T) {
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	const id = "5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c"
 
-	res := e.create(token, client.InvitationV2{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
+	res := e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
 	if got := res.HTTPResponse.Header.Get("client-request-id"); got != id {
 		t.Errorf("201: client-request-id = %q; want %q", got, id)
 	}
-	res = e.create(token, client.InvitationV2{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
+	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
 	if res.StatusCode() != http.StatusConflict {
 		t.Fatalf("status = %d; want 409", res.StatusCode())
 	}
@@ -409,7 +409,7 @@ func TestClientRequestID(t *testing.T) {
 
 	// One too long to echo is a 400 naming the header, and is not echoed.
 	long := strings.Repeat("x", 200)
-	res = e.create(token, client.InvitationV2{Invitee: "urn:li:person:Zed"}, header("client-request-id", long))
+	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Zed"}, header("client-request-id", long))
 	if res.StatusCode() != http.StatusBadRequest {
 		t.Fatalf("long client-request-id: status = %d; want 400", res.StatusCode())
 	}

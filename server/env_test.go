@@ -101,16 +101,18 @@ func delegated(t testing.TB, tenant, user string, scopes ...string) string {
 }
 
 // application is an application's token in tenant with the given roles.
-func application(t *testing.T, tenant string, roles ...string) string {
+func application(t testing.TB, tenant string, roles ...string) string {
 	c := claims(tenant, appID)
 	c.Roles = roles
 	return mint(t, c)
 }
 
-// as authenticates a request with token.
+// as authenticates a request with token; with "" it sends none.
 func as(token string) client.RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		return nil
 	}
 }
@@ -124,7 +126,7 @@ func header(key, value string) client.RequestEditorFn {
 }
 
 // create posts body as JSON with token and returns the response.
-func (e *env) create(token string, body client.InvitationV2, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+func (e *env) create(token string, body client.InvitationV2Create, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
 	e.t.Helper()
 	res, err := e.client.CreateInvitationWithResponse(context.Background(), nil, body, append([]client.RequestEditorFn{as(token)}, edit...)...)
 	if err != nil {
@@ -183,4 +185,60 @@ func unsigned(t *testing.T, c jwtauth.Claims) string {
 		t.Fatal(err)
 	}
 	return token
+}
+
+func (e *env) get(token, id string) *client.GetInvitationResponse {
+	e.t.Helper()
+	res, err := e.client.GetInvitationWithResponse(context.Background(), id, nil, as(token))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+func (e *env) list(token string, params client.ListInvitationsParams) *client.ListInvitationsResponse {
+	e.t.Helper()
+	res, err := e.client.ListInvitationsWithResponse(context.Background(), &params, as(token))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// update sends a raw merge patch, with If-Match when ifMatch is not "".
+func (e *env) update(token, id, patch, ifMatch string) *client.UpdateInvitationResponse {
+	e.t.Helper()
+	var params client.UpdateInvitationParams
+	if ifMatch != "" {
+		params.IfMatch = &ifMatch
+	}
+	res, err := e.client.UpdateInvitationWithBodyWithResponse(context.Background(), id, &params, "application/json",
+		strings.NewReader(patch), as(token))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+func (e *env) delete(token, id, ifMatch string) *client.DeleteInvitationResponse {
+	e.t.Helper()
+	var params client.DeleteInvitationParams
+	if ifMatch != "" {
+		params.IfMatch = &ifMatch
+	}
+	res, err := e.client.DeleteInvitationWithResponse(context.Background(), id, &params, as(token))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// mustCreate creates an invitation as an application of tenant and returns it.
+func (e *env) mustCreate(tenant, inviter, invitee string) client.InvitationV2 {
+	e.t.Helper()
+	res := e.create(application(e.t, tenant, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: &inviter, Invitee: invitee})
+	if res.StatusCode() != http.StatusCreated {
+		e.t.Fatalf("create %s -> %s: status %d; body %s", inviter, invitee, res.StatusCode(), res.Body)
+	}
+	return *res.JSON201
 }

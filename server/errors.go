@@ -95,6 +95,7 @@ func classify(err error) problem {
 		domain   *invitations.Error
 		tooLarge *http.MaxBytesError
 		reqErr   *openapi3filter.RequestError
+		schema   *openapi3.SchemaError
 		httpErr  *echo.HTTPError
 	)
 	switch {
@@ -106,6 +107,10 @@ func classify(err error) problem {
 		return problemOf(invitations.ErrTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit))
 	case errors.As(err, &reqErr):
 		return requestProblem(reqErr)
+	case errors.As(err, &schema):
+		// The validator hands over a body error that involves a combinator
+		// (allOf) as a bare MultiError, without its RequestError.
+		return schemaProblem(schema)
 	case errors.As(err, &httpErr):
 		return httpProblem(httpErr)
 	}
@@ -178,6 +183,10 @@ func unsupportedMediaType(e *openapi3filter.RequestError) bool {
 // schemaProblem names the property at fault by its path in the body, as in
 // "message.invitationMessage.body: maximum string length is 300".
 func schemaProblem(e *openapi3.SchemaError) problem {
+	// A failure inside allOf (or a similar combinator) wraps the real one.
+	for inner := (*openapi3.SchemaError)(nil); errors.As(e.Origin, &inner); {
+		e = inner
+	}
 	path := e.JSONPointer()
 	reason := e.Reason
 	// kin-openapi reports an unknown or missing property at its parent

@@ -61,7 +61,7 @@ func TestProbes(t *testing.T) {
 func TestCreateInvitationDatabaseUnavailable(t *testing.T) {
 	e := newEnv(t)
 	e.store.Close()
-	res := e.create(delegated(t, tenantA, alice, "Invitations.ReadWrite"), client.InvitationV2{Invitee: "urn:li:person:Qm9i"})
+	res := e.create(delegated(t, tenantA, alice, "Invitations.ReadWrite"), client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d; want 503; body %s", res.StatusCode(), res.Body)
 	}

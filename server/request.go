@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -24,6 +25,7 @@ import (
 type requestInfo struct {
 	id       string // request-id
 	clientID string // client-request-id: the caller's, or id
+	baseURL  string // the API's absolute base URL as the caller reached it, for links
 	caller   invitations.Caller
 	// authenticated is set once the caller's token has been verified.
 	authenticated bool
@@ -48,6 +50,7 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		if v := c.Request().Header.Get("client-request-id"); validClientRequestID(v) {
 			ri.clientID = v
 		}
+		ri.baseURL = baseURL(c.Request())
 		h := c.Response().Header()
 		h.Set("request-id", ri.id)
 		h.Set("client-request-id", ri.clientID)
@@ -57,6 +60,19 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
+}
+
+// baseURL is the API's absolute URL as the caller reached it: the scheme
+// from TLS or a proxy's X-Forwarded-Proto, the host from the request.
+func baseURL(req *http.Request) string {
+	scheme := "http"
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	if p := req.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + req.Host + BasePath
 }
 
 // validClientRequestID reports whether v may be echoed. The validator rejects
@@ -118,6 +134,29 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 type panicError struct{ value any }
 
 func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
+
+// checkQuery refuses query parameters the operation does not declare, and
+// repeated ones: an option the service cannot honour is a 400, never
+// silently ignored (the validator checks only the declared ones).
+func (s *server) checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rt, ok := s.routes[c.Request().Method+" "+c.Path()]
+		if !ok {
+			return next(c)
+		}
+		for name, values := range c.QueryParams() {
+			switch {
+			case !rt.query[name]:
+				return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
+					Message: fmt.Sprintf("%s: the query option is not supported here", name)}
+			case len(values) > 1:
+				return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
+					Message: fmt.Sprintf("%s: the query option is given more than once", name)}
+			}
+		}
+		return next(c)
+	}
+}
 
 // readBody reads the request body once, bounded: a declared length over
 // the limit is a 413 without reading, an undeclared one is cut off at the

@@ -19,17 +19,16 @@ type specRouter struct {
 	paths map[string]string // Echo path template -> OpenAPI path template
 	bases map[string]string // Echo path template -> base path, where the path has its own
 	base  string            // the document's base path
-	// routes records each registered route, by method and full Echo path
-	// ("POST /v1.0/linkedIn/invitations"), and whether its operation needs a
-	// bearer token.
-	routes map[string]bool
+	// routes records each registered route's operation, by method and full
+	// Echo path ("POST /v1.0/linkedIn/invitations").
+	routes map[string]route
 }
 
 var _ gen.EchoRouter = specRouter{}
 
 func newSpecRouter(e *echo.Echo, spec *openapi3.T) specRouter {
 	r := specRouter{e: e, spec: spec, paths: map[string]string{}, bases: map[string]string{},
-		base: serverBase(spec.Servers), routes: map[string]bool{}}
+		base: serverBase(spec.Servers), routes: map[string]route{}}
 	for path, item := range spec.Paths.Map() {
 		r.paths[echoPath(path)] = path
 		if len(item.Servers) > 0 {
@@ -73,9 +72,21 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		if op.Security != nil {
 			security = *op.Security
 		}
-		r.routes[method+" "+base+path] = needsToken(security)
+		rt := route{secured: needsToken(security), query: map[string]bool{}}
+		for _, p := range append(r.spec.Paths.Value(r.paths[path]).Parameters, op.Parameters...) {
+			if p.Value.In == openapi3.ParameterInQuery {
+				rt.query[p.Value.Name] = true
+			}
+		}
+		r.routes[method+" "+base+path] = rt
 	}
 	return r.e.Add(method, base+path, h, m...)
+}
+
+// route is what the middleware needs to know of a route's operation.
+type route struct {
+	secured bool            // it needs a bearer token
+	query   map[string]bool // the query parameters it declares
 }
 
 // needsToken reports whether security requirements demand a token: there is

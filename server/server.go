@@ -44,7 +44,7 @@ type server struct {
 	log    *slog.Logger
 	opts   Options
 	verify Verifier
-	routes map[string]bool // see specRouter.routes
+	routes map[string]route // see specRouter.routes
 }
 
 // New builds the service's HTTP handler over store.
@@ -73,7 +73,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.readBody, s.validator(spec))
+	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.checkQuery, s.readBody, s.validator(spec))
 
 	router := newSpecRouter(e, spec)
 	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store}, nil))

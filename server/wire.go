@@ -7,13 +7,13 @@ import (
 
 // The @odata.type annotations responses carry, exactly as Graph's page shows.
 var (
-	invitationType = gen.HashMicrosoftGraphInvitationV2
-	messageType    = gen.MicrosoftGraphInvitationV2Message
+	invitationType = gen.InvitationV2OdataTypeHashMicrosoftGraphInvitationV2
+	messageType    = gen.InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message
 )
 
 // invitationFromWire takes the properties a caller may set; read-only ones
 // (id, created, lastModified) are ignored.
-func invitationFromWire(w gen.InvitationV2) invitations.Invitation {
+func invitationFromWire(w gen.InvitationV2Create) invitations.Invitation {
 	inv := invitations.Invitation{
 		Inviter:    deref(w.Inviter),
 		Invitee:    w.Invitee,
@@ -36,7 +36,7 @@ func invitationToWire(inv invitations.Invitation) gen.InvitationV2 {
 		Created:      &created,
 		LastModified: &modified,
 		Inviter:      &inv.Inviter,
-		Invitee:      inv.Invitee,
+		Invitee:      &inv.Invitee,
 		TrackingID:   optional(inv.TrackingID),
 	}
 	if m := inv.Message; m != nil {
@@ -51,12 +51,66 @@ func invitationToWire(inv invitations.Invitation) gen.InvitationV2 {
 	return w
 }
 
+// patchFromWire reads a merge patch: a property left out is not in the
+// patch, null removes it ("" in the domain), a value sets it.
+func patchFromWire(w gen.InvitationV2Update) invitations.Patch {
+	p := invitations.Patch{Inviter: w.Inviter, Invitee: w.Invitee}
+	if w.TrackingID.IsSpecified() {
+		p.TrackingID = ptr(w.TrackingID.GetOrEmpty())
+	}
+	if !w.Message.IsSpecified() {
+		return p
+	}
+	if w.Message.IsNull() {
+		p.Message = &invitations.MessagePatch{Remove: true}
+		return p
+	}
+	m := w.Message.MustGet()
+	p.Message = &invitations.MessagePatch{}
+	if m.InvitationTemplateID.IsSpecified() {
+		p.Message.TemplateID = ptr(m.InvitationTemplateID.GetOrEmpty())
+	}
+	if m.InvitationMessage.IsSpecified() {
+		if m.InvitationMessage.IsNull() {
+			p.Message.Body = ptr("") // invitationMessage: null removes the custom body
+		} else if body := m.InvitationMessage.MustGet().Body; body.IsSpecified() {
+			p.Message.Body = ptr(body.GetOrEmpty())
+		}
+	}
+	return p
+}
+
+// selectProperties keeps the properties $select chose (id, and the
+// @odata.type annotation, always stay).
+func selectProperties(w gen.InvitationV2, selected []string) gen.InvitationV2 {
+	out := gen.InvitationV2{OdataType: w.OdataType, ID: w.ID}
+	for _, name := range selected {
+		switch name {
+		case "created":
+			out.Created = w.Created
+		case "lastModified":
+			out.LastModified = w.LastModified
+		case "inviter":
+			out.Inviter = w.Inviter
+		case "invitee":
+			out.Invitee = w.Invitee
+		case "message":
+			out.Message = w.Message
+		case "trackingId":
+			out.TrackingID = w.TrackingID
+		}
+	}
+	return out
+}
+
 func deref(p *string) string {
 	if p == nil {
 		return ""
 	}
 	return *p
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // optional is the wire form of an optional string: absent when empty.
 func optional(s string) *string {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,19 +11,22 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
+// columns are an invitation's columns in the order scan reads them.
+const columns = `id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version`
+
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
 	inv.ID = uuid.NewString()
 	inv.Created = s.now().Truncate(time.Millisecond)
 	inv.LastModified = inv.Created
+	inv.Version = 1
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO invitations
-			  (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			INSERT INTO invitations (`+columns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
-			inv.Created.UnixMilli(), inv.LastModified.UnixMilli())
+			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -32,6 +36,98 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)
 	}
+	return inv, nil
+}
+
+// Invitation returns the tenant's invitation with this id.
+func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.Invitation, error) {
+	row := s.reader.QueryRowContext(ctx, `SELECT `+columns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
+	inv, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invitations.Invitation{}, invitations.NotFoundError(id)
+	}
+	if err != nil {
+		return invitations.Invitation{}, s.translate(err)
+	}
+	return inv, nil
+}
+
+// UpdateInvitation replaces inv's message and tracking id if its version is
+// still version.
+func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
+	var updated invitations.Invitation
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// lastModified moves forward even if the clock has not (or went back).
+		row := tx.QueryRowContext(ctx, `
+			UPDATE invitations
+			SET has_message = ?, template_id = ?, body = ?, tracking_id = ?,
+			    last_modified = max(?, last_modified + 1), version = version + 1
+			WHERE tenant = ? AND id = ? AND version = ?
+			RETURNING `+columns,
+			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
+			s.now().UnixMilli(), inv.Tenant, inv.ID, version)
+		var err error
+		updated, err = scan(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return invitations.Invitation{}, s.translate(err)
+	}
+	return updated, nil
+}
+
+// DeleteInvitation deletes the tenant's invitation with this id if its
+// version is version, or any version when version is 0.
+func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			DELETE FROM invitations WHERE tenant = ? AND id = ? AND (? = 0 OR version = ?)`,
+			tenant, id, version, version)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return missingOrChanged(ctx, tx, tenant, id)
+	})
+	return s.translate(err)
+}
+
+// missingOrChanged explains why a conditional write touched no row.
+func missingOrChanged(ctx context.Context, tx *sql.Tx, tenant, id string) error {
+	var version int64
+	err := tx.QueryRowContext(ctx, `SELECT version FROM invitations WHERE tenant = ? AND id = ?`, tenant, id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invitations.NotFoundError(id)
+	}
+	if err != nil {
+		return err
+	}
+	return invitations.Errorf(invitations.ErrPreconditionFailed, "the invitation has changed; its ETag is now \"%d\"", version)
+}
+
+// scan reads one row of columns.
+func scan(row interface{ Scan(...any) error }) (invitations.Invitation, error) {
+	var (
+		inv                      invitations.Invitation
+		hasMessage               bool
+		template, text, tracking sql.NullString
+		created, modified        int64
+	)
+	err := row.Scan(&inv.ID, &inv.Tenant, &inv.Inviter, &inv.Invitee, &hasMessage, &template, &text, &tracking,
+		&created, &modified, &inv.Version)
+	if err != nil {
+		return invitations.Invitation{}, err
+	}
+	if hasMessage {
+		inv.Message = &invitations.Message{TemplateID: template.String, Body: text.String}
+	}
+	inv.TrackingID = tracking.String
+	inv.Created, inv.LastModified = time.UnixMilli(created), time.UnixMilli(modified)
 	return inv, nil
 }
 

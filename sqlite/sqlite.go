@@ -130,6 +130,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // translate turns a driver error into the domain's kinds, by SQLite's result
 // codes rather than message text.
 func (s *Store) translate(err error) error {
+	var domain *invitations.Error
+	if err == nil || errors.As(err, &domain) {
+		return err
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {

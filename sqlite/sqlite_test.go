@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/sqlite"
@@ -12,8 +13,12 @@ import (
 )
 
 func open(t *testing.T, path string) *sqlite.Store {
+	return openWithClock(t, path, nil)
+}
+
+func openWithClock(t *testing.T, path string, now func() time.Time) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: now})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -22,8 +27,8 @@ func open(t *testing.T, path string) *sqlite.Store {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) invitations.Store {
-		return open(t, filepath.Join(t.TempDir(), "invitations.db"))
+	storetest.Run(t, func(t *testing.T, now func() time.Time) invitations.Store {
+		return openWithClock(t, filepath.Join(t.TempDir(), "invitations.db"), now)
 	})
 }
 

@@ -15,9 +15,13 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// Run runs the suite. open returns a new, empty store for one test; it
-// closes the store when the test ends.
-func Run(t *testing.T, open func(t *testing.T) invitations.Store) {
+// Opener returns a new, empty store for one test, whose clock is now (the
+// store's source of created and lastModified). It closes the store when the
+// test ends.
+type Opener func(t *testing.T, now func() time.Time) invitations.Store
+
+// Run runs the suite.
+func Run(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s invitations.Store)
@@ -25,14 +29,26 @@ func Run(t *testing.T, open func(t *testing.T) invitations.Store) {
 		{"CreateInvitation", testCreate},
 		{"CreateInvitationConflict", testCreateConflict},
 		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair},
+		{"Invitation", testGet},
+		{"ListInvitations", testList},
+		{"ListInvitationsPaging", testListPaging},
+		{"UpdateInvitation", testUpdate},
+		{"UpdateInvitationConcurrent", testUpdateConcurrent},
+		{"DeleteInvitation", testDelete},
 		{"Ping", testPing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.fn(t, open(t))
+			tt.fn(t, open(t, time.Now))
 		})
 	}
+	t.Run("LastModifiedMovesForward", func(t *testing.T) {
+		t.Parallel()
+		// A clock that stands still, as two writes in one millisecond see.
+		frozen := time.UnixMilli(1795628728473)
+		testLastModifiedMovesForward(t, open(t, func() time.Time { return frozen }))
+	})
 }
 
 // Invitation returns a valid invitation in tenant from inviter to invitee.
@@ -65,7 +81,7 @@ func testCreate(t *testing.T, s invitations.Store) {
 		t.Errorf("Created = %v; want millisecond precision, as on the wire", got.Created)
 	}
 	want := in
-	want.ID, want.Created, want.LastModified = got.ID, got.Created, got.LastModified
+	want.ID, want.Created, want.LastModified, want.Version = got.ID, got.Created, got.LastModified, 1
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateInvitation (-want +got):\n%s", diff)
 	}

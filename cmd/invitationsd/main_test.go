@@ -127,7 +127,7 @@ func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
 
 func create(t *testing.T, c *client.ClientWithResponses, invitee string) int {
 	t.Helper()
-	res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2{Invitee: invitee})
+	res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2Create{Invitee: invitee})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,268 @@
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/graph-linkedin/invitations"
+)
+
+func testGet(t *testing.T, s invitations.Store) {
+	ctx := context.Background()
+	created := mustCreate(t, s, invitations.Invitation{Tenant: "tenant-1", Inviter: "urn:li:person:alice",
+		Invitee: "urn:li:person:bob", Message: &invitations.Message{Body: "hi"}, TrackingID: "t-1"})
+	got, err := s.Invitation(ctx, "tenant-1", created.ID)
+	if err != nil {
+		t.Fatalf("Invitation: %v", err)
+	}
+	if diff := gocmp.Diff(created, got); diff != "" {
+		t.Errorf("Invitation (-created +got):\n%s", diff)
+	}
+	for _, tt := range []struct{ tenant, id string }{
+		{"tenant-2", created.ID}, // another tenant's
+		{"tenant-1", "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"},
+	} {
+		if _, err := s.Invitation(ctx, tt.tenant, tt.id); !errors.Is(err, invitations.ErrNotFound) {
+			t.Errorf("Invitation(%s, %s) = %v; want ErrNotFound", tt.tenant, tt.id, err)
+		}
+	}
+}
+
+// dataset creates a tenant's invitations (several in one millisecond, so ties occur) and a
+// second tenant's, and returns the first tenant's as stored.
+func dataset(t *testing.T, s invitations.Store) []invitations.Invitation {
+	t.Helper()
+	people := []string{"urn:li:person:alice", "urn:li:person:bob", "urn:li:person:carol", "urn:li:person:dan"}
+	var all []invitations.Invitation
+	for i := range 24 {
+		inv := invitations.Invitation{
+			Tenant:  "tenant-1",
+			Inviter: people[i%len(people)],
+			Invitee: fmt.Sprintf("urn:li:email:guest%d@example.com", i),
+		}
+		if i%3 == 0 {
+			inv.TrackingID = fmt.Sprintf("batch-%d", i%2)
+		}
+		if i%5 == 0 { // some between members, each pair once
+			inv.Invitee = people[(i%4+1+i/20)%4]
+		}
+		all = append(all, mustCreate(t, s, inv))
+		mustCreate(t, s, invitations.Invitation{Tenant: "tenant-2", Inviter: inv.Inviter, Invitee: inv.Invitee})
+	}
+	// Touch some, so lastModified orders differently from created.
+	for i := 0; i < len(all); i += 4 {
+		inv := all[i]
+		inv.TrackingID = "touched"
+		updated, err := s.UpdateInvitation(context.Background(), inv, inv.Version)
+		if err != nil {
+			t.Fatalf("UpdateInvitation: %v", err)
+		}
+		all[i] = updated
+	}
+	return all
+}
+
+// expect is the reference implementation of a query over a known dataset.
+func expect(all []invitations.Invitation, q invitations.Query) []invitations.Invitation {
+	var out []invitations.Invitation
+	for _, inv := range all {
+		if inv.Tenant == q.Tenant && (q.Party == "" || inv.Inviter == q.Party || inv.Invitee == q.Party) && holds(inv, q.Filter) {
+			out = append(out, inv)
+		}
+	}
+	slices.SortFunc(out, func(a, b invitations.Invitation) int {
+		c := cmp.Or(q.Order.SortKey(a).Compare(q.Order.SortKey(b)), cmp.Compare(a.ID, b.ID))
+		if q.Order.Desc {
+			return -c
+		}
+		return c
+	})
+	return out
+}
+
+func holds(inv invitations.Invitation, filter []invitations.Condition) bool {
+	for _, c := range filter {
+		var ok bool
+		if c.Field.IsTime() {
+			v := inv.Created.UnixMilli()
+			if c.Field == invitations.FieldLastModified {
+				v = inv.LastModified.UnixMilli()
+			}
+			switch c.Op {
+			case invitations.OpEq:
+				ok = v == c.Millis
+			case invitations.OpNe:
+				ok = v != c.Millis
+			case invitations.OpGt:
+				ok = v > c.Millis
+			case invitations.OpGe:
+				ok = v >= c.Millis
+			case invitations.OpLt:
+				ok = v < c.Millis
+			case invitations.OpLe:
+				ok = v <= c.Millis
+			}
+		} else {
+			v := map[invitations.Field]string{invitations.FieldInviter: inv.Inviter,
+				invitations.FieldInvitee: inv.Invitee, invitations.FieldTrackingID: inv.TrackingID}[c.Field]
+			switch {
+			case c.Null:
+				ok = (v == "") == (c.Op == invitations.OpEq)
+			case c.Op == invitations.OpEq:
+				ok = v == c.String
+			default:
+				ok = v != c.String
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func ids(invs []invitations.Invitation) []string {
+	out := make([]string, len(invs))
+	for i, inv := range invs {
+		out[i] = inv.ID
+	}
+	return out
+}
+
+func testList(t *testing.T, s invitations.Store) {
+	all := dataset(t, s)
+	mid := all[len(all)/2]
+	cond := func(f invitations.Field, op invitations.Op, v any) invitations.Condition {
+		c := invitations.Condition{Field: f, Op: op}
+		switch v := v.(type) {
+		case string:
+			c.String = v
+		case time.Time:
+			c.Millis = v.UnixMilli()
+		case nil:
+			c.Null = true
+		}
+		return c
+	}
+	asc := invitations.Order{Field: invitations.FieldCreated}
+	byModified := invitations.Order{Field: invitations.FieldLastModified, Desc: true}
+	tests := []struct {
+		name string
+		q    invitations.Query
+	}{
+		{"everything, newest first", invitations.Query{Order: invitations.DefaultOrder}},
+		{"oldest first", invitations.Query{Order: asc}},
+		{"by lastModified", invitations.Query{Order: byModified}},
+		{"by lastModified ascending", invitations.Query{Order: invitations.Order{Field: invitations.FieldLastModified}}},
+		{"a party's", invitations.Query{Party: "urn:li:person:bob", Order: invitations.DefaultOrder}},
+		{"inviter eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:carol")}, Order: asc}},
+		{"inviter ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInviter, invitations.OpNe, "urn:li:person:carol")}, Order: asc}},
+		{"invitee eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInvitee, invitations.OpEq, "urn:li:email:guest7@example.com")}, Order: asc}},
+		{"invitee ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInvitee, invitations.OpNe, "urn:li:email:guest7@example.com")}, Order: asc}},
+		{"trackingId eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpEq, "batch-1")}, Order: asc}},
+		{"trackingId ne includes absent", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpNe, "batch-1")}, Order: asc}},
+		{"trackingId eq null", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpEq, nil)}, Order: asc}},
+		{"trackingId ne null", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpNe, nil)}, Order: asc}},
+		{"created gt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpGt, mid.Created)}, Order: asc}},
+		{"created ge", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpGe, mid.Created)}, Order: asc}},
+		{"created lt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpLt, mid.Created)}, Order: asc}},
+		{"created le", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpLe, mid.Created)}, Order: asc}},
+		{"created eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpEq, mid.Created)}, Order: asc}},
+		{"created ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpNe, mid.Created)}, Order: asc}},
+		{"lastModified ge", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpGe, mid.LastModified)}, Order: byModified}},
+		{"and", invitations.Query{Filter: []invitations.Condition{
+			cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:alice"),
+			cond(invitations.FieldCreated, invitations.OpLe, mid.Created),
+			cond(invitations.FieldTrackingID, invitations.OpNe, nil)}, Order: invitations.DefaultOrder}},
+		{"a party's, filtered", invitations.Query{Party: "urn:li:person:alice",
+			Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpEq, nil)}, Order: asc}},
+		{"nothing matches", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:nobody")}, Order: asc}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			q.Tenant, q.Limit, q.Count = "tenant-1", 1000, true
+			page, err := s.ListInvitations(context.Background(), q)
+			if err != nil {
+				t.Fatalf("ListInvitations: %v", err)
+			}
+			want := expect(all, q)
+			if diff := gocmp.Diff(ids(want), ids(page.Invitations)); diff != "" {
+				t.Errorf("ListInvitations ids (-want +got):\n%s", diff)
+			}
+			if page.Count != int64(len(want)) || page.Next != nil {
+				t.Errorf("Count, Next = %d, %v; want %d, nil", page.Count, page.Next, len(want))
+			}
+			if len(want) > 0 {
+				if diff := gocmp.Diff(want[0], page.Invitations[0]); diff != "" {
+					t.Errorf("first invitation (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// Following Next returns every match exactly once, in order, with Skip
+// applied once and Count on every page; a page past the end is empty.
+func testListPaging(t *testing.T, s invitations.Store) {
+	all := dataset(t, s)
+	for _, tt := range []struct {
+		name string
+		q    invitations.Query
+	}{
+		{"newest first", invitations.Query{Order: invitations.DefaultOrder, Limit: 5}},
+		{"oldest first, skipping 3", invitations.Query{Order: invitations.Order{Field: invitations.FieldCreated}, Limit: 4, Skip: 3}},
+		{"by lastModified, a party's", invitations.Query{Order: invitations.Order{Field: invitations.FieldLastModified, Desc: true}, Party: "urn:li:person:alice", Limit: 2}},
+		{"filtered, page of one", invitations.Query{Order: invitations.DefaultOrder, Limit: 1, Filter: []invitations.Condition{
+			{Field: invitations.FieldTrackingID, Op: invitations.OpEq, Null: true}}}},
+		{"one page exactly", invitations.Query{Order: invitations.DefaultOrder, Limit: 24}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			q.Tenant, q.Count = "tenant-1", true
+			want := expect(all, q)
+			wantCount := int64(len(want))
+			want = want[min(q.Skip, len(want)):]
+			var got []invitations.Invitation
+			for pages := 0; ; pages++ {
+				if pages > len(all) {
+					t.Fatal("paging does not end")
+				}
+				page, err := s.ListInvitations(context.Background(), q)
+				if err != nil {
+					t.Fatalf("ListInvitations: %v", err)
+				}
+				if len(page.Invitations) > q.Limit {
+					t.Fatalf("page of %d; want at most %d", len(page.Invitations), q.Limit)
+				}
+				if page.Count != wantCount {
+					t.Errorf("Count = %d on page %d; want %d", page.Count, pages, wantCount)
+				}
+				got = append(got, page.Invitations...)
+				if page.Next == nil {
+					break
+				}
+				q.After, q.Skip = page.Next, 0
+			}
+			if diff := gocmp.Diff(ids(want), ids(got)); diff != "" {
+				t.Errorf("all pages (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustCreate(t *testing.T, s invitations.Store, inv invitations.Invitation) invitations.Invitation {
+	t.Helper()
+	created, err := s.CreateInvitation(context.Background(), inv)
+	if err != nil {
+		t.Fatalf("CreateInvitation(%s -> %s): %v", inv.Inviter, inv.Invitee, err)
+	}
+	return created
+}
