@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,10 +31,16 @@ var _ invitations.Store = (*Store)(nil)
 // Store is an invitations.Store on a SQLite file. Writes go through one
 // connection (SQLite has one writer at a time anyway), reads through a pool.
 type Store struct {
-	writer *sql.DB
-	reader *sql.DB
-	now    func() time.Time
-	closed atomic.Bool // database/sql's "database is closed" error is not exported
+	writer  *sql.DB
+	reader  *sql.DB
+	now     func() time.Time
+	onBatch func(size int)
+	closed  atomic.Bool // database/sql's "database is closed" error is not exported
+
+	writes    chan *writeRequest // to the writer goroutine (see batch.go)
+	stopped   chan struct{}      // closed by Close
+	loopDone  chan struct{}      // closed when the writer has stopped
+	closeOnce sync.Once
 }
 
 // errClosed is what a closed Store answers: the instance is going away, so
@@ -44,6 +51,9 @@ var errClosed = fmt.Errorf("%w: the database is closed", invitations.ErrUnavaila
 type Options struct {
 	// Now is the clock for created and lastModified; time.Now when nil.
 	Now func() time.Time
+	// OnBatch, when set, is told the size of every committed write batch
+	// (for metrics). It runs on the writer goroutine: keep it quick.
+	OnBatch func(size int)
 }
 
 // Open opens (creating if needed) the database at path and applies any
@@ -72,10 +82,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
 
-	s := &Store{writer: writer, reader: reader, now: opts.Now}
+	s := &Store{writer: writer, reader: reader, now: opts.Now, onBatch: opts.OnBatch,
+		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	go s.writeLoop()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -98,10 +110,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close waits for the write in progress, refuses later ones, and closes
+// the database.
 func (s *Store) Close() error {
-	s.closed.Store(true)
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	var err error
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.stopped)
+		<-s.loopDone
+		err = errors.Join(s.reader.Close(), s.writer.Close())
+	})
+	return err
 }
 
 // Ping reports whether the database answers a query.
@@ -111,20 +130,6 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)
 	}
 	return nil
-}
-
-// write runs fn in a write transaction and commits it. Every change to the
-// database goes through here: it is the one write path.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // translate turns a driver error into the domain's kinds, by SQLite's result

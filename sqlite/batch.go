@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+)
+
+// Group commit. With synchronous=FULL every commit waits for an fsync, and
+// SQLite has one writer: one transaction per request would cap writes at
+// the disk's fsync rate. Instead one goroutine takes whatever writes are
+// waiting, runs each in a savepoint of one transaction (so one failing write
+// does not undo the others) and commits them with a single fsync. Every
+// caller is answered only after its batch is durable.
+
+// maxBatch bounds how many writes share one transaction.
+const maxBatch = 256
+
+// writeRequest is one write waiting for the writer.
+type writeRequest struct {
+	ctx   context.Context
+	fn    func(tx *sql.Tx) error
+	state atomic.Int32 // queued, taken or abandoned
+	done  chan error   // the result, once durable (buffered)
+}
+
+const (
+	queued int32 = iota
+	taken
+	abandoned
+)
+
+// write runs fn in a transaction shared with other waiting writes, and
+// returns fn's error, or the commit's. Every change to the database goes
+// through here: it is the one write path.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-s.stopped:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		// Leave only if the writer has not taken it: a write that has
+		// started is awaited, so its caller never gets an error for a
+		// write that then commits.
+		if req.state.CompareAndSwap(queued, abandoned) {
+			return ctx.Err()
+		}
+		return <-req.done
+	}
+}
+
+// writeLoop is the writer: it runs until Close, batching what waits. The
+// writes channel is unbuffered, so a write is either handed to this loop or
+// (once the store is closed) refused: none is left behind in a buffer.
+func (s *Store) writeLoop() {
+	defer close(s.loopDone)
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		select {
+		case req := <-s.writes:
+			batch = append(batch[:0], req)
+		case <-s.stopped:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-s.writes:
+				batch = append(batch, req)
+			default:
+				break more
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction and answers every request.
+func (s *Store) commit(batch []*writeRequest) {
+	live := batch[:0:0]
+	for _, req := range batch {
+		if req.state.CompareAndSwap(queued, taken) {
+			live = append(live, req)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	results := make([]error, len(live))
+	err := s.runBatch(live, results)
+	for i, req := range live {
+		if err != nil {
+			results[i] = err
+		}
+		req.done <- results[i]
+	}
+	if s.onBatch != nil && err == nil {
+		s.onBatch(len(live))
+	}
+}
+
+func (s *Store) runBatch(live []*writeRequest, results []error) error {
+	tx, err := s.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for i, req := range live {
+		if len(live) == 1 { // nothing to isolate it from
+			results[i] = req.fn(tx)
+			if results[i] != nil {
+				return results[i]
+			}
+			break
+		}
+		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+			return err
+		}
+		if results[i] = req.fn(tx); results[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec("RELEASE w"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
