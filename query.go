@@ -1,6 +1,9 @@
 package invitations
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Field is a property of an invitation that queries can filter or sort on.
 type Field string
@@ -87,4 +90,86 @@ func (o Order) SortKey(inv Invitation) time.Time {
 		return inv.LastModified
 	}
 	return inv.Created
+}
+
+// Compare orders a before (-1) or after (+1) b in o: by the sort key, then
+// by id, both in o's direction.
+func (o Order) Compare(a, b Invitation) int {
+	return o.compareAt(o.SortKey(a), a.ID, b)
+}
+
+// After reports whether inv comes after the cursor c in o.
+func (o Order) After(c Cursor, inv Invitation) bool { return o.compareAt(c.Key, c.ID, inv) < 0 }
+
+func (o Order) compareAt(key time.Time, id string, b Invitation) int {
+	c := key.Compare(o.SortKey(b))
+	if c == 0 {
+		c = strings.Compare(id, b.ID)
+	}
+	if o.Desc {
+		return -c
+	}
+	return c
+}
+
+// Matches reports whether q selects inv: its tenant, its party (if any) and
+// every filter condition. It is the meaning of a query, which each store's
+// SQL must agree with.
+func (q Query) Matches(inv Invitation) bool {
+	if inv.Tenant != q.Tenant || q.Party != "" && inv.Inviter != q.Party && inv.Invitee != q.Party {
+		return false
+	}
+	for _, c := range q.Filter {
+		if !c.Holds(inv) {
+			return false
+		}
+	}
+	return true
+}
+
+// Holds reports whether inv meets the condition. An absent trackingId is
+// null: equal to no string, and unequal to every one.
+func (c Condition) Holds(inv Invitation) bool {
+	if c.Field.IsTime() {
+		v := inv.Created.UnixMilli()
+		if c.Field == FieldLastModified {
+			v = inv.LastModified.UnixMilli()
+		}
+		switch c.Op {
+		case OpEq:
+			return v == c.Millis
+		case OpNe:
+			return v != c.Millis
+		case OpGt:
+			return v > c.Millis
+		case OpGe:
+			return v >= c.Millis
+		case OpLt:
+			return v < c.Millis
+		case OpLe:
+			return v <= c.Millis
+		}
+		return false
+	}
+	var v string
+	switch c.Field {
+	case FieldInviter:
+		v = inv.Inviter
+	case FieldInvitee:
+		v = inv.Invitee
+	case FieldTrackingID:
+		v = inv.TrackingID
+	}
+	absent := v == "" // only trackingId can be: it is null then
+	switch {
+	case c.Null:
+		return absent == (c.Op == OpEq)
+	case absent:
+		return c.Op == OpNe
+	case c.Op == OpEq:
+		return v == c.String
+	case c.Op == OpNe:
+		return v != c.String
+	}
+	return false
 }

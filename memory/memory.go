@@ -1,0 +1,165 @@
+// Package memory is an invitations.Store that keeps everything in memory:
+// for tests, benchmarks of the layers above the database, and demos. It is
+// not durable; it passes the same conformance suite as the real engines.
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/graph-linkedin/invitations"
+)
+
+var _ invitations.Store = (*Store)(nil)
+
+// Store is an in-memory invitations.Store, safe for concurrent use.
+type Store struct {
+	now func() time.Time
+
+	mu    sync.RWMutex
+	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
+	pairs map[pair]string                   // the one invitation of each pair, by id
+}
+
+type pair struct{ tenant, inviter, invitee string }
+
+// New returns an empty Store whose clock is now (time.Now when nil).
+func New(now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{now: now, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{}}
+}
+
+// CreateInvitation stores inv with a new id and the current time.
+func (s *Store) CreateInvitation(_ context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
+	inv.ID = uuid.NewString()
+	inv.Created = s.now().Truncate(time.Millisecond)
+	inv.LastModified, inv.Version = inv.Created, 1
+	inv.Message = cloneMessage(inv.Message)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
+	if _, ok := s.pairs[p]; ok {
+		return invitations.Invitation{}, invitations.Errorf(invitations.ErrConflict,
+			"an invitation from %s to %s already exists", inv.Inviter, inv.Invitee)
+	}
+	s.pairs[p] = inv.ID
+	s.byID[inv.ID] = inv
+	return clone(inv), nil
+}
+
+// Invitation returns the tenant's invitation with this id.
+func (s *Store) Invitation(_ context.Context, tenant, id string) (invitations.Invitation, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	inv, ok := s.byID[id]
+	if !ok || inv.Tenant != tenant {
+		return invitations.Invitation{}, invitations.NotFoundError(id)
+	}
+	return clone(inv), nil
+}
+
+// ListInvitations returns a page of the invitations q selects. It sorts
+// every match on each call: fine for what this store is for.
+func (s *Store) ListInvitations(_ context.Context, q invitations.Query) (invitations.Page, error) {
+	s.mu.RLock()
+	var matches []invitations.Invitation
+	for _, inv := range s.byID {
+		if q.Matches(inv) {
+			matches = append(matches, clone(inv))
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(matches, q.Order.Compare)
+
+	page := invitations.Page{Count: int64(len(matches))}
+	rest := matches
+	if q.After != nil {
+		i, _ := slices.BinarySearchFunc(matches, true, func(inv invitations.Invitation, _ bool) int {
+			if q.Order.After(*q.After, inv) {
+				return 1
+			}
+			return -1
+		})
+		rest = matches[i:]
+	} else {
+		rest = matches[min(q.Skip, len(matches)):]
+	}
+	if len(rest) > q.Limit {
+		rest = rest[:q.Limit]
+		last := rest[q.Limit-1]
+		page.Next = &invitations.Cursor{Key: q.Order.SortKey(last), ID: last.ID}
+	}
+	page.Invitations = rest
+	if !q.Count {
+		page.Count = 0
+	}
+	return page, nil
+}
+
+// UpdateInvitation replaces inv's message and tracking id if its version is
+// still version.
+func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.byID[inv.ID]
+	switch {
+	case !ok || cur.Tenant != inv.Tenant:
+		return invitations.Invitation{}, invitations.NotFoundError(inv.ID)
+	case cur.Version != version:
+		return invitations.Invitation{}, invitations.Errorf(invitations.ErrPreconditionFailed,
+			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
+	}
+	cur.Message, cur.TrackingID = cloneMessage(inv.Message), inv.TrackingID
+	cur.LastModified = later(s.now().Truncate(time.Millisecond), cur.LastModified.Add(time.Millisecond))
+	cur.Version++
+	s.byID[cur.ID] = cur
+	return clone(cur), nil
+}
+
+// DeleteInvitation deletes the tenant's invitation with this id if its
+// version is version, or any version when version is 0.
+func (s *Store) DeleteInvitation(_ context.Context, tenant, id string, version int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.byID[id]
+	switch {
+	case !ok || cur.Tenant != tenant:
+		return invitations.NotFoundError(id)
+	case version != 0 && cur.Version != version:
+		return invitations.Errorf(invitations.ErrPreconditionFailed,
+			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
+	}
+	delete(s.byID, id)
+	delete(s.pairs, pair{cur.Tenant, cur.Inviter, cur.Invitee})
+	return nil
+}
+
+// Ping always succeeds: memory is always reachable.
+func (s *Store) Ping(context.Context) error { return nil }
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// clone copies inv so callers never share its message with the store.
+func clone(inv invitations.Invitation) invitations.Invitation {
+	inv.Message = cloneMessage(inv.Message)
+	return inv
+}
+
+func cloneMessage(m *invitations.Message) *invitations.Message {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	return &c
+}
