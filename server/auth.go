@@ -1,13 +1,11 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 
 	"github.com/graph-linkedin/invitations"
@@ -37,18 +35,8 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
 			return err
 		}
-		ri.authenticated = true
 		return next(c)
 	}
-}
-
-// authenticated is the validator's check of security requirements: the
-// authenticate middleware has done the work, so it only confirms that.
-func authenticated(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	if !info(in.RequestValidationInput.Request.Context()).authenticated {
-		return errNoToken
-	}
-	return nil
 }
 
 // bearerToken returns the token of the request's one Authorization header.

@@ -27,8 +27,6 @@ type requestInfo struct {
 	clientID string // client-request-id: the caller's, or id
 	baseURL  string // the API's absolute base URL as the caller reached it, for links
 	caller   invitations.Caller
-	// authenticated is set once the caller's token has been verified.
-	authenticated bool
 }
 
 type requestInfoKey struct{}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
 
 	"github.com/graph-linkedin/invitations/gen"
@@ -72,7 +73,7 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		if op.Security != nil {
 			security = *op.Security
 		}
-		rt := route{secured: needsToken(security), query: map[string]bool{}}
+		rt := route{secured: needsToken(security), query: map[string]bool{}, op: r.validationRoute(path, method, op)}
 		for _, p := range append(r.spec.Paths.Value(r.paths[path]).Parameters, op.Parameters...) {
 			if p.Value.In == openapi3.ParameterInQuery {
 				rt.query[p.Value.Name] = true
@@ -87,6 +88,22 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 type route struct {
 	secured bool            // it needs a bearer token
 	query   map[string]bool // the query parameters it declares
+	op      *routers.Route  // the operation, for the validator
+}
+
+// validationRoute is the kin-openapi route of an operation for the
+// validator. Its security requirements are left out: authenticate has
+// checked them, and kin-openapi would read the body once more to do it.
+func (r specRouter) validationRoute(path, method string, op *openapi3.Operation) *routers.Route {
+	noSecurity := *op
+	noSecurity.Security = &openapi3.SecurityRequirements{}
+	return &routers.Route{
+		Spec:      r.spec,
+		Path:      r.paths[path],
+		PathItem:  r.spec.Paths.Value(r.paths[path]),
+		Method:    method,
+		Operation: &noSecurity,
+	}
 }
 
 // needsToken reports whether security requirements demand a token: there is

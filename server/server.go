@@ -11,10 +11,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
-	echomw "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -45,6 +43,8 @@ type server struct {
 	opts   Options
 	verify Verifier
 	routes map[string]route // see specRouter.routes
+	// validation holds the request validator's options (see validate).
+	validation *openapi3filter.Options
 }
 
 // New builds the service's HTTP handler over store.
@@ -68,34 +68,15 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{store: store, log: logger, opts: opts, verify: opts.Verifier}
+	s := &server{store: store, log: logger, opts: opts, verify: opts.Verifier, validation: validationOptions()}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.checkQuery, s.readBody, s.validator(spec))
+	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.checkQuery, s.readBody, s.validate)
 
 	router := newSpecRouter(e, spec)
 	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store}, nil))
 	s.routes = router.routes
 	return e, nil
-}
-
-// validator enforces openapi.yaml on every request.
-func (s *server) validator(spec *openapi3.T) echo.MiddlewareFunc {
-	return echomw.OapiRequestValidatorWithOptions(spec, &echomw.Options{
-		SilenceServersWarning: true, // the server URL is relative, so no host is matched
-		// A request Echo could not route gets Echo's own 404 or 405.
-		Skipper: func(c echo.Context) bool {
-			_, ok := s.routes[c.Request().Method+" "+c.Path()]
-			return !ok
-		},
-		Options: openapi3filter.Options{
-			AuthenticationFunc: authenticated,
-			// Read-only properties in a body are ignored, as OData says.
-			ExcludeReadOnlyValidations: true,
-			// Hand the decoded body on, so the handler need not decode it again.
-			KeepValidatedValue: true,
-		},
-	})
 }
