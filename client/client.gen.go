@@ -507,6 +507,9 @@ type PayloadTooLarge = ODataError
 // PreconditionFailed Microsoft Graph's error body.
 type PreconditionFailed = ODataError
 
+// RequestHeaderFieldsTooLarge Microsoft Graph's error body.
+type RequestHeaderFieldsTooLarge = ODataError
+
 // ServiceUnavailable Microsoft Graph's error body.
 type ServiceUnavailable = ODataError
 
@@ -1494,7 +1497,16 @@ type ListInvitationsResponse403Headers struct {
 
 // ListInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListInvitations
 type ListInvitationsResponse429Headers struct {
-	RetryAfter      *int
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// ListInvitationsResponse431Headers the declared response headers of an HTTP 431 response for ListInvitations
+type ListInvitationsResponse431Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -1525,6 +1537,8 @@ type ListInvitationsResponse struct {
 	JSON403 *Forbidden
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -1539,6 +1553,8 @@ type ListInvitationsResponse struct {
 	Headers403 *ListInvitationsResponse403Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListInvitationsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *ListInvitationsResponse431Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListInvitationsResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1568,6 +1584,11 @@ func (r ListInvitationsResponse) GetJSON403() *Forbidden {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ListInvitationsResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListInvitationsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1656,7 +1677,16 @@ type CreateInvitationResponse415Headers struct {
 
 // CreateInvitationResponse429Headers the declared response headers of an HTTP 429 response for CreateInvitation
 type CreateInvitationResponse429Headers struct {
-	RetryAfter      *int
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// CreateInvitationResponse431Headers the declared response headers of an HTTP 431 response for CreateInvitation
+type CreateInvitationResponse431Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -1693,6 +1723,8 @@ type CreateInvitationResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -1713,6 +1745,8 @@ type CreateInvitationResponse struct {
 	Headers415 *CreateInvitationResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateInvitationResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *CreateInvitationResponse431Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateInvitationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1757,6 +1791,11 @@ func (r CreateInvitationResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateInvitationResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateInvitationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1837,7 +1876,16 @@ type DeleteInvitationResponse412Headers struct {
 
 // DeleteInvitationResponse429Headers the declared response headers of an HTTP 429 response for DeleteInvitation
 type DeleteInvitationResponse429Headers struct {
-	RetryAfter      *int
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// DeleteInvitationResponse431Headers the declared response headers of an HTTP 431 response for DeleteInvitation
+type DeleteInvitationResponse431Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -1870,6 +1918,8 @@ type DeleteInvitationResponse struct {
 	JSON412 *PreconditionFailed
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -1888,6 +1938,8 @@ type DeleteInvitationResponse struct {
 	Headers412 *DeleteInvitationResponse412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteInvitationResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *DeleteInvitationResponse431Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteInvitationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1922,6 +1974,11 @@ func (r DeleteInvitationResponse) GetJSON412() *PreconditionFailed {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r DeleteInvitationResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteInvitationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1997,7 +2054,16 @@ type GetInvitationResponse404Headers struct {
 
 // GetInvitationResponse429Headers the declared response headers of an HTTP 429 response for GetInvitation
 type GetInvitationResponse429Headers struct {
-	RetryAfter      *int
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// GetInvitationResponse431Headers the declared response headers of an HTTP 431 response for GetInvitation
+type GetInvitationResponse431Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -2030,6 +2096,8 @@ type GetInvitationResponse struct {
 	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2046,6 +2114,8 @@ type GetInvitationResponse struct {
 	Headers404 *GetInvitationResponse404Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetInvitationResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *GetInvitationResponse431Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetInvitationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -2080,6 +2150,11 @@ func (r GetInvitationResponse) GetJSON404() *NotFound {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r GetInvitationResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetInvitationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2173,7 +2248,16 @@ type UpdateInvitationResponse415Headers struct {
 
 // UpdateInvitationResponse429Headers the declared response headers of an HTTP 429 response for UpdateInvitation
 type UpdateInvitationResponse429Headers struct {
-	RetryAfter      *int
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// UpdateInvitationResponse431Headers the declared response headers of an HTTP 431 response for UpdateInvitation
+type UpdateInvitationResponse431Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -2212,6 +2296,8 @@ type UpdateInvitationResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalServerError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2234,6 +2320,8 @@ type UpdateInvitationResponse struct {
 	Headers415 *UpdateInvitationResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateInvitationResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *UpdateInvitationResponse431Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *UpdateInvitationResponse500Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -2283,6 +2371,11 @@ func (r UpdateInvitationResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r UpdateInvitationResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateInvitationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2523,6 +2616,13 @@ func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse,
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2617,6 +2717,27 @@ func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse,
 		response.Headers403 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListInvitationsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -2639,6 +2760,23 @@ func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse,
 			headers.RequestID = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers ListInvitationsResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListInvitationsResponse500Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
@@ -2754,6 +2892,13 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
@@ -2914,6 +3059,27 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateInvitationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -2936,6 +3102,23 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 			headers.RequestID = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers CreateInvitationResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers CreateInvitationResponse500Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
@@ -3040,6 +3223,13 @@ func ParseDeleteInvitationResponse(rsp *http.Response) (*DeleteInvitationRespons
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
@@ -3169,6 +3359,27 @@ func ParseDeleteInvitationResponse(rsp *http.Response) (*DeleteInvitationRespons
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteInvitationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -3191,6 +3402,23 @@ func ParseDeleteInvitationResponse(rsp *http.Response) (*DeleteInvitationRespons
 			headers.RequestID = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers DeleteInvitationResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers DeleteInvitationResponse500Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
@@ -3292,6 +3520,13 @@ func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, err
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
@@ -3411,6 +3646,27 @@ func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, err
 		response.Headers404 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetInvitationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -3433,6 +3689,23 @@ func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, err
 			headers.RequestID = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers GetInvitationResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetInvitationResponse500Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
@@ -3555,6 +3828,13 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalServerError
@@ -3725,6 +4005,27 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateInvitationResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -3747,6 +4048,23 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 			headers.RequestID = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers UpdateInvitationResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers UpdateInvitationResponse500Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {

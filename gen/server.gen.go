@@ -542,6 +542,9 @@ type PayloadTooLarge = ODataError
 // PreconditionFailed Microsoft Graph's error body.
 type PreconditionFailed = ODataError
 
+// RequestHeaderFieldsTooLarge Microsoft Graph's error body.
+type RequestHeaderFieldsTooLarge = ODataError
+
 // ServiceUnavailable Microsoft Graph's error body.
 type ServiceUnavailable = ODataError
 
@@ -1050,6 +1053,16 @@ type PreconditionFailedJSONResponse struct {
 	Headers PreconditionFailedResponseHeaders
 }
 
+type RequestHeaderFieldsTooLargeResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type RequestHeaderFieldsTooLargeJSONResponse struct {
+	Body ODataError
+
+	Headers RequestHeaderFieldsTooLargeResponseHeaders
+}
+
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter      *int
 	ClientRequestID *string
@@ -1062,9 +1075,12 @@ type ServiceUnavailableJSONResponse struct {
 }
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter      *int
-	ClientRequestID *string
-	RequestID       *string
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
 }
 type TooManyRequestsJSONResponse struct {
 	Body ODataError
@@ -1113,6 +1129,28 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetHealth431JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1247,6 +1285,15 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -1257,6 +1304,28 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListInvitations431JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1485,6 +1554,15 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -1495,6 +1573,28 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInvitation431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateInvitation431JSONResponse) VisitCreateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1685,6 +1785,15 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -1695,6 +1804,28 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteInvitation431JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1877,6 +2008,15 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -1887,6 +2027,28 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetInvitation431JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2132,6 +2294,15 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
@@ -2142,6 +2313,28 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInvitation431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateInvitation431JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2211,6 +2404,28 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadiness431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetReadiness431JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2522,118 +2737,123 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F17d9s2sv8qOGzPsb1LyZL8iC2fnls3r3o3ryZOc26i7BIiRxJqEmAAyLKS6+9+DwbgU5QlP7KJu+0f",
-	"jUWBwGAwmBnM/Ab64oUiSQUHrpXX/+JNgEYg8c+HMQOuX8OnKSh98sg8ikCFkqWaCe71vdMJkJDGMcgN",
-	"RYIQm7ekbd9iUeATIYmeAAlKD8lsAhyf2leJAq4JFxzanu/BBU3SGLy+txceQm/Ypa2D0U7U2h12oHUY",
-	"7j9odaMe7Ix26d5wP/R8T4UTSKihTc9T857SkvGxd3npe49P6biZasbPmabmwYYi5yAVE9wnIyFJcDJq",
-	"Pac6nARkkxKlpeBjAlwzPSeajreqRA68nYG3gopnIqR26CZK3r5+RsTI8kMC1RCViKsOtn3ebXe2Y8bP",
-	"IDrh20Uztb0z6oQH0KWtfWqYNdp70DqkB9DqDR9Eu2EXDkf7nRVkrlhnFiGNCuQ5C4GM6TkQPWGKuKU9",
-	"Ip+mQgNh2i6whFRIzfiYUJJKMYwhqc7mwfBB2BseQKsbHoxau1EXWnQ32msd0u6oA/vhzrAXrSRZy/nx",
-	"SINcpPkNhIJHimhBZpRpMoSRkEC0nCNNY8qq3O2Wh0oYZ8k08fodPxuWcQ1jkDjuu3fvjqd6YqQipBqa",
-	"GUaLFkxwgp0DoTzyLYMo0eIMOJlRw8M/INSAX83J5usnD8n+g71OTdh+ASpBEpBSyJ8GHuPnNGbRv7Gb",
-	"gefbL/5douSngWfWzI4zoYrARcokRCtE9tL3UippAnpdRXDs9nIrnAgF3AjLyG19Jx4+gXAiULjdY5UK",
-	"rqBZcRCrhQy37KzIUETzG+kHZuiz3Xm+x2li3l0YscKPhF48Az7WE6/f7R34Rhryz4Y1WoM0vf7rw2Bw",
-	"0eu2BoOLB48//v1Hz2+Q0YdiyvUix94xPSGBllMIfALnIOckpWOjE6VkoEjws4iopu3QvB74yDM+TYYg",
-	"jbagcUwSo6SMLJf0QIVDpnM3/09TkPNi+j9ir00yMBQiBsqR8icsbtxZDwWPGA5H/hCMQ0SGcxJQHgV9",
-	"EsCnYDvgEBDBSYCUgQz87E8IcEkDLWl4xvj4JArIpmXWgMemLY2VERHF+DgGq1KUT4KNjQAlitpHR+Uu",
-	"CHwifBrHtoUxJFu+GWbAc2q2g7E2/zN/xeav2FHoVK4jK6ZKPxcRGzHzaBNSEU5IwuKYKatNttoD/opK",
-	"4HoCChQZSzFN2yQQOEcutO1oNOWhZRCVQLjQRE1Tow4hag94RYodX8wcNqaS92PWh4SyuE8j2o7FOcQ0",
-	"hJ9DwbVQoh2KZANHyEzFGEj3weHefsf95y1Z8JFdyyVSvts53G+S3ZMRWsKG/Z6m8dzarAnlYyCCx3PC",
-	"rBmr2NZwKg27SGBscUCYIoKDM3gKrKo77HY7A+5MrfFGqGRK8C10H+CCKa0I1Sj0aKH/FrTJSz0BOWMK",
-	"cEjK1Qyk6T3Y7faCOpMzK92oCzJ7v1QFdHq7jczJp7nUZJYZwaKq+lrTYiPJKdWTgmDUVkZ1GVWebfOC",
-	"9LJ+6rQOaWt03Hry8cvBZav8cfc6H7u9y2bl9lJGIH+ZL06/2FhmwSr7CnUZJwFVYUA2zepFMKLTWG9h",
-	"W9NP0CanRgma3TOUaL2Gc8NB8sg27ec7l9j2FdaWh8Pvl+0KYcgfzpet/H7jur+BGELdaANFktCWAmM8",
-	"DWkxU9qIeipFClKbGWlBJGiz0Ulg7NwmjWd0rtxDiLb8Qif5C4xrUqg+CRJQio7xz5JibTfoGem713w3",
-	"yDLOKDvJJYzp7TWqizdnLF3ky69iRhLK540GyzBEnbE0d88mQEZMKo3WsE1eCG3YOmScDmMgM7SaP5o3",
-	"0KmpTrLXWTYbQ1htLta/61q16a/y+MzUTs2IDZZ8Ao5wNOBKU6lVm7xM6acpHBFNz9ApRg05kiIhlOfW",
-	"ncOFfsb4WW2xjt+r473Pv092Rgf/fP/0t877R4/n7/94610xPWTHsvXa6/aa1utUpM2Ky06Efa6eyPaW",
-	"sVeLKnfdfkbu+gWvDw8PS3zuNvD50ug16xei3/kLjZzTaT4ZIwjWl6JpGjvHevsPZY9WOZ1fPHQZ7SsR",
-	"ejVFP2YKHOTjvMWCJ7i2Zxmh6+/1Or39Vrfb6u2ddh/0d/f6vYP3TkHnPa511rn0PbeTC7+gT+x6kUiA",
-	"4hvabiLnQY+nMTUGMpWgzAEWF7VYhh8ljLy+98N2ccDftt+q7ZePqKaWCcj2RRlw9BubmtB4JGQCEUEP",
-	"zKmzufnKnUGOkCJHPTFyoQjTRnpK4YQGVjcT6d7Zrh87Lqtcvfrl0mvWDeejmIW3FKQw6+W+iBHlJW1r",
-	"1Y/zMlOQSvB+53+T+Bf+Xu79ZlTxWh4oobEEGs2da3ZnUndMUuBR1UDkx0hFE+dQuWNh5jhXifmeRO6J",
-	"kEMWRdZm3FzmaBiCUo+AM2eu74PcYWTIqAm7ihwgUriOJ6XD6mug0TvJNBi90vhF+ziOSQoyYXev4Fz0",
-	"MabhmSWtGAc/1qj/niTrV6CxnsyvJ1dKUz1VXt8TZ97abLQjLWNhFgxkikwsSTUu3XiGJ9ycYWj8BuR5",
-	"WdxvvItYQ4f3xxewtNtQ2J1ugmwFR5TF4Mx4BJqy2J6+GCdMKxKLMZnyCCohPXek/V42xQuhn4gpj24p",
-	"JxqSvKd75SxaXbVOWAGdSQxLodG8M4F6IcqWG89qaAdYlEVx9ITqcuonoXOiAL4nMXpF57Gg0akQz6gc",
-	"w+2kyVHxGNNHeZf3x4gXe30oInT4YzMDowYoJ/t7ezv7ZDjXoL7K0aNpzHIOynhGqVZkc3+X/JP9svVd",
-	"iZHEiDHGyZ+gcr2dJKWL/d0nMSrphQlVLmocHaFxeXxKx2aZuZiRgbc78O5UmK6KRud60J6qi9TvkXmK",
-	"sSpH6fckWm+s+L/l9JyymA7jWyopt51eCH2cd3ifZCuimg6pQjd0WjDliEjQck7oyBwZu8SmcL6K92TO",
-	"Oucgjd2wQRIj1kvJwnR0gLnrFiavA0db/YxRarJaRPJM+KX/bcXzVIjnlM/dU3U72ax3dm/kUggb9Hb9",
-	"qP+ANJbhNA3j/8nF7i2nUz0Rkn2+rak9sTHN4wp+49TF1++PWrRxo0Xwx53KXGUQpggGUPgYdaBlY024",
-	"3r1716pjZ65a5TrU5tuLWZ7Kfw4Ro6eYw7iNuE2berwvgvbQTrtliCYDT8OF3k5jyvjAsy5dCfpwZFRT",
-	"RBbY8zWPDoaAoD5i8P14c/nUkRCc2kMUi6a03IiyeCqBhDFVqk0e03BCEppiElVwIL+enr4iNszXH/Cg",
-	"yHoFZLfT8UmwXLOZFl2fBOVgs3m245OgHBIxz3b9AQ8S0BMRGZ8xjsXMNt7zSZBlSMznQ58Ei+eWgOx2",
-	"e34OCa2ejc2XO6b/pl1hvjRjTHkqhaHT+FP2/YDs9kynNX/BPD403bnBfsU1eMIgjlRpyJ0uJtQXIoQB",
-	"2UO+NXjI5qsdhzPh08Trf6hmGa80IvWQfjXmVGet55fzTo0HwWVxhiW6pYGBnt/ga13BNdRQTSHVptPE",
-	"x3Jyu8KmWlI6C22jGo3sJGn8KsdPeP0RjRU0ZI6kGMKGckCgNvKpeKkIfi+ANiz8IhBniAejJOh1OjYb",
-	"71ZVnFXJF2eNSJgCj/MhG+xj3k4M/4BQexjXLmv1a0zRogwojwr4tAVGTmiaAofIopfdci8yoFHHfX9o",
-	"7gV5iBrxte+aeUA2354+rIFml9i9kZAJ1V4fB2hplkDT6KvY5YQd4V11xCvZpLESGd41WES3bt0ID321",
-	"6FUQrci7ZinMYiLPM0t+zf0WTpUWSZbxXxQ3Y3+bWZaBBIyr4BOqSSKUJjudDgknVNJQg1Q1NExEfXKy",
-	"EZGYnYGxdTSKyFxMzZ/J3Gz9kcU/0Jhw0DMhz0wHJfzLjkP4lFC8i2xczaW3aSaN1+JVAnIMJMUQU4b0",
-	"r7DviAQWvyohEec5dMI8s9EdC/Fbl8McZhUuk81mLlt8pRsagWlmdDd4jf0jYWyR8eynqVGUybxWpXA1",
-	"t+tTuRb3f+9dl+WLoAfjHj1zhRMkAcRRb+Zwui0z/VBwDqG2eQslEjDvbOY4u632gL/OwEkI055nuO0M",
-	"D7MY6PQJXISQYkmEBBI4XF1AECdPRmCMFToR1cV18DDtDheLa4yeMDHfE8q5cOtACgIdrtDSGfyQsFAK",
-	"JUa6PZY0nbTL3K2YuytbmnW+6uuKoVzV04KyzSCJy7V9ObtEVQaC9o2OLaO0iWI8tJC8t5xdEMRxV4s9",
-	"Hhzu7fcOHvQOdh/slIwB43p/Fx0fGr3k8bwmrzlSzfeWWYQa5tcnlLx9e/KIUKXY2GHlSzmMG2GCl1BX",
-	"cNLJbBMnhUNtMQ1Rn9CGTVHFB31h0WWAeHqCqCCjfKU58k8oj2IY8PwF/PrYflu8RtKJ2Uc0xJKDUvfm",
-	"8bF9mrdGeJmkswGvjlUdo//FPb/ETVnh4FoAppq66nUqRR2ui03HgA/Hrfe09bnTOvx36+Pf/68yy9p3",
-	"lTk1vdf/8K/BQP388e8/Z38MBu3sz60fvaVLKZuFrb54s4nLwILyCVWG+zgJ8vb1izZxvm4qAX00xvMi",
-	"HNUmxwMeQQxjBC6XsrMiYdrCV912I5tYTBWKBFTJ79s6MiJSOmm75wOeTJUmY2YtS/NyLWDRqiuEcOPF",
-	"FWpcoEYmlmHU66kX80aW+/km+iUpHLOrIiJlnZr5csaa5jDwhiMPJwKxyVlJn1vtcCKEshD1UEgJsVns",
-	"utY1tpFpRcTMSE8oZFRz1mZPn/z6ufd0+Jt8efL5VVcezg7+eTH+6aeGFV3lkJX9WhatcGR/7z0UsbGt",
-	"rtDyeqdH4yqJUb2SqtEmY6DvQl9lll2TSmlnTlyVXROtU9XfLtdytt23RlPZis8fE9DUDP5DU+1nk8CX",
-	"i8eWOIkra8lcmWJgi8V+wlI1NLtUnUG1mKXXIOKLIl3DvK8shzUNcWmOCB2iynLIPNycqTt3XJOXTRz8",
-	"nwJB/9Ny6P0Ck89pPIVVXoCys2EKCfaL8kc8p2G2MLIBC6YhUdfZ717hNlMp6Xxh09QkNqN45UZCPY+b",
-	"KI5fjrz+h2vR9KW6cZ0rsjjoxwa3vdwVKiIk5ahUPugKjk337TrhNzvMLnhtTvUa70hDkho96FwTd2zD",
-	"WlTyMmEa65vNemK8OQHKVW6UN5QxqVgJkZ+T78zVP3LgF4isThYS/xVTC6+KgSKQOvghKB8K3GngKsfc",
-	"8bByJlijvedf7e9nzSonhPX6bXaJ6tGL9QS0ZCKLXk7dIl9R+W7UZOlMbdsjYF7VlJDzTRZ773d7O7t7",
-	"NzCDV+7VO49MLAtJmO9mExFDOeZzdYTiq0v2n1lE3YpeS1A5zArhNGfPdcI7txXYW4Z2bii5/3jz8kVF",
-	"fLGQ+MHO4f4WbtaqKemTGEa6ZWSoVIt5BpAamWKSoGFU/oDXpL4odiqVWdpxVRH3GRYxoHZRo+lK0HPL",
-	"hacpHs+JhBQsDJbJHJFmKTgi5mTQwmYlShGJPeZCZvXjdxIt+s6jPiduwl8/btM00tePxTw352L4NKWx",
-	"CwlbQXDt2/+lYY0ruSLb31/04OuI6c2P/4XhuCoIkJsL12Ztc3Hj8/0N7MRzyvjNcqVUk5kRm5kUfNyQ",
-	"DHUQi6tYW2AxLutgnKtXJG9ZXca6BZtME8pbRhKwsh0u0phy5wHZm04QQGDjLjbNybQrrcXytNHIVUvm",
-	"dkhIkt/b01T9D/2i7SB7ZoE6DrfVJP6ayjEsiSI0Dl1KzDJF6FBMtZ+niSW4O0AaCVyZ38SVK/haWZmm",
-	"c20JMXQ9GXqemTHy1JixDVW7h6gqULCOaBTiXJ8VLKH/0vcUhFPJ9PwNXh9lM394DdTx1MIk7KcnmYr5",
-	"x7tTr+FgXcHpbf7j3elWnpg+drBJlLQsN90mZXyzkVJFAo03VmjglOst4yyp6dBd4WFjiJnkFpFkO6Bp",
-	"MVWIKygC0ls+CVSYBmQzbz7gRQ2m8olKaQjFfRpb9pIeKWJQAdksx5pLr221yaviU3/Ag3plaWCRUIvV",
-	"pmVSthoatY/jOPAbesxrVatkueyEvfnL67ulKmR8onVqgWyMj0SGIqS2SB0ta6W2S7Voyn4uRbRKd9iU",
-	"4k3Hr06IBmq+ncq4FBcbMz2ZDjEUhq5Zy8bCWDWaeLl6J+Rph3KYS4ISUxkC2QwqycUtnzBDcALcCARm",
-	"JZSmPKKx4DDgWSIMBc7QHjPjeRfVhoihT6mekABDeIFPlCDUUtNSeh67Nm9fPyNqGk4IVQMemFn3t7dj",
-	"EdJ4IpTuH3QOOrYDMhPyzAyRFXcM+IA/FPwcuJ2LmlBpU3U2w5uXAvdNyxZ5jE+z7El+ZxdtQnkcmccN",
-	"N5xhQNMlA10EnqkBJ9k9aUManpHNBnRNpBBe4xtzgI6SqgxrhC6jcPfiAvfM3sVFQe2EqgadRjaDQlea",
-	"RZthhjowCrd8bRM1JI7YBUTkXIR0OI2pnDtcEr6Qn5KaTNWIQRwtMW9I9ylL3HlnZcLFL0XaSJivnt1z",
-	"MQuBKzS8bos8Pzld2BEiBW6lti3keNu9pLZNW2P5mEbj1Cjvm7V9seX5nrtI0ut73Xan3TF9mCFoysyB",
-	"ot1p73joik5Qj2/bmunP5u9GC3uMYDZlMWlkNmGxu2fGgvewsCRF3uMm4mNEgLbJiSbhBMIzlVcxQWzj",
-	"VLkgG5/Qewrawe1q9670Op1lxixvt50VoV/63t467ZtKussWzut/+GjhgwjL/VDnxisphqBQPRBXRSqF",
-	"0D4RU61YZFlz/OpkQxUqo50v+TYGnNU0Saic45qeAzdMROSg0cl0bEb17KJ4Hy+/Li2XvteYi1gqDM9c",
-	"AW01ubBYS9tfsMH2e59o3KCz7LqiAbeIhBbjaJyNOOXdg8zAfs4zc6a9kuLNLi4sJQjFaMCZoROdhDZ5",
-	"gRc/LJpgPGusY4SFbLC31tQu7aLZEg/4b1OrzIur+eCcxlN356pVVdKYHXtbnrEzUvvuJqpXdOw0U4am",
-	"Cn7UIg0GvLQeRw4otXjBE9mked717etnWzlaELNcRrlOuWZx7iIPOGIozbB4PFMYZRIK/deMWkOfJRlt",
-	"ol2NhlyezZrYG8YGHC5oqOM5EUanwjlwp1rKcmXm6SIzbXJMPpU4VynBDTGeNOATwcXU+vsk2O0YI80N",
-	"OdWwVVX9GIk+qeQxy7eOLkk6FU223f2Ul/7Kltk1dWs0dbe7rdHyVKRrdXjG1m5n8eFrNLaXiq7TsF6p",
-	"8LFZ1a9fvlJPg99RCruase41ZItvk9/VIv2pO5h2Or39UjrbPVgn+etyvR9qwdaV4c48ulkLCWG5zdpX",
-	"QLoI4tphwDy6dlWIrBrWqtFXjh0tj/mgGVuvdGcJUqP5GqhmOMb3Un+9u463U7q6Dl/prn6lUsGIL+2s",
-	"fqm4ZMq80Ttc/Ua9zONW/pt5dw0qG0rW0fUruWNKkxqoxTlk5adG3lKhGtwjC1pQZURjHQNcZGa0KBAF",
-	"bfK6KeWyGbAIz/rLbuPMAyh4eiplaI7IlJ9xMeP1DE52yTf6IscLDhrZLF1AtcQ32srgfeYczbSCeNQv",
-	"zSuh8wEfAoL2TMdLoHrGc0JU3hBKjzcsqquCGKy4ewO+NqHogW2RAvqX04iTP83igJkrZfyfhsvfUpCN",
-	"d74xvD0dXcw+oa6MmWA4IfNADoPCoXI3ijKFPNfN3ogVoGI213ZHmk0tfvrFYfXXs7JWwyHUBEuX8k1S",
-	"L7vAWogaLtcr4ZKuZ6q+kpkphcCr9KyXWm/MpNvah5sVhlxerm3dTEuXDK8vRJ5mLy9FHY/r58Kr6Rk4",
-	"LZRfyF9eqQXeO07+lhyy3/jv6fDp689VXjajAlZm88slp9cy2RYTdlmNXBsn6nLBoezeyKH8kztU93gb",
-	"3EReVt/GU67gsMpdEaWNASXRVNJhXL9LMPsxl6s8NWxT+8mVq9rn7b71tQLfsU/ZWcOnzG/XNS901xii",
-	"fssavre3znwaCprvtedrNWtpYyx1fZeFDLe/sOjSesTGu1n0jR/hc0UqlwEf2atoZlS6m1krN+wm1IX1",
-	"oP4duN/OGfAX+aWu+HUpB2e80yniEAqdgD/JQWycSJV/ZSnvYEbnTY6Zpf4Wjln2KxZ3Ey7ZXYX4RsWW",
-	"OZp/HVvXUjG7q9/IL0hAVdFbQ8UsXpRwrxWF3QfrKAq/OYPwFLRN45Uqd12AnmKKv3wD8qYCwB+wKJ3v",
-	"bI1XSdIxi1BKP+B1LwB5GHg38EkWbaZ2bLwBtHr/aNOmfwr6zo9idxD1/MtJ/e9yUm/hgv6l6+9I199b",
-	"hf0U9Hra+pruTPl3p4xmS5t/o+shgltqXt+GKiE0Fn6KDQsuCmh9y0LrFSSUaxaqAS9Q9v3yD4HEMNJE",
-	"TDVC6jEwafHs/uLFFtYNrGPpB3wNMH2pCsymHbMfH9tULnRYgdQPuMXUozWyNyltrYGvr/8KnCV8JNBT",
-	"tph+hM3ZG2QtBQqjmkty3QtZ7SP3a2mldGuelCcLOXk7XPbzTflqApCxsedoZ3eCretlw8k7picDXnjh",
-	"9gcGrc/urtNRa/+oG2acMWb+t2DAs0+Uz7eOiMh/p43pzC/o9ux6Vu/YVU1+wNvaKeI/7/zfNIDLYZa9",
-	"VaiE15Aaw135tRxjIP28GIVIezFWHhpsjPktsa8rbmm5dOE7I9KnbtvX6UPQN8YoC2R4mZyyOTZ7+4bx",
-	"xAylvk488S9XraDvsINx3K/vqq0Wpbv0uKziif7yvP4sp+y/YoDX8RStNlw3Boi/d7U+atQBiMvXkUug",
-	"4cTQ4ZNgr7PjWlkDzYVuRIq+xsJbm2H8RmDRW7L7m+BMc7Z9M6BpderV8pEPHy+v5MXpYu/GGMwmLJwg",
-	"vG8ilEYwYH5rnRv5vNvuICvcdBfhrE2Y6lrpQLv0o7eVEoXF3hya17iVsspydN6J0TRkSGPKQ7M5TDsh",
-	"jZ+qJdXCXjnohnILc/nx8v8DAAD//w==",
+	"7F19c9s20v8qGLYztu8oWZJfEsvTeeqmSeq7vDV1mnka5Y4QuZJQkwADgJaVPP7uz2ABvoqyZMe5xtf2",
+	"j9SSQGCxWOwuFr9dfvJCkaSCA9fKG37yZkAjkPjno5gB16/hQwZKn/5ovopAhZKlmgnuDb2zGZCQxjHI",
+	"LUWCEJt3pG3fYVHgEyGJngEJKl+S+Qw4fmsfJQq4Jlxw6Hq+B5c0SWPwht5BeASDcZ92Hk72os7+uAed",
+	"o/DwQacfDWBvsk8Pxoeh53sqnEFCDW16kZrnlJaMT72rK997fEan7VQzfsE0NV9sKXIBUjHBfTIRkgSn",
+	"k85zqsNZQLYpUVoKPiXANdMLoul0p07kyNsbeWuoeCZCaoduo+TN62dETCw/JFANUYW4+mC7F/1ubzdm",
+	"/ByiU75bNlO7e5Ne+BD6tHNIDbMmBw86R/QhdAbjB9F+2IejyWFvDZmvqYZnLGEa/1mz2G49yYdMaEq2",
+	"DfVanAMn4yw8B72liGIfYccnghO4ALkgNNMzw8YQpyhBpYKr+pIPer0qiQnjLMkSb9jzc3IZ1zAFWaf3",
+	"NSSUcTONJZqd7KqquCV0QZRmcWwELyJUE8HDOiG3JENBC9t+gVDwSJGMaxZX6NhSjnlMkUkWx4ROKasv",
+	"+OAmZFy/S1mEQyuQFywEMqUXQPSMFQt5jMQAYdpuTwmpkJrxKaEklWIcQ1KXxQfjB+Fg/BA6/fDhpLMf",
+	"9aFD96ODzhHtT3pwGO6NB9E6gQMtFycTDXI117Qgc8o0GcNESCBaLpCmJVb1b8Cqt2/fnlSEsZ1hFXFl",
+	"ghPsHAjlkW8ZRJ28z6nh4e8QasCfFmT79ZNH5PDBQa+hKn4AKkESkFLI70Ye4xc0ZtG/sZuR59sf/l2h",
+	"5LuRV+6rGVUELlMmIVqjcK58L6WSJqA3VeMnTiQ74Uwo4EZYJk5xO/HwCYQzgarJfW23b7vaJ9aGGG7Z",
+	"WZGxiBa30u7M0Ge783yP08Q8uzRijR8JvXwGfKpn3rA/eOgbaSg+G9ZoDdL0+q93o9HloN8ZjS4fPH7/",
+	"9289v0VGH4mMt2zqt0zPSKBlBoHv9FtKp2ZrS8lAkeB7EVFNu6F5PPCRZzxLxiCNrqdxTBJjYowsV7R4",
+	"jUOmczf/DxnIRTn9b7HXNhkYCxED5Uj5Exa37qxHgkcMhyO/C8YhIuMFCSiPgiEJ4EOwG3AIjNoOkDKQ",
+	"gZ//CQEuaaAlDc8Zn55GAdm2zBrx2LSlsTIiohifxmBVivJJsLUVoERR+9VxtQsCHwjP4ti2MG7Ajm+G",
+	"GfGCmt1gqs0/5q/Y/BU7Cp3BdGTFVOnnImITZr7ahlSEM5KwOGbKapOd7oi/ohK4noECRaZSZGmXBALn",
+	"yIW2HU0yHloGUQmEC01Ulhp1CFF3xGtS7Phi5rCVST6M2dAYo3hII9qNxQXENITvQ8G1UKIbimQLR8gN",
+	"/RRI/8HRwWHP/eetWPCJXcsVUr7fOzpsk93TCfoxLfs9TeOFNUUzyqdABI8XhFknpOYZhZk07CKB8aQC",
+	"Y6oEB+euKLCq7qjf7424c5SML0klU4LvoPMHl8yYX6pR6NG/+lvQJS/1DOScKcAhKVdzkKb3YL8/CJpM",
+	"zn2sVl2Qe2srVUBvsN/KnGKaK01mlREsqquvDf0tJDmlelYSjNrKqC6jyvNtXpJe1U+9zhHtTE46T95/",
+	"enjVqX7cv8nH/uCqXbm9lBHIHxbL0y83llmw2r5CXcZJQFUYWL8vggnNYr2DbU0/QZecGSVods9YWq9w",
+	"YThIfrRNh8XOJbZ9jbXV4fD3VbtCGPLHi1Urf9i67r9ADKFutYEiSWhHgTGehrSYKW1EPZUiBanNjLQg",
+	"ErTZ6CQwdm6bxnO6UO5LiHb8Uif5S4xrU6g+CRJQik7xz4pi7bboGem7x3w3yCrOKDvJFYwZHLSqi1/O",
+	"WbrMl5/EnCSUL1oNlmGIOmdp4Z7NgEyYVBqtYZe8ENqwdcw4HcdA5mg1vzVPoFMTNLz/VbMxhDXmYv27",
+	"vlWb/jqPz0ztzIzYYsln4AhHA640lVp1ycuUfsjgmGh6jk4xasiJFAmhvLDuHC71M8bPG4t18ps6Ofj4",
+	"62xv8vCfvz39uffbj48Xv/3+xrtmesiOVet10B+0rdeZSNsVl50I+1g/0xysYq8Wde66/Yzc9UteHx0d",
+	"Vfjcb+HzldFr1i9Ev/MHGjmn03wyRhCsL0XTNHaO9e7vyh6MCzo/eegy2kci9GrKfswUOMjHRYslT3Bj",
+	"zzJC198b9AaHnX6/Mzg46z8Y7h8MBw9/cwq66HGjs86V77mdXPoFQ2LXi0QCFN/SdhM5D3qaxdQYyFSC",
+	"Umb1DAPLZfhWwsQbet/sluGZXfur2n35I9XUMgHZviwD+fmcKZLQeCJkAhFBD8yps4X5yZ1BjpEiRz0x",
+	"cqEI00Z6KsGgFla3E+me2W0eO67qXL3+4cpj1g3nk5iFnylIYd7LfREjyiva1qof52WmIJXgw97/JvEP",
+	"/Dd58LNRxRt5oITGEmi0cK7ZnUndCUmBR3UDURwjFU2cQ+WOhbnjXCfmaxK5J0KOWRRZm3F7maNhCEr9",
+	"CJw5c30f5A4jQ0ZN2FXkAJENoZ1WDquvgUZvJdNg9ErrD92TOCYpyITdvYJzwbyYhueWtHIc/Nig/muS",
+	"rJ+Axnq2uJlcKU11pryhJ869jdloR1rFwjwYyBSZWZIaXLr1DE+5OcPQ+BeQF1Vxv/UuYi0d3h9fwNJu",
+	"Q2F3ugnyFZxQFoMz4xFoymJ7+mKcMK1ILKYk4xHUQnruSPu1bIoXQj8RGY8+U040JEVP98pZtLpqk7AC",
+	"OpMYlkKjeWcC9UJULTee1dAOsCiP4ugZ1Us3KQBfkxi9ootY0OhMiGdUTuHzpMlR8Rgv/4ou748RL/f6",
+	"WETo8MdmBkYNUE4ODw72Dsl4oUF9kaNH25jVOyjjGaVake3DffJP9sPOVyVGEiPGGCd/gsr18yQpXe7v",
+	"PolRRS/MqHJR4+gYjcvjMzo1y8zFnIy8/ZF3p8J0XTS60IP2VF1e3B+bbzFW5Sj9mkTLffwJf33CII7U",
+	"nWqr1o7voc7aUvk14gTngg6NFsLqky+hsVpHXKu99gZfnfb6xdL4htMLymI6jj9TstycXwh9UnR4nyQq",
+	"opqOqcKTTlYy5ZhI0HJB6ESDJH1ibwm/iINujtMXII1rYuNwRnOuJAsRDwHCIzqIjwgcbc1jbKXJehEp",
+	"wBZX/h8rnmdCPKd8kWNzPk82m53dG7kUwt6ruH7Uf0Aaq3i7lvGvETtiHo9ZwjCinIJ0fY34tgZOucag",
+	"nsrGv0Ood/BDiiM58edKUx6CvdmtCnAOnuoUoLNrBakOUauirzo1FNhGnZRPNDpyOK4NOzGtczTTvduL",
+	"bzjN9ExI9vFzXdxTe5dwUsNNnbl7rftjK2y8dhl0dacbsTYIUwQDl3yKhsGysaHo375922li1q5b5SbE",
+	"7Y8XswJC8xwiRs/w7vBzxC1r6/G+CNojO+2OIZqMPA2XejeNKeMjzx6lKpCjYwdTbbLnSx7ZDQFBc8Tg",
+	"63Fxi6kjITi1RygWbdfhE8riTAIJY6pUlzym4YwkNEXwguBAfjo7e0VseH044kF52xyQ/V7PJ8FqzWZa",
+	"9H0SVC95zHd7PgmqoUjz3b4/4kECeiYi40jHsZjbxgc+CfKbSfP5yCfBcrwgIPv9gV8A6esxKfPjnum/",
+	"bVeYH80YGU+lMHQaJ9M+H5D9gem04USZr49Md9ccKQOyv9dHIMtSZD4gB8i3lmOD+WnP4bt4lnjDd/Xb",
+	"/WuNSPMqrR7rbbLW86v3va0BmFXxvRW6pYWBnt/igK47iLddZbQdsd5XQSU1NjXAIPmVEqrRyE6Sxq8K",
+	"3JI3nNBYQcuNrRRj2FIOgNdFPpUPlZdOS2ApC3sKxDniMCkJBr2eRcG4VRXndfLFeSsCrcTBvcsHe1+0",
+	"E+hNenifVNXqN5iiRfcYd7RIOrGA5BlNU+AQ2ZwPt9zLDGjVcV9fDsySPEStuPa37Twg22/OHjXA6ivs",
+	"3kTIhGpviAN0NEugbfR17HLCjrDKJtKcbNNYiRxnHiyjyndulYdwvejVkOTIu3YpzGORz3NLfsP9FmZK",
+	"iyRH2iyLm7G/7SzLwTnGVfAJ1SQRSpO9Xo+EMyppqEGqBgotoj453YpIzM7B2DoaRWQhMvNnsjBbf2Jx",
+	"RzQmHPRcyHPTQQV3tueQdRX0/DIb13PpTZpL4414lYCcAkkxtJvnR9XYd0wCixuXkIiLArJkvrMhLwut",
+	"3ZTDHOY1LpPtdi5bXLMbGgGhZnQ3eIP9E2FskfHss9QoymTRyO26ntvNqdyI+78ObsryZbCRcY+euXQz",
+	"kgDmL2wXMNYdM/1QcA6htveFSiRgntku8K073RF/nYMCMT1ikedL5Di05QsGn8BlCCmmIkkggcOzBgTz",
+	"U8gEjLFCJ6K+uA6Wqd3hYnmN0RMm5ndCORduHUhJoMPzWjqDbxIWSqHERHenkqazbpW7NXN3bUuzztf9",
+	"XDOU63paUrY5FHi1tq/e6lKVJx/4RsdWsyOIYjy0UNg3nF0SzJ+oJ1k9ODo4HDx8MHi4/2CvYgwY14f7",
+	"6PjQ6CWPFw15LRCivrfKIjSw9j6h5M2b0x8JVYpNXY5KJfp+Kyz+CupKTjqZbeOkcGhJpiEaEtqyKeq4",
+	"vE8sugowj4UgGs8oX2mO/DPKoxhGvHgAfz6xv5aPkXRm9hENMdWn0r35+sR+W7RGWKek8xGvj1UfY/jJ",
+	"fX+Fm7LGwY2Agw11NejVkqlcF9uOAe9OOr/Rzsde5+jfnfd//7/aLBu/1ebU9tzw3b9GI/X9+79/n/8x",
+	"GnXzP3e+9VYupWwXtubizWcO+QDKJ1QZ7uMkyJvXL7rE+bqpBPTRGC+S31SXnIx4BDFMMWGggooQGCnV",
+	"Rufb7Ua2MYkxFAlUk1F3jo2IVE7aRVw1yZQmU2YtS/tyLWFA6yuEMP/lFWpdoFYmVtMXNlMv5on8zvUP",
+	"0S9J6ZhdFxGp6tTclzPWtEi/aDnycCIwJyBPpXWrHc6EUDY1JBRSQmwWu6l1jW1kWhExN9ITChk1nLX5",
+	"0yc/fRw8Hf8sX55+fNWXR/OH/7ycfvddy4quc8iqfi2L1jiyvw4eidjYVpeefrPTo3GVxKSZwdhqkzHQ",
+	"d6mvM8uuSS0hviCuzq6Z1qka7lYz4LvuV6OpbJ78twloagb/pi1jvk3gq0mbK5zEtTmcLj04sEma32GK",
+	"KJpdqs4haqZ3L4n4skg3ck3WFhEwDXFpjgkdo8pyiFjcnKk7d9yQl20c/J8yc+W71SkvS0y+oHEG67wA",
+	"ZWfDFBLsl2nHeE7DK9TIBiyYhkTdZL97pdtMpaSLpU3TkNic4rUbCfU8bqI4fjnxhu9uRNOn+sZ1rsjy",
+	"oO9b3PZqV6iIkJTjStquS/Q33XebhN/uMLvktTnVa7wjDUlq9KBzTdyxDXPAycuEaawrYNYT480JUK4K",
+	"o7yljEnFDKTinHxnrv6xg21AZHWykPh/kVlYYwwUExiCb4LqocCdBq5zzB0Pa2eCDdp7/vX+ft6sdkLY",
+	"rN92l6gZvdhMQCsmsuzlzC3yNRUnjJqsnKlte0xUaRT+yD2a5d6H/cHe/sEtzOC1e/XOIxOrQhLmt/lM",
+	"xFCN+Vwfofjikv3fLKJuRW8kqBzmpXCas+cm4Z3PFdjPDO3cUnL/8cvLFzXxxQT+B3tHhzu4WeumZEhi",
+	"mOiOkaFKDvQ5QGpkikmChlH5I96Q+jLJsJLebMdVZdxnXMaAumVutCv9UFguPE3xeEEkpGDh50wWSFBL",
+	"wTExJ4MONqtQihkQUy5kXrfhTqJFX3nU59RN+MvHbdpG+vKxmOfmXAwfMupqKTlBcO27f9KwxrVckd2v",
+	"L3rwZcT09sf/0nBcFwQozIVrs7G5uPX5/hZ24jll/HZ3pVSTuRGbuRR82nIZ6iAW17G2xGJcNcE4169I",
+	"0bK+jE0LNssSyjtGErCiBFymMeXOA7IVhhBAYOMu9pqTaZfSjmmhk4nLUi7skJCkqJfVVnUDhmXbUf6d",
+	"Beo43Fab+Gsqp7AiitA6dOVililCxyLTfnFNLMHV3mklcO39Jq5cydfayrSdayuIoZvJ0PPcjJGnxoxt",
+	"qUb9r7pAwSaiUYpzc1awgv4r31MQZpLpxS9Yts3e/GH5tZPMwiTspye5ivnH2zOv5WBdw+lt/+Pt2U5x",
+	"MX3iYJMoafndtMXJ5qhXI6WKBBorxViY7I5xllQ2dqVzbAwxl9wykmwHNC0yhbiCMiC945NAhWlAtovm",
+	"I17mPiufqJSGUNaxsWjcQIoYVEC2q7HmymM7XfKq/DQc8aCZ0R1YJNRylneVlJ2WRt2TOA78lh6LHPE6",
+	"We52wlbc84ZuqUoZn2mdWiAb4xORowipLQ6BlrWWU6k6NGXfVyJaldpRlXjTyatTooGaXzMZV+JiU6Zn",
+	"2RhDYeiadWwsjNWjiVfrd0Jx7VANc0lQIpMhkO2gdrm44xNmCE6AG4HAWwmlKY9oLDiMeH4RhgJnaI+Z",
+	"8bzLLF9MLEipnpEAQ3iBT5Qg1FLTUXoRuzZvXj8jKgtnhKoRD8ysh7u7sQhpPBNKDx/2HvZsB2Qu5LkZ",
+	"Ik+qGvERfyT4BXA7FzWj0l7V2RveIgV/aFp2yGP8Nr89KWrl0TaUx7H5uqWyIAY03WWgi8AzNeIkr084",
+	"puE52W5B10QK4TW+MQfoKKnasEbocgr3Ly9xzxxcXpbUzqhq0WlkOyh1pVm0Od5QB0bhVsulUUPihF1C",
+	"RC5ESMdZTOXC4ZLwgeKU1GaqMB1phXlDuk9aa6sWkasGyt7s5BbcvKui1wDCB4by7dPHZ0+IkQ2aMhJJ",
+	"OtE7x5jRYqMLmBjQrOQ2OApcxadqSgHSe8YSdz5be0HkVyKDJCykzeqImIXAFToKbks/Pz1b2sEiBW53",
+	"WVfI6a57SO2atsZSM43GtHV/bjf28Y7ne65csDf0+t1et2f6MEPQlJkDULfX3fPQdZ6h3dm1tRU+mr9b",
+	"PYIT5JmyGDoyn7HY1aOyYEPMDkptfoXZ9HyKiNUuOdUknEF4ropsR4htXK3YeMaH9Z6CdvDARn2mQa+3",
+	"yvgW7XbzYhVXvre/11/f/rr0xivfO9hkzLbyEVWr7g3fvbeQSYQiv2ty9JUUY1CoEonLWJdCaJ+ITCsW",
+	"WfaevDrdUqWa7BZis4tBdpUlCZULlIsL4GYhEC1p7BCdmlE9u7De+6svS8uV77Xev6wUqGcsr3hcK9W2",
+	"lLc/XPI77O8+0aiU5nlptBG3KIwO4+iQGJEsugeZAxydN+rcmdq1dl4ktXIpKiYjzgyd6Bh1yQssMrPs",
+	"duD5ahPHQ8gWH8O6Fyu7aPc+RvznzBqwsgwoXNA4c9W5rXqWNlM01oZjSkjtu6p3r+jUabccQRZ8q0Ua",
+	"jHhlPY4dOGy5mBzZpsVd85vXz3YKhCTe7BmDUpSSxmPBiCNu1AyLR1KFkTWh0GfPqTX0WZLRD7Cr0XJ/",
+	"aW+KbDXDEYdLGup4gQWyzTPcqaeqXJl5umhUl5yQDxXO1RJmQ4yhjfhMcJHZMw4J9nvGMeGGnHqorq7C",
+	"jESf1u5uqxWOV1y0lU12XS3cK39ty7wk5gZNXSXJDVqeiXSjDs/Zxu0sJn6DxraA8SYNm9kZ79vNxeYp",
+	"O82r/zu6tq/f0g9absg/505bi/S7/ijr9QaHlSt898UmF97ufvtdI8C8NsRbRHQbYTBMMdq43KyLmm4c",
+	"+iwiiteFBeuhvAZ91XjZ6jgXmrHN0pVWoFPaS861Q1C+lkT8/U28nUqZTHxkAyerlrWJD+2tf6gsaGee",
+	"GBytf6KZ2vKH+4Dm2Q1m2lL/AN3HikunNGmAgZxTV/3WyGwqVIuLZcEeqooEbWKnyxstLUokRpe8bruq",
+	"2g5YhDGSVdWDi8ATnjorN1vHJOPnXMx58+YrfykB+jMnS04e2a4UzFvhX+3ksEhCFWFaQTwZVuaV0MWI",
+	"jwHBjqbjFRBH430hmnEM9ddfINFVpGXNZRzxjQlFL26HlJDJgkac/FkeP83dMeNDtRSrTEG21qhk+LYH",
+	"dFOHhLqceIJhmNyLOQoq7/ewFZCZQp7rdo/GClA5mxu7NO3mGj/94HIcNrPUVksiRAdTvopN0kxXwRyS",
+	"Bp7Zq+C5bmbuvpCpqlwd1OnZDJLQikCwOSO3S6i5utrYQpqWDkTQXIgCnlBdiiaO2S+EV9NzcFqoeIFI",
+	"daWWeO84+XNyxH7mv6bjp68/1nnZjqZYi4KopureyOxbLN1VPeJvHLGrJae0fyun9L/cKbvH2+A28rK+",
+	"elg188Uqd0WUNgaURJmk47hZ+zR/ddh13h62abzg67r2Rbs/uhzDV+yX9jbwS4tq4OaB/gZDNKtC4nMH",
+	"m8ynJRH8T+89W+1c2Vwr3edVocvdTyy6sl618ZCW/esf8XtFagXQj21tpDmVrhp1rap4Ql14EZq/gXtf",
+	"2Ii/KApZ48+V+0/j4WaIASn1Cr6GiNh4laq+F7DoYE4Xbc6dpf4znLv8zT13E7bZX4e2R+WYO6t/HZ83",
+	"UlP7658oilOguhlsoKaWi1T86ZWN3UubKBu//TbkKWh7DVvJvHaXDRQhGtXK8dsKAF/8Uzln2hy9ym7B",
+	"G5HKVQqW6wEoQtr7gU/yyDm1Y2Pl5Hrd5jbF8RT0nR8J7yCC+5ez/Odylj/DFf7LXtyRvfhTK/2noDfT",
+	"+Dd0q6rv/DPaMW1/P+IjBDg1vM8tVUHpLL0GE4EuZXpFx6ZXKEgo1yxUI15mWgyrL2GKYaKJyDSmVWCQ",
+	"1eY0+MvFTaw72synGPENEioqmYD2GjZ/8eO2cmHQWlrFiNu8CrRotprWzgY5Fs03cFrCJwI9dpvXgdBJ",
+	"W73bUqAwQrvi7n/plv/Yvamycv1cgBTIEkbBDpe/Oq9YTQAyNT4B2uq9YOdm6ADylunZiJenAftyV3t2",
+	"cCWV1MYv1MQbeIz//y0Y8fwT5YudYyKKd2TaqqvUvh0T17Ne31y1+RJvGqeZ//wh5LbBaA7z/KlSJbyG",
+	"1Bj/2pvKjJH1i4QkIm1xtCLM2Rq/XGGj11TquXKhSCPSZ27bN+lD4D/GW8vsgCo5VZNu9vYtY6N5psIm",
+	"sdG/3L2SvqMexqS/vLu3XpTu0muziif6y3v7bznt/xXP/E97m1ajbhrPxPcVbo7mdUD0aq1/CTScGTp8",
+	"Ehz09lwra+S50K0I3teYwG1vXO8xiPczl+wPwf8WrP/DAMD1qddTmd69v7qWF2fLvRujNJ+xcIawy5lQ",
+	"GkGaRQVFN/JFv9tDVrjpLsOM2/DyjTSWbuXF57V0meXeHMrauLeyznI8RBCj8ciYxpSHZoOZdkIaf1lL",
+	"qoUtf+mGcgtz9f7q/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

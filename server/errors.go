@@ -64,7 +64,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", challenge(err, p.message))
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		h.Set("Retry-After", "1")
+		if h.Get("Retry-After") == "" { // the throttle sets its own
+			h.Set("Retry-After", "1")
+		}
 	}
 	body := gen.ODataError{Error: gen.MainError{
 		Code:    p.code,
@@ -229,6 +231,8 @@ func httpProblem(e *echo.HTTPError) problem {
 		return problemOf(invitations.ErrTooLarge, "the request body is too large")
 	case http.StatusUnsupportedMediaType:
 		return problemOf(invitations.ErrUnsupportedMediaType, message)
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return problem{status: e.Code, code: gen.ErrorCodeRequestHeaderFieldsTooLarge, message: message}
 	}
 	if e.Code >= 400 && e.Code < 500 {
 		return problemOf(invitations.ErrInvalid, message)

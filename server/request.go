@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,8 +88,8 @@ func validClientRequestID(v string) bool {
 	return true
 }
 
-// logRequests writes one JSON log line per request, after the error handler
-// has answered, so the status is the one the caller saw.
+// logRequests writes one JSON log line per request, and its metrics, after
+// the error handler has answered, so the status is the one the caller saw.
 func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -96,6 +97,13 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
+		op := s.routes[req.Method+" "+c.Path()].id
+		if op == "" {
+			op = "unknown"
+		}
+		elapsed := time.Since(start)
+		s.metrics.requests.WithLabelValues(op, strconv.Itoa(res.Status)).Inc()
+		s.metrics.duration.WithLabelValues(op).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError
@@ -106,7 +114,8 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("path", req.URL.Path),
 			slog.Int("status", res.Status),
 			slog.Int64("bytes", res.Size),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("operation", op),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			slog.String("remote", req.RemoteAddr),
 		)
 		return nil
@@ -132,6 +141,28 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 type panicError struct{ value any }
 
 func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
+
+// limitHeaders answers 431 to a request whose header fields are larger than
+// the limit.
+func (s *server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		size := 0
+		for name, values := range c.Request().Header {
+			for _, v := range values {
+				size += len(name) + len(v) + 4 // ": " and CRLF
+			}
+		}
+		if size > s.opts.MaxHeaderBytes {
+			return errHeadersTooLarge
+		}
+		return next(c)
+	}
+}
+
+// errHeadersTooLarge is a 431, which has no domain kind: it is the HTTP
+// layer's own limit.
+var errHeadersTooLarge = echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge,
+	"the request's header fields are too large")
 
 // checkQuery refuses query parameters the operation does not declare, and
 // repeated ones: an option the service cannot honour is a 400, never

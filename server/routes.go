@@ -73,7 +73,8 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		if op.Security != nil {
 			security = *op.Security
 		}
-		rt := route{secured: needsToken(security), query: map[string]bool{}, op: r.validationRoute(path, method, op)}
+		rt := route{id: op.OperationID, secured: needsToken(security), query: map[string]bool{},
+			op: r.validationRoute(path, method, op)}
 		for _, p := range append(r.spec.Paths.Value(r.paths[path]).Parameters, op.Parameters...) {
 			if p.Value.In == openapi3.ParameterInQuery {
 				rt.query[p.Value.Name] = true
@@ -86,6 +87,7 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 
 // route is what the middleware needs to know of a route's operation.
 type route struct {
+	id      string          // the operationId
 	secured bool            // it needs a bearer token
 	query   map[string]bool // the query parameters it declares
 	op      *routers.Route  // the operation, for the validator

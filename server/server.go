@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -33,16 +34,30 @@ type Options struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds the work for one request. Default 10 s.
 	RequestTimeout time.Duration
-	// Now is the clock for error bodies' dates; time.Now when nil.
+	// MaxHeaderBytes caps the request's header fields; more is a 431.
+	// Default 32 KiB. (The http.Server's own limit must be larger, or it
+	// answers first, without a Graph error body.)
+	MaxHeaderBytes int
+	// Throttle is the per-caller rate limit; the zero value turns it off.
+	Throttle Throttle
+	// Overload bounds the work waiting on the database.
+	Overload Overload
+	// Metrics is where the service registers its Prometheus collectors;
+	// nil keeps them unregistered.
+	Metrics prometheus.Registerer
+	// Now is the clock for error bodies' dates and rate limits; time.Now
+	// when nil.
 	Now func() time.Time
 }
 
 type server struct {
-	store  invitations.Store
-	log    *slog.Logger
-	opts   Options
-	verify Verifier
-	routes map[string]route // see specRouter.routes
+	store   invitations.Store // guarded (see guard.go)
+	log     *slog.Logger
+	opts    Options
+	verify  Verifier
+	routes  map[string]route // see specRouter.routes
+	limits  *limiters        // nil when throttling is off
+	metrics *metrics
 	// validation holds the request validator's options (see validate).
 	validation *openapi3filter.Options
 }
@@ -58,8 +73,18 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 10 * time.Second
 	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = 32 << 10
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(opts.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
 	spec, err := gen.GetSwagger()
 	if err != nil {
@@ -68,15 +93,24 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{store: store, log: logger, opts: opts, verify: opts.Verifier, validation: validationOptions()}
+	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions()}
+	s.store = newGuardedStore(store, opts.Overload, m)
+	if opts.Throttle.Rate > 0 {
+		if s.limits, err = newLimiters(opts.Throttle); err != nil {
+			return nil, fmt.Errorf("server: throttle: %w", err)
+		}
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.checkQuery, s.readBody, s.validate)
+	// The order matters: every request gets an id and a log line, and is
+	// authenticated (and throttled) before any of it is read or validated.
+	e.Use(s.identify, s.logRequests, s.recoverPanics, s.limitHeaders, s.authenticate, s.throttle,
+		s.checkQuery, s.readBody, s.validate)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store}, nil))
+	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store}, nil))
 	s.routes = router.routes
 	return e, nil
 }

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the service's Prometheus collectors.
+type metrics struct {
+	requests      *prometheus.CounterVec   // by operation and status
+	duration      *prometheus.HistogramVec // by operation
+	dbDuration    *prometheus.HistogramVec // by store method
+	throttled     prometheus.Counter
+	shed          prometheus.Counter
+	tokenFailures *prometheus.CounterVec // by reason
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "invitations_http_requests_total",
+			Help: "HTTP requests answered, by operation (openapi.yaml's operationId) and status.",
+		}, []string{"operation", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "invitations_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by operation.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"operation"}),
+		dbDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "invitations_db_duration_seconds",
+			Help:    "Time spent in the database (waiting for a slot included), by store method.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+		}, []string{"method"}),
+		throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "invitations_throttled_requests_total",
+			Help: "Requests refused with 429 because their caller was over its rate limit.",
+		}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "invitations_shed_requests_total",
+			Help: "Requests refused with 503 because too much work was waiting on the database.",
+		}),
+		tokenFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "invitations_token_failures_total",
+			Help: "Requests whose access token was missing or refused, by reason.",
+		}, []string{"reason"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.throttled, m.shed, m.tokenFailures} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
