@@ -2,6 +2,8 @@ package jwtauth_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -101,11 +103,17 @@ func TestJWKSRefreshUnknownKIDLimit(t *testing.T) {
 }
 
 // Keys the set describes as not for this token are not used: another alg,
-// or a use other than sig; and a symmetric key in the set never is.
+// or a use other than sig; and a symmetric key or an RSA key under 2048
+// bits in the set never is.
 func TestJWKSKeyMetadata(t *testing.T) {
 	rs := jwttest.NewSigner(t, "RS256", "rs")
 	enc := jwttest.NewSigner(t, "ES256", "enc")
-	j := jwttest.NewJWKS(t, rs, enc)
+	weakKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weak := jwttest.Signer{KID: "weak", Method: jwt.SigningMethodRS256, Key: weakKey}
+	j := jwttest.NewJWKS(t, rs, enc, weak)
 	res, err := http.Get(j.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +155,7 @@ func TestJWKSKeyMetadata(t *testing.T) {
 		"PS256 with a key the set gives as RS256": pss.Mint(t, prodClaims()),
 		"a key whose use is enc":                  enc.Mint(t, prodClaims()),
 		"HS256 with a symmetric key of the set":   hsToken,
+		"an RSA key of 1024 bits":                 weak.Mint(t, prodClaims()),
 	}
 	for name, token := range tests {
 		if err := verify(t, v, token); !errors.Is(err, invitations.ErrUnauthenticated) {
