@@ -37,6 +37,10 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Now is the clock for error bodies' dates; time.Now when nil.
 	Now func() time.Time
+	// Ready, when set, is asked by the readiness probe besides the store,
+	// for instance whether the token verifier has fetched its keys. An error
+	// makes /readyz answer 503.
+	Ready func(ctx context.Context) error
 }
 
 type server struct {
@@ -76,7 +80,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(s.identify, s.logRequests, s.recoverPanics, s.authenticate, s.readBody, s.validator(spec))
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store}, nil))
+	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: store, ready: opts.Ready}, nil))
 	s.routes = router.routes
 	return e, nil
 }
