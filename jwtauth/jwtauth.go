@@ -1,12 +1,16 @@
 // Package jwtauth verifies the service's access tokens (JWTs) and turns their
-// claims into an invitations.Caller. It also mints tokens signed with the
-// local development key, for the `invitationsd token` command and for tests.
+// claims into an invitations.Caller. Keys come from a JWKS endpoint
+// (NewJWKS), a PEM public key (NewPublicKeyFile, NewPublicKey) or, for
+// development only, a shared HS256 key (NewHS256). It also mints tokens
+// signed with the development key, for the `invitationsd token` command and
+// for tests.
 package jwtauth
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -16,6 +20,10 @@ import (
 
 // Leeway is the clock skew tolerated on exp, nbf and iat.
 const Leeway = time.Minute
+
+// DefaultCacheSize is how many verified tokens a Verifier remembers unless
+// Options say otherwise.
+const DefaultCacheSize = 10_000
 
 // personalAccountsTenant is the tenant id of personal Microsoft accounts,
 // which the service does not support.
@@ -29,49 +37,131 @@ type Claims struct {
 	Roles    []string `json:"roles,omitempty"` // application permissions
 }
 
-// Verifier checks access tokens: signature, algorithm (decided by the key,
-// never by the token's header), expiry, not-before, issuer and audience.
-type Verifier struct {
-	parser  *jwt.Parser
-	keyfunc jwt.Keyfunc
+// Options configure a Verifier over production keys.
+type Options struct {
+	// Issuer and Audience are the iss and aud a token must carry. Both are
+	// required.
+	Issuer   string
+	Audience string
+	// CacheSize bounds how many verified tokens are remembered, so that a
+	// token's signature is checked once rather than on every request. Zero
+	// means DefaultCacheSize; a negative size turns the cache off.
+	CacheSize int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
-// NewHS256 returns a Verifier for tokens signed with the shared key.
+// Verifier checks access tokens: signature, algorithm (decided by the key,
+// never by the token's header), expiry, not-before, issuer and audience.
+// It is safe for concurrent use.
+type Verifier struct {
+	parser  *jwt.Parser
+	keyfunc func(ctx context.Context) jwt.Keyfunc
+	cache   *tokenCache // nil: every token is verified in full
+	now     func() time.Time
+	ready   func(ctx context.Context) error // nil: always ready
+}
+
+// NewHS256 returns a Verifier for tokens signed with the shared development
+// key. It never accepts another algorithm.
 func NewHS256(key []byte, issuer, audience string) *Verifier {
 	return &Verifier{
-		parser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithIssuer(issuer),
-			jwt.WithAudience(audience),
-			jwt.WithLeeway(Leeway),
-			jwt.WithExpirationRequired(),
-		),
-		keyfunc: func(*jwt.Token) (any, error) { return key, nil },
+		parser:  newParser([]string{jwt.SigningMethodHS256.Alg()}, issuer, audience, time.Now),
+		keyfunc: func(context.Context) jwt.Keyfunc { return func(*jwt.Token) (any, error) { return key, nil } },
+		now:     time.Now,
 	}
+}
+
+// newVerifier is the production Verifier: the algorithms are those of
+// asymmetric keys, and each key accepts only its own (see allow).
+func newVerifier(opts Options, algs []string, keyfunc func(context.Context) jwt.Keyfunc) (*Verifier, error) {
+	if opts.Issuer == "" || opts.Audience == "" {
+		return nil, errors.New("jwtauth: production keys need both an issuer and an audience")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	v := &Verifier{
+		parser:  newParser(algs, opts.Issuer, opts.Audience, opts.Now),
+		keyfunc: keyfunc,
+		now:     opts.Now,
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	if opts.CacheSize > 0 {
+		var err error
+		if v.cache, err = newTokenCache(opts.CacheSize); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func newParser(algs []string, issuer, audience string, now func() time.Time) *jwt.Parser {
+	return jwt.NewParser(
+		jwt.WithValidMethods(algs),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience),
+		jwt.WithLeeway(Leeway),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(now),
+	)
 }
 
 // Verify checks token and returns its caller. Every failure is an
 // invitations.ErrUnauthenticated error (or ErrForbidden for an account the
 // service does not serve) whose message is safe to show the caller.
-func (v *Verifier) Verify(_ context.Context, token string) (invitations.Caller, error) {
+//
+// A token that passed is remembered, by its SHA-256 hash, until its exp, so
+// its signature is checked once; failures are never remembered.
+func (v *Verifier) Verify(ctx context.Context, token string) (invitations.Caller, error) {
+	if v.cache == nil {
+		caller, _, err := v.verify(ctx, token)
+		return caller, err
+	}
+	sum := tokenHash(token)
+	now := v.now()
+	if caller, ok := v.cache.get(sum, now); ok {
+		return caller, nil
+	}
+	caller, exp, err := v.verify(ctx, token)
+	if err != nil {
+		return invitations.Caller{}, err
+	}
+	v.cache.add(sum, caller, exp, now)
+	return caller, nil
+}
+
+// verify checks token in full and returns its caller and expiry.
+func (v *Verifier) verify(ctx context.Context, token string) (invitations.Caller, time.Time, error) {
 	var claims Claims
-	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyfunc); err != nil {
-		return invitations.Caller{}, invitations.Errorf(invitations.ErrUnauthenticated, "%s", reason(err))
+	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyfunc(ctx)); err != nil {
+		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "%s", reason(err))
 	}
 	switch {
 	case claims.TenantID == "":
-		return invitations.Caller{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no tid (tenant) claim")
+		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no tid (tenant) claim")
 	case claims.Subject == "":
-		return invitations.Caller{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no sub (subject) claim")
+		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no sub (subject) claim")
 	case claims.TenantID == personalAccountsTenant:
-		return invitations.Caller{}, invitations.Errorf(invitations.ErrForbidden, "personal Microsoft accounts are not supported")
+		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrForbidden, "personal Microsoft accounts are not supported")
 	}
 	return invitations.Caller{
 		Tenant:  claims.TenantID,
 		Subject: claims.Subject,
 		Scopes:  invitations.ParseScopes(claims.Scope),
-		Roles:   claims.Roles,
-	}, nil
+		Roles:   slices.Clip(claims.Roles),
+	}, claims.ExpiresAt.Time, nil // the parser requires exp
+}
+
+// Ready reports whether the Verifier can verify tokens: for a JWKS, whether
+// signing keys have been fetched. Its error wraps invitations.ErrUnavailable.
+func (v *Verifier) Ready(ctx context.Context) error {
+	if v.ready == nil {
+		return nil
+	}
+	return v.ready(ctx)
 }
 
 // reason words a parse failure for the caller without echoing the token.
@@ -79,6 +169,8 @@ func reason(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the token is malformed"
+	case errors.Is(err, errNoKey):
+		return "no signing key is known for the token's kid and algorithm"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "the token's signature or algorithm is not accepted"
 	case errors.Is(err, jwt.ErrTokenExpired):

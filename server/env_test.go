@@ -44,7 +44,21 @@ type env struct {
 	store     *sqlite.Store
 }
 
-func newEnv(t testing.TB) *env {
+// envOption changes the server's options before newEnv builds it.
+type envOption func(*server.Options)
+
+// withVerifier has the server trust v's keys, and ask v in its readiness
+// probe.
+func withVerifier(v *jwtauth.Verifier) envOption {
+	return func(o *server.Options) {
+		o.Verifier = v
+		o.Ready = v.Ready
+	}
+}
+
+// newEnv builds the env; its server trusts the development key testKey
+// unless an option says otherwise.
+func newEnv(t testing.TB, options ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
@@ -52,9 +66,11 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
-		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
-	})
+	opts := server.Options{Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)}
+	for _, o := range options {
+		o(&opts)
+	}
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

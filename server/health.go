@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
 )
 
@@ -13,10 +14,17 @@ func (h *handler) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.Ge
 	return gen.GetHealth200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Body: ok}}, nil
 }
 
-// GetReadiness is the readiness probe: is the database reachable?
+// GetReadiness is the readiness probe: is the database reachable, and is
+// what Options.Ready checks (the token verifier's keys) in place?
 func (h *handler) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
 	if err := h.store.Ping(ctx); err != nil {
 		return nil, err
+	}
+	if h.ready != nil {
+		if err := h.ready(ctx); err != nil {
+			// A 503 whatever the error's kind; the log keeps its words.
+			return nil, &invitations.Error{Kind: invitations.ErrUnavailable, Message: "not ready: " + err.Error()}
+		}
 	}
 	return gen.GetReadiness200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Body: ok}}, nil
 }

@@ -15,6 +15,7 @@ var _ gen.StrictServerInterface = (*handler)(nil)
 // caller's permissions, the store, domain to wire.
 type handler struct {
 	store invitations.Store
+	ready func(ctx context.Context) error // Options.Ready; nil when unset
 }
 
 // CreateInvitation is POST /linkedIn/invitations.

@@ -48,6 +48,10 @@ type Options struct {
 	// Now is the clock for error bodies' dates and rate limits; time.Now
 	// when nil.
 	Now func() time.Time
+	// Ready, when set, is asked by the readiness probe besides the store,
+	// for instance whether the token verifier has fetched its keys. An error
+	// makes /readyz answer 503.
+	Ready func(ctx context.Context) error
 }
 
 type server struct {
@@ -110,7 +114,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		s.checkQuery, s.readBody, s.validate)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store}, nil))
+	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready}, nil))
 	s.routes = router.routes
 	return e, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/graph-linkedin/invitations/jwtauth"
@@ -23,6 +24,12 @@ type config struct {
 	db              string
 	devKeyFile      string
 	shutdownTimeout time.Duration
+	// Production keys: a JWKS URL or a PEM public key file, with the
+	// issuer and audience tokens must carry.
+	jwksURL       string
+	publicKeyFile string
+	issuer        string
+	audience      string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -34,7 +41,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&cfg.db, "db", envOr(getenv, "INVITATIONS_DB", "data/invitations.db"),
 		"SQLite database file (INVITATIONS_DB)")
 	fs.StringVar(&cfg.devKeyFile, "dev-key-file", envOr(getenv, "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key"),
-		"development HS256 signing key, created if missing (INVITATIONS_DEV_KEY_FILE)")
+		"development HS256 signing key, created if missing; used only without production keys (INVITATIONS_DEV_KEY_FILE)")
+	fs.StringVar(&cfg.jwksURL, "jwks-url", getenv("INVITATIONS_JWKS_URL"),
+		"production keys: the identity provider's JWKS endpoint (INVITATIONS_JWKS_URL)")
+	fs.StringVar(&cfg.publicKeyFile, "jwt-public-key-file", getenv("INVITATIONS_JWT_PUBLIC_KEY_FILE"),
+		"production keys: a PEM public key (RSA, EC P-256 or Ed25519), for deployments without JWKS (INVITATIONS_JWT_PUBLIC_KEY_FILE)")
+	fs.StringVar(&cfg.issuer, "jwt-issuer", getenv("INVITATIONS_JWT_ISSUER"),
+		"the iss tokens must carry; required with production keys (INVITATIONS_JWT_ISSUER)")
+	fs.StringVar(&cfg.audience, "jwt-audience", getenv("INVITATIONS_JWT_AUDIENCE"),
+		"the aud tokens must carry; required with production keys (INVITATIONS_JWT_AUDIENCE)")
 	timeout, err := envDuration(getenv, "INVITATIONS_SHUTDOWN_TIMEOUT", 15*time.Second)
 	if err != nil {
 		return cfg, err
@@ -47,7 +62,44 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return cfg, nil
+	return cfg, cfg.checkKeys()
+}
+
+// checkKeys refuses a key configuration that would not check what it
+// should: production keys without an issuer and an audience, two key
+// sources, or an issuer or audience with only the development key.
+func (cfg config) checkKeys() error {
+	const (
+		jwksURL  = "-jwks-url (INVITATIONS_JWKS_URL)"
+		keyFile  = "-jwt-public-key-file (INVITATIONS_JWT_PUBLIC_KEY_FILE)"
+		issuer   = "-jwt-issuer (INVITATIONS_JWT_ISSUER)"
+		audience = "-jwt-audience (INVITATIONS_JWT_AUDIENCE)"
+	)
+	var source string
+	switch {
+	case cfg.jwksURL != "" && cfg.publicKeyFile != "":
+		return fmt.Errorf("both %s and %s are set; give one source of production keys", jwksURL, keyFile)
+	case cfg.jwksURL != "":
+		source = jwksURL
+	case cfg.publicKeyFile != "":
+		source = keyFile
+	case cfg.issuer != "" || cfg.audience != "":
+		return fmt.Errorf("%s and %s apply to production keys, and none are configured: set %s or %s too", issuer, audience, jwksURL, keyFile)
+	default:
+		return nil // the development key
+	}
+	var missing []string
+	if cfg.issuer == "" {
+		missing = append(missing, issuer)
+	}
+	if cfg.audience == "" {
+		missing = append(missing, audience)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s is set, so %s must be set too: with production keys every token's iss and aud are checked",
+			source, strings.Join(missing, " and "))
+	}
+	return nil
 }
 
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully.
@@ -67,16 +119,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 
-	key, created, err := jwtauth.LoadOrCreateDevKey(cfg.devKeyFile)
+	verifier, err := newVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	logger.Warn("accepting HS256 tokens signed with the development key; configure production keys for real use",
-		"key_file", cfg.devKeyFile, "created", created, "issuer", jwtauth.DevIssuer, "audience", jwtauth.DevAudience)
-
-	handler, err := server.New(store, logger, server.Options{
-		Verifier: jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience),
-	})
+	handler, err := server.New(store, logger, server.Options{Verifier: verifier, Ready: verifier.Ready})
 	if err != nil {
 		return err
 	}
@@ -111,6 +158,38 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newVerifier is the token verifier cfg asks for: production keys from a
+// JWKS or a PEM file, or else the development key. The JWKS is refreshed
+// until ctx ends.
+func newVerifier(ctx context.Context, cfg config, logger *slog.Logger) (*jwtauth.Verifier, error) {
+	opts := jwtauth.Options{Issuer: cfg.issuer, Audience: cfg.audience}
+	switch {
+	case cfg.jwksURL != "":
+		v, err := jwtauth.NewJWKS(ctx, cfg.jwksURL, jwtauth.JWKSOptions{Options: opts, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("accepting tokens signed with keys from a JWKS",
+			"jwks_url", cfg.jwksURL, "issuer", cfg.issuer, "audience", cfg.audience)
+		return v, nil
+	case cfg.publicKeyFile != "":
+		v, err := jwtauth.NewPublicKeyFile(cfg.publicKeyFile, opts)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("accepting tokens signed with the key in a PEM file",
+			"key_file", cfg.publicKeyFile, "issuer", cfg.issuer, "audience", cfg.audience)
+		return v, nil
+	}
+	key, created, err := jwtauth.LoadOrCreateDevKey(cfg.devKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	logger.Warn("accepting HS256 tokens signed with the development key; configure production keys for real use",
+		"key_file", cfg.devKeyFile, "created", created, "issuer", jwtauth.DevIssuer, "audience", jwtauth.DevAudience)
+	return jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience), nil
 }
 
 func envOr(getenv func(string) string, key, fallback string) string {
