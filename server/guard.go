@@ -59,7 +59,11 @@ func (g *guardedStore) enter(ctx context.Context, method string) (func(), error)
 		g.metrics.shed.Inc()
 		return nil, errOverloaded
 	}
-	defer g.waiting.Add(-1)
+	g.metrics.dbWaiting.Inc()
+	defer func() {
+		g.waiting.Add(-1)
+		g.metrics.dbWaiting.Dec()
+	}()
 	select {
 	case g.slots <- struct{}{}:
 		return leave, nil

@@ -9,6 +9,7 @@ type metrics struct {
 	requests      *prometheus.CounterVec   // by operation and status
 	duration      *prometheus.HistogramVec // by operation
 	dbDuration    *prometheus.HistogramVec // by store method
+	dbWaiting     prometheus.Gauge
 	throttled     prometheus.Counter
 	shed          prometheus.Counter
 	tokenFailures *prometheus.CounterVec // by reason
@@ -30,6 +31,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time spent in the database (waiting for a slot included), by store method.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
 		}, []string{"method"}),
+		dbWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "invitations_db_waiting",
+			Help: "Store operations waiting for a free database slot.",
+		}),
 		throttled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "invitations_throttled_requests_total",
 			Help: "Requests refused with 429 because their caller was over its rate limit.",
@@ -43,7 +48,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Requests whose access token was missing or refused, by reason.",
 		}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.throttled, m.shed, m.tokenFailures} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.dbWaiting, m.throttled, m.shed, m.tokenFailures} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

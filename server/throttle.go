@@ -49,7 +49,11 @@ func newLimiters(cfg Throttle) (*limiters, error) {
 func (l *limiters) take(key string, now time.Time) (ok bool, remaining int, wait time.Duration) {
 	lim, found := l.buckets.Get(key)
 	if !found {
-		lim, _, _ = l.buckets.PeekOrAdd(key, rate.NewLimiter(rate.Limit(l.cfg.Rate), l.cfg.Burst))
+		// Two first requests at once must share one bucket.
+		lim = rate.NewLimiter(rate.Limit(l.cfg.Rate), l.cfg.Burst)
+		if prev, raced, _ := l.buckets.PeekOrAdd(key, lim); raced {
+			lim = prev
+		}
 	}
 	ok = lim.AllowN(now, 1)
 	tokens := lim.TokensAt(now)

@@ -1,0 +1,218 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/memory"
+	"github.com/graph-linkedin/invitations/server"
+	"github.com/graph-linkedin/invitations/spectest"
+)
+
+func TestThrottle(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, func(o *server.Options) {
+		// One request per 100 s, two at once: the third in a row is over.
+		o.Throttle = server.Throttle{Rate: 0.01, Burst: 2}
+		o.Metrics = reg
+	})
+	alices := delegated(t, tenantA, alice, invitations.PermRead)
+	for i := range 2 {
+		res := e.list(alices, client.ListInvitationsParams{})
+		if res.StatusCode() != http.StatusOK {
+			t.Fatalf("request %d: status = %d; want 200", i+1, res.StatusCode())
+		}
+		h := res.HTTPResponse.Header
+		if h.Get("RateLimit-Limit") != "2" || h.Get("RateLimit-Remaining") != strconv.Itoa(1-i) {
+			t.Errorf("request %d: RateLimit-Limit %q, -Remaining %q; want 2, %d", i+1, h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), 1-i)
+		}
+	}
+	res := e.list(alices, client.ListInvitationsParams{})
+	if res.StatusCode() != http.StatusTooManyRequests {
+		t.Fatalf("third request: status = %d; want 429", res.StatusCode())
+	}
+	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeTooManyRequests {
+		t.Errorf("code = %q; want TooManyRequests", got)
+	}
+	if after, err := strconv.Atoi(res.HTTPResponse.Header.Get("Retry-After")); err != nil || after < 1 || after > 100 {
+		t.Errorf("Retry-After = %q; want 1 to 100 seconds", res.HTTPResponse.Header.Get("Retry-After"))
+	}
+	// Another caller has its own bucket; the probes have none.
+	if res := e.list(delegated(t, tenantA, bob, invitations.PermRead), client.ListInvitationsParams{}); res.StatusCode() != http.StatusOK {
+		t.Errorf("another caller: status = %d; want 200", res.StatusCode())
+	}
+	root := strings.TrimSuffix(e.url, "/v1.0")
+	for range 3 {
+		if res, _ := e.do(http.MethodGet, root+"/healthz", ""); res.StatusCode != http.StatusOK {
+			t.Errorf("/healthz: status = %d; want 200", res.StatusCode)
+		}
+	}
+	if got := metric(t, reg, "invitations_throttled_requests_total", nil); got != 1 {
+		t.Errorf("throttled requests counted: %v; want 1", got)
+	}
+}
+
+// slowStore holds every create until released, as a database stuck on a
+// slow disk would.
+type slowStore struct {
+	*memory.Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.Store.CreateInvitation(ctx, inv)
+}
+
+func TestOverload(t *testing.T) {
+	store := &slowStore{Store: memory.New(nil), entered: make(chan struct{}, 8), release: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
+		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+		Overload: server.Overload{InFlight: 1, Queue: 1},
+		Metrics:  reg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, err := client.NewClientWithResponses(srv.URL+server.BasePath, client.WithHTTPClient(spectest.NewTransport(t, nil).Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	create := func(invitee string) chan int {
+		done := make(chan int, 1)
+		go func() {
+			res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2Create{Invitee: invitee}, as(token))
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res.StatusCode()
+		}()
+		return done
+	}
+	first := create("urn:li:person:First") // takes the one slot, and hangs in the database
+	<-store.entered
+	second := create("urn:li:person:Second") // waits in the queue of one
+	waitFor(t, func() bool { return metric(t, reg, "invitations_db_waiting", nil) == 1 })
+
+	// The next finds the slot taken and the queue full: refused at once.
+	res, err := c.GetInvitationWithResponse(context.Background(), "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60", nil,
+		as(delegated(t, tenantA, alice, invitations.PermRead)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode() != http.StatusServiceUnavailable {
+		t.Fatalf("with the database busy and its queue full: status = %d; want 503", res.StatusCode())
+	}
+	if res.HTTPResponse.Header.Get("Retry-After") == "" || errorOf(t, res.Body).Code != client.ErrorCodeServiceNotAvailable {
+		t.Errorf("503 without Retry-After or serviceNotAvailable: %s", res.Body)
+	}
+	if got := metric(t, reg, "invitations_shed_requests_total", nil); got != 1 {
+		t.Errorf("shed requests counted: %v; want 1", got)
+	}
+
+	close(store.release) // the database recovers: both waiting creates finish
+	if got := <-first; got != http.StatusCreated {
+		t.Errorf("first create: status = %d; want 201", got)
+	}
+	if got := <-second; got != http.StatusCreated {
+		t.Errorf("queued create: status = %d; want 201", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHeaderLimit(t *testing.T) {
+	e := newEnv(t)
+	res := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: bob},
+		header("X-Padding", strings.Repeat("x", 40<<10)))
+	if res.StatusCode() != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status = %d; want 431", res.StatusCode())
+	}
+	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeRequestHeaderFieldsTooLarge {
+		t.Errorf("code = %q; want requestHeaderFieldsTooLarge", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, func(o *server.Options) { o.Metrics = reg })
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	e.create(token, client.InvitationV2Create{Invitee: bob})
+	e.create(token, client.InvitationV2Create{Invitee: bob}) // 409
+	e.get(token, "not-a-uuid")                               // 400
+	for _, tt := range []struct {
+		op, status string
+		want       float64
+	}{{"createInvitation", "201", 1}, {"createInvitation", "409", 1}, {"getInvitation", "400", 1}} {
+		got := metric(t, reg, "invitations_http_requests_total", map[string]string{"operation": tt.op, "status": tt.status})
+		if got != tt.want {
+			t.Errorf("invitations_http_requests_total{%s,%s} = %v; want %v", tt.op, tt.status, got, tt.want)
+		}
+	}
+	if got := metric(t, reg, "invitations_http_request_duration_seconds", map[string]string{"operation": "createInvitation"}); got != 2 {
+		t.Errorf("createInvitation durations observed: %v; want 2", got)
+	}
+	if got := metric(t, reg, "invitations_db_duration_seconds", map[string]string{"method": "CreateInvitation"}); got != 2 {
+		t.Errorf("database timings of CreateInvitation: %v; want 2", got)
+	}
+}
+
+// metric is the value of a counter or gauge, or the sample count of a
+// histogram, summed over the series whose labels include labels.
+func metric(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range families {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for k, v := range labels {
+				if have[k] != v {
+					continue series
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				sum += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				sum += m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				sum += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return sum
+}
