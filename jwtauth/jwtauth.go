@@ -137,15 +137,16 @@ func (v *Verifier) Verify(ctx context.Context, token string) (invitations.Caller
 func (v *Verifier) verify(ctx context.Context, token string) (invitations.Caller, time.Time, error) {
 	var claims Claims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyfunc(ctx)); err != nil {
-		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "%s", reason(err))
+		code, message := reason(err)
+		return invitations.Caller{}, time.Time{}, reject(code, invitations.ErrUnauthenticated, message)
 	}
 	switch {
 	case claims.TenantID == "":
-		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no tid (tenant) claim")
+		return invitations.Caller{}, time.Time{}, reject("missing_tenant", invitations.ErrUnauthenticated, "the token has no tid (tenant) claim")
 	case claims.Subject == "":
-		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrUnauthenticated, "the token has no sub (subject) claim")
+		return invitations.Caller{}, time.Time{}, reject("missing_subject", invitations.ErrUnauthenticated, "the token has no sub (subject) claim")
 	case claims.TenantID == personalAccountsTenant:
-		return invitations.Caller{}, time.Time{}, invitations.Errorf(invitations.ErrForbidden, "personal Microsoft accounts are not supported")
+		return invitations.Caller{}, time.Time{}, reject("personal_account", invitations.ErrForbidden, "personal Microsoft accounts are not supported")
 	}
 	return invitations.Caller{
 		Tenant:  claims.TenantID,
@@ -164,27 +165,48 @@ func (v *Verifier) Ready(ctx context.Context) error {
 	return v.ready(ctx)
 }
 
-// reason words a parse failure for the caller without echoing the token.
-func reason(err error) string {
+// Rejection is a refused token: the *invitations.Error the caller sees,
+// and a short, stable reason for metrics ("expired", "signature", ...).
+type Rejection struct {
+	Reason string
+	Err    error
+}
+
+func reject(reason string, kind error, message string) error {
+	return &Rejection{Reason: reason, Err: invitations.Errorf(kind, "%s", message)}
+}
+
+func (r *Rejection) Error() string { return r.Err.Error() }
+
+// Unwrap gives the *invitations.Error (and its kind) to errors.As and Is.
+func (r *Rejection) Unwrap() error { return r.Err }
+
+// FailureReason is the reason, for whoever counts failures without
+// importing this package.
+func (r *Rejection) FailureReason() string { return r.Reason }
+
+// reason classifies a parse failure, and words it for the caller without
+// echoing the token.
+func reason(err error) (code, message string) {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "the token is malformed"
+		return "malformed", "the token is malformed"
 	case errors.Is(err, errNoKey):
-		return "no signing key is known for the token's kid and algorithm"
+		return "unknown_key", "no signing key is known for the token's kid and algorithm"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
-		return "the token's signature or algorithm is not accepted"
+		return "signature", "the token's signature or algorithm is not accepted"
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "the token has expired"
+		return "expired", "the token has expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return "the token is not valid yet"
+		return "not_yet_valid", "the token is not valid yet"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "the token's issuer is not accepted"
+		return "issuer", "the token's issuer is not accepted"
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return "the token's audience is not accepted"
+		return "audience", "the token's audience is not accepted"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "the token lacks a required claim (exp)"
+		return "missing_claim", "the token lacks a required claim (exp)"
 	}
-	return "the token is invalid"
+	return "invalid", "the token is invalid"
 }
 
 // MintHS256 signs claims with key, for the development key and tests.

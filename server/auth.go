@@ -29,10 +29,21 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		token, err := bearerToken(req)
 		if err != nil {
+			reason := "header"
+			if errors.Is(err, errNoToken) {
+				reason = "missing"
+			}
+			s.metrics.tokenFailures.WithLabelValues(reason).Inc()
 			return err
 		}
 		ri := info(req.Context())
 		if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
+			reason := "invalid"
+			var r interface{ FailureReason() string }
+			if errors.As(err, &r) {
+				reason = r.FailureReason()
+			}
+			s.metrics.tokenFailures.WithLabelValues(reason).Inc()
 			return err
 		}
 		return next(c)

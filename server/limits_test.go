@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"github.com/golang-jwt/jwt/v5"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -163,6 +164,15 @@ func TestMetrics(t *testing.T) {
 	e.create(token, client.InvitationV2Create{Invitee: bob})
 	e.create(token, client.InvitationV2Create{Invitee: bob}) // 409
 	e.get(token, "not-a-uuid")                               // 400
+	e.get("", "not-a-uuid")                                  // 401, no token
+	expired := claims(tenantA, alice)
+	expired.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
+	e.get(mint(t, expired), "not-a-uuid") // 401, expired
+	for reason, want := range map[string]float64{"missing": 1, "expired": 1} {
+		if got := metric(t, reg, "invitations_token_failures_total", map[string]string{"reason": reason}); got != want {
+			t.Errorf("token failures for %s: %v; want %v", reason, got, want)
+		}
+	}
 	for _, tt := range []struct {
 		op, status string
 		want       float64
