@@ -102,7 +102,7 @@ func lookup(name string) *command {
 func (e *env) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.url, "url", e.url, "the API's base URL, with the version (INVITATIONS_URL)")
 	fs.Var(secret{&e.token}, "token", "the bearer access `token` (INVITATIONS_TOKEN)")
-	fs.StringVar(&e.output, "output", e.output, `output format: "json" or "table"`)
+	fs.StringVar(&e.output, "output", e.output, `output format: "json", "table" (for people) or "id" (the ids alone, for scripts)`)
 	fs.StringVar(&e.requestID, "client-request-id", e.requestID, "the client-request-id to send (default: a random one)")
 	fs.Bool("help", false, "show this help")
 }
@@ -153,8 +153,8 @@ func (cmd *command) runWith(ctx context.Context, e *env, args []string) error {
 		}
 		return &usageError{cmd: cmd.name, err: fmt.Errorf("%s takes %s; got %d", cmd.name, want, len(pos))}
 	}
-	if e.output != "json" && e.output != "table" {
-		return &usageError{cmd: cmd.name, err: fmt.Errorf(`--output %q: want "json" or "table"`, e.output)}
+	if e.output != "json" && e.output != "table" && e.output != "id" {
+		return &usageError{cmd: cmd.name, err: fmt.Errorf(`--output %q: want "json", "table" or "id"`, e.output)}
 	}
 	opts := []client.Option{client.WithUserAgent("invitations-cli")}
 	if e.token != "" {
@@ -213,7 +213,7 @@ environment:
   INVITATIONS_URL    the API's base URL (default `+defaultURL+`)
   INVITATIONS_TOKEN  the bearer access token
 
-Output is JSON unless --output table. On failure the exit status is 1 (2 for
+Output is JSON unless --output table or id. On failure the exit status is 1 (2 for
 a mistake in the command line) and standard error says why, with the
 service's error code and request-id.
 `)

@@ -151,6 +151,9 @@ func TestCommands(t *testing.T) {
 	}
 
 	checkFailure(t, cli(t, env, "", "delete", id, "--if-match", `"1"`), "preconditionFailed")
+	if out := must(t, env, "get", "--output", "id", id); out != id+"\n" {
+		t.Errorf("get --output id printed %q; want %q", out, id+"\n")
+	}
 	if out := must(t, env, "delete", "--if-match", `"3"`, id); out != "" {
 		t.Errorf("delete printed %q; want nothing", out)
 	}
@@ -227,6 +230,15 @@ func TestList(t *testing.T) {
 	}
 	if len(all) != 12 || len(seen) != 12 {
 		t.Errorf("list --all --top 5: %d invitations, %d different; want 12", len(all), len(seen))
+	}
+	ids := strings.Fields(must(t, env, "list", "--all", "--top", "5", "--output", "id"))
+	for _, id := range ids {
+		if !seen[id] {
+			t.Errorf("list --all --output id printed %q, not an id", id)
+		}
+	}
+	if len(ids) != 12 {
+		t.Errorf("list --all --output id: %d ids; want 12", len(ids))
 	}
 	rest := decode[[]client.Invitation](t, must(t, env, "list", "--all", "--next", first.NextLink))
 	if len(rest) != 7 {

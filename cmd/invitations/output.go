@@ -14,8 +14,12 @@ import (
 // printInvitation prints one invitation: its JSON (the API's, with
 // @odata.etag), or a block of properties.
 func (e *env) printInvitation(inv *client.Invitation) error {
-	if e.output == "json" {
+	switch e.output {
+	case "json":
 		return printJSON(e.stdout, inv)
+	case "id":
+		_, err := fmt.Fprintln(e.stdout, inv.ID)
+		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	for _, row := range [][2]string{
@@ -41,6 +45,12 @@ func (e *env) printPage(p *client.Page) error {
 		return printJSON(e.stdout, p)
 	}
 	w := e.newListWriter()
+	if e.output == "id" {
+		if err := w.write(p.Invitations); err != nil {
+			return err
+		}
+		return w.close()
+	}
 	if err := w.write(p.Invitations); err != nil {
 		return err
 	}
@@ -70,7 +80,12 @@ func (e *env) newListWriter() *listWriter {
 
 func (w *listWriter) write(invs []client.Invitation) error {
 	for _, inv := range invs {
-		if w.e.output == "json" {
+		switch w.e.output {
+		case "id":
+			if _, err := fmt.Fprintln(w.e.stdout, inv.ID); err != nil {
+				return err
+			}
+		case "json":
 			b, err := json.MarshalIndent(inv, "  ", "  ")
 			if err != nil {
 				return err
@@ -82,7 +97,7 @@ func (w *listWriter) write(invs []client.Invitation) error {
 			if _, err := fmt.Fprintf(w.e.stdout, "%s%s", sep, b); err != nil {
 				return err
 			}
-		} else {
+		default:
 			if w.count == 0 {
 				fmt.Fprintln(w.tw, "ID\tCREATED\tINVITER\tINVITEE\tTRACKING ID\tMESSAGE")
 			}
@@ -95,7 +110,10 @@ func (w *listWriter) write(invs []client.Invitation) error {
 }
 
 func (w *listWriter) close() error {
-	if w.e.output == "json" {
+	switch w.e.output {
+	case "id":
+		return nil
+	case "json":
 		end := "\n]\n"
 		if w.count == 0 {
 			end = "[]\n"
