@@ -18,9 +18,9 @@ const DefaultUserAgent = "graph-linkedin-invitations-go"
 
 // Client calls the LinkedIn invitations API. It is safe for concurrent use.
 type Client struct {
-	raw    *rawClient // the generated client; its Doer is this Client
+	raw    *rawClient // the generated client; its Doer is c.do
 	base   *url.URL
-	doer   HttpRequestDoer // what sends a request: an *http.Client by default
+	doer   HttpRequestDoer // what sends each attempt: an *http.Client by default
 	tokens oauth2.TokenSource
 	agent  string
 	retry  RetryPolicy
@@ -97,6 +97,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	if c.base.Scheme != "http" && c.base.Scheme != "https" || c.base.Host == "" {
 		return nil, fmt.Errorf("client: base URL %q: want http(s)://host/v1.0", baseURL)
+	}
+	if raw.Client == nil { // WithHTTPClient(nil)
+		raw.Client = &http.Client{}
 	}
 	c.doer, raw.Client = raw.Client, doerFunc(c.do)
 	return c, nil

@@ -39,6 +39,13 @@ type Page struct {
 	Count *int64
 }
 
+// pageJSON is a page as the API writes it.
+type pageJSON struct {
+	Count    *int64       `json:"@odata.count,omitempty"`
+	NextLink string       `json:"@odata.nextLink,omitempty"`
+	Value    []Invitation `json:"value"`
+}
+
 // MarshalJSON writes the page as the API does: value, @odata.count and
 // @odata.nextLink.
 func (p Page) MarshalJSON() ([]byte, error) {
@@ -46,11 +53,17 @@ func (p Page) MarshalJSON() ([]byte, error) {
 	if value == nil {
 		value = []Invitation{}
 	}
-	return json.Marshal(struct {
-		Count    *int64       `json:"@odata.count,omitempty"`
-		NextLink string       `json:"@odata.nextLink,omitempty"`
-		Value    []Invitation `json:"value"`
-	}{p.Count, p.NextLink, value})
+	return json.Marshal(pageJSON{p.Count, p.NextLink, value})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, or the API's JSON.
+func (p *Page) UnmarshalJSON(b []byte) error {
+	var w pageJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*p = Page{Invitations: w.Value, NextLink: w.NextLink, Count: w.Count}
+	return nil
 }
 
 // ListInvitations returns every invitation that matches, following

@@ -1,7 +1,9 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,6 +120,19 @@ func TestPages(t *testing.T) {
 	}
 	if len(second.Invitations) != 5 || second.Invitations[0].ID == first.Invitations[0].ID {
 		t.Errorf("NextPage: %d invitations, first %s; want the 5 after the first page", len(second.Invitations), second.Invitations[0].ID)
+	}
+
+	// A page's JSON is the API's, and reads back.
+	b, err := json.Marshal(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back client.Page
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, &back); diff != "" || !bytes.Contains(b, []byte(`"@odata.nextLink":`)) {
+		t.Errorf("page JSON %s round trip (-want +got):\n%s", b, diff)
 	}
 }
 
