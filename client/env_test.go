@@ -35,6 +35,13 @@ var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
 // base URL (ending in /v1.0).
 func newServer(t testing.TB) string {
 	t.Helper()
+	url, _ := newServerStore(t)
+	return url
+}
+
+// newServerStore is newServer that also returns the service's store.
+func newServerStore(t testing.TB) (string, *sqlite.Store) {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +55,7 @@ func newServer(t testing.TB) string {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL + server.BasePath
+	return srv.URL + server.BasePath, store
 }
 
 // token is an access token for sub in the test tenant, with delegated

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client"
@@ -110,6 +112,20 @@ func TestErrors(t *testing.T) {
 		_, err := plain.UpdateInvitation(ctx, inv.ID, client.Patch{TrackingID: client.Set("z")})
 		checkError(t, err, client.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
 	})
+}
+
+// A service whose database is gone answers 503 with Retry-After, which the
+// client honours before it gives up.
+func TestUnavailable(t *testing.T) {
+	url, store := newServerStore(t)
+	clock := newFakeClock()
+	c, rec := newClient(t, url, app(t), clock.option(), client.WithRetry(client.RetryPolicy{MaxAttempts: 2}))
+	store.Close()
+	_, err := c.GetInvitation(context.Background(), "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60")
+	e := checkError(t, err, client.ErrUnavailable, http.StatusServiceUnavailable, client.ErrorCodeServiceNotAvailable)
+	if e.RetryAfter != time.Second || len(rec.requests()) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
+		t.Errorf("RetryAfter %v, %d attempts, waits %v; want 1s, 2, [1s]", e.RetryAfter, len(rec.requests()), clock.waits)
+	}
 }
 
 // An *Error's kind follows its Graph code, or its status when the body was

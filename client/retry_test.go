@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/graph-linkedin/invitations/client"
 )
 
@@ -365,5 +367,43 @@ func TestNonGraphError(t *testing.T) {
 	if !errors.As(err, &e) || !errors.Is(err, client.ErrUnavailable) || e.Code != "" ||
 		err.Error() != "502 Bad Gateway: <html>bad gateway</html>" {
 		t.Errorf("GetInvitation: %v; want a 502 *Error that is ErrUnavailable", err)
+	}
+}
+
+// countingSource is a token source that counts how often it is asked.
+type countingSource struct {
+	mu    sync.Mutex
+	token string
+	asked int
+}
+
+func (s *countingSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked++
+	return &oauth2.Token{AccessToken: s.token}, nil
+}
+
+// The token source is asked before every attempt, so a retry after a long
+// wait carries a fresh token.
+func TestTokenSourcePerAttempt(t *testing.T) {
+	api := newServer(t)
+	f := &flaky{fail: first(1), retryAfter: "1"}
+	ts := &countingSource{token: app(t)}
+	clock := newFakeClock()
+	c, err := client.New(startFlaky(t, api, f), client.WithTokenSource(ts), clock.option())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListPage(context.Background(), client.ListOptions{}); err != nil {
+		t.Fatalf("ListPage: %v", err)
+	}
+	if ts.asked != 2 {
+		t.Errorf("token asked %d times; want 2, once per attempt", ts.asked)
+	}
+	for i, r := range f.requests() {
+		if r.Header.Get("Authorization") != "Bearer "+ts.token {
+			t.Errorf("attempt %d: Authorization %q", i+1, r.Header.Get("Authorization"))
+		}
 	}
 }
