@@ -600,8 +600,8 @@ type HttpRequestDoer interface {
 	Do(req *http.Request) (*http.Response, error)
 }
 
-// Client which conforms to the OpenAPI3 specification for this service.
-type Client struct {
+// rawClient which conforms to the OpenAPI3 specification for this service.
+type rawClient struct {
 	// The endpoint of the server conforming to this interface, with scheme,
 	// https://api.deepmap.com for example. This can contain a path relative
 	// to the server, such as https://api.deepmap.com/dev-test, and all the
@@ -618,12 +618,12 @@ type Client struct {
 }
 
 // ClientOption allows setting custom parameters during construction
-type ClientOption func(*Client) error
+type ClientOption func(*rawClient) error
 
-// Creates a new Client, with reasonable defaults
-func NewClient(server string, opts ...ClientOption) (*Client, error) {
+// Creates a new rawClient, with reasonable defaults
+func NewClient(server string, opts ...ClientOption) (*rawClient, error) {
 	// create a client with sane default values
-	client := Client{
+	client := rawClient{
 		Server: server,
 	}
 	// mutate client and add all optional params
@@ -646,7 +646,7 @@ func NewClient(server string, opts ...ClientOption) (*Client, error) {
 // WithHTTPClient allows overriding the default Doer, which is
 // automatically created using http.Client. This is useful for tests.
 func WithHTTPClient(doer HttpRequestDoer) ClientOption {
-	return func(c *Client) error {
+	return func(c *rawClient) error {
 		c.Client = doer
 		return nil
 	}
@@ -655,7 +655,7 @@ func WithHTTPClient(doer HttpRequestDoer) ClientOption {
 // WithRequestEditorFn allows setting up a callback function, which will be
 // called right before sending the request. This can be used to mutate the request.
 func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
-	return func(c *Client) error {
+	return func(c *rawClient) error {
 		c.RequestEditors = append(c.RequestEditors, fn)
 		return nil
 	}
@@ -781,7 +781,7 @@ type ClientInterface interface {
 // honour is a `400`, never ignored.
 //
 // Corresponds with GET /linkedIn/invitations (the `ListInvitations` operationId).
-func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListInvitationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
@@ -808,7 +808,7 @@ func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsPar
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
-func (c *Client) CreateInvitationWithBody(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) CreateInvitationWithBody(ctx context.Context, params *CreateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -835,7 +835,7 @@ func (c *Client) CreateInvitationWithBody(ctx context.Context, params *CreateInv
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
-func (c *Client) CreateInvitation(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) CreateInvitation(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
@@ -853,7 +853,7 @@ func (c *Client) CreateInvitation(ctx context.Context, params *CreateInvitationP
 // Needs the same permissions as updateInvitation, and honours `If-Match` the same way.
 //
 // Corresponds with DELETE /linkedIn/invitations/{id} (the `DeleteInvitation` operationId).
-func (c *Client) DeleteInvitation(ctx context.Context, id InvitationID, params *DeleteInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) DeleteInvitation(ctx context.Context, id InvitationID, params *DeleteInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteInvitationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
@@ -871,7 +871,7 @@ func (c *Client) DeleteInvitation(ctx context.Context, id InvitationID, params *
 // caller may not see is a `404`, exactly as one that does not exist.
 //
 // Corresponds with GET /linkedIn/invitations/{id} (the `GetInvitation` operationId).
-func (c *Client) GetInvitation(ctx context.Context, id InvitationID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) GetInvitation(ctx context.Context, id InvitationID, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvitationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
@@ -899,7 +899,7 @@ func (c *Client) GetInvitation(ctx context.Context, id InvitationID, params *Get
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /linkedIn/invitations/{id} (the `UpdateInvitation` operationId).
-func (c *Client) UpdateInvitationWithBody(ctx context.Context, id InvitationID, params *UpdateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) UpdateInvitationWithBody(ctx context.Context, id InvitationID, params *UpdateInvitationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -927,7 +927,7 @@ func (c *Client) UpdateInvitationWithBody(ctx context.Context, id InvitationID, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /linkedIn/invitations/{id} (the `UpdateInvitation` operationId).
-func (c *Client) UpdateInvitation(ctx context.Context, id InvitationID, params *UpdateInvitationParams, body UpdateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *rawClient) UpdateInvitation(ctx context.Context, id InvitationID, params *UpdateInvitationParams, body UpdateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
@@ -1317,7 +1317,7 @@ func NewUpdateInvitationRequestWithBody(server string, id InvitationID, params *
 	return req, nil
 }
 
-func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+func (c *rawClient) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
 			return err
@@ -1348,7 +1348,7 @@ func NewClientWithResponses(server string, opts ...ClientOption) (*ClientWithRes
 
 // WithBaseURL overrides the baseURL.
 func WithBaseURL(baseURL string) ClientOption {
-	return func(c *Client) error {
+	return func(c *rawClient) error {
 		newBaseURL, err := url.Parse(baseURL)
 		if err != nil {
 			return err

@@ -1,0 +1,176 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultUserAgent is the User-Agent a Client sends without WithUserAgent.
+const DefaultUserAgent = "graph-linkedin-invitations-go"
+
+// Client calls the LinkedIn invitations API. It is safe for concurrent use.
+type Client struct {
+	raw    *rawClient // the generated client; its Doer is c.do
+	base   *url.URL
+	doer   HttpRequestDoer // what sends each attempt: an *http.Client by default
+	tokens oauth2.TokenSource
+	agent  string
+	retry  RetryPolicy
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+}
+
+// An Option configures a Client. The With... functions return them; the
+// generated ClientOptions (WithHTTPClient, WithRequestEditorFn, WithBaseURL)
+// are Options too.
+type Option interface {
+	apply(*Client) error
+}
+
+type optionFunc func(*Client) error
+
+func (f optionFunc) apply(c *Client) error { return f(c) }
+
+// apply makes a generated ClientOption an Option: it configures the
+// generated client underneath.
+func (o ClientOption) apply(c *Client) error { return o(c.raw) }
+
+// WithToken authenticates every request with a bearer token.
+func WithToken(token string) Option {
+	return WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}))
+}
+
+// WithTokenSource authenticates every request with a token from ts, asked
+// before each attempt; wrap ts in oauth2.ReuseTokenSource to cache it. Any
+// oauth2 flow fits, such as client credentials
+// (golang.org/x/oauth2/clientcredentials).
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return optionFunc(func(c *Client) error {
+		c.tokens = ts
+		return nil
+	})
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return optionFunc(func(c *Client) error {
+		c.agent = ua
+		return nil
+	})
+}
+
+// WithRetry sets the retry policy; RetryPolicy{MaxAttempts: 1} disables
+// retries.
+func WithRetry(p RetryPolicy) Option {
+	return optionFunc(func(c *Client) error {
+		c.retry = p.withDefaults()
+		return nil
+	})
+}
+
+// New returns a Client for the API at baseURL, which ends with the version,
+// as in "https://invitations.example.com/v1.0".
+func New(baseURL string, opts ...Option) (*Client, error) {
+	raw, err := NewClient(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{raw: raw, agent: DefaultUserAgent, retry: DefaultRetryPolicy, now: time.Now, sleep: sleep}
+	for _, o := range opts {
+		if err := o.apply(c); err != nil {
+			return nil, err
+		}
+	}
+	if !strings.HasSuffix(raw.Server, "/") {
+		raw.Server += "/" // what NewClient does, for a WithBaseURL
+	}
+	if c.base, err = url.Parse(raw.Server); err != nil {
+		return nil, fmt.Errorf("client: base URL: %w", err)
+	}
+	if c.base.Scheme != "http" && c.base.Scheme != "https" || c.base.Host == "" {
+		return nil, fmt.Errorf("client: base URL %q: want http(s)://host/v1.0", baseURL)
+	}
+	if raw.Client == nil { // WithHTTPClient(nil)
+		raw.Client = &http.Client{}
+	}
+	c.doer, raw.Client = raw.Client, doerFunc(c.do)
+	return c, nil
+}
+
+// doerFunc makes a function an HttpRequestDoer.
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
+
+// do sends a request of the generated client, adding the headers every
+// request carries, through authentication and retries.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if c.agent != "" {
+		req.Header.Set("User-Agent", c.agent)
+	}
+	if req.Header.Get("client-request-id") == "" {
+		req.Header.Set("client-request-id", newRequestID())
+	}
+	return c.send(req)
+}
+
+// authorize sets the Authorization header of one attempt.
+func (c *Client) authorize(req *http.Request) error {
+	if c.tokens == nil {
+		return nil
+	}
+	tok, err := c.tokens.Token()
+	if err != nil {
+		return fmt.Errorf("client: get an access token: %w", err)
+	}
+	tok.SetAuthHeader(req)
+	return nil
+}
+
+// A RequestOption adjusts one call.
+type RequestOption func(*callOptions)
+
+type callOptions struct {
+	ifMatch   *string
+	requestID *string
+}
+
+func gather(opts []RequestOption) callOptions {
+	var o callOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithIfMatch makes an update or delete conditional: it happens only if the
+// invitation's ETag is still etag ("*" for any), otherwise the call fails
+// with ErrPreconditionFailed. Other calls ignore it.
+func WithIfMatch(etag string) RequestOption {
+	return func(o *callOptions) { o.ifMatch = &etag }
+}
+
+// WithClientRequestID sets the call's client-request-id, which the service
+// echoes and logs; without it each request gets a random one. Every page of
+// a listing carries the same one.
+func WithClientRequestID(id string) RequestOption {
+	return func(o *callOptions) { o.requestID = &id }
+}
+
+// newRequestID is a random (version 4) UUID.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,20 @@
+// Package client is the Go client of the LinkedIn invitations API, a
+// Microsoft Graph-style service (/v1.0/linkedIn/invitations).
+//
+// New returns a Client; its methods take and return typed values:
+//
+//	c, err := client.New("https://invitations.example.com/v1.0", client.WithToken(token))
+//	inv, err := c.CreateInvitation(ctx, client.NewInvitation{Invitee: "urn:li:email:ada@contoso.com"})
+//	inv, err = c.GetInvitation(ctx, inv.ID)
+//	inv, err = c.UpdateInvitation(ctx, inv.ID, patch, client.WithIfMatch(inv.ETag))
+//	err = c.DeleteInvitation(ctx, inv.ID)
+//	for inv, err := range c.ListInvitations(ctx, client.ListOptions{Filter: "..."}) { ... }
+//
+// An answer other than 2xx is an *Error with the Graph code, message and
+// request id; errors.Is tells its kind (ErrNotFound, ErrConflict, ...).
+// Requests that meet 429 or 503 or a failed connection are retried (see
+// RetryPolicy), and every request carries a client-request-id.
+//
+// Underneath is a client generated from openapi.yaml (client.gen.go), with
+// the models of the wire format (InvitationV2 and so on).
+package client

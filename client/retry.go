@@ -1,0 +1,192 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RetryPolicy bounds how a Client retries: on 429 and 503 answers and on
+// connection failures, with exponential backoff and jitter, waiting as long
+// as a Retry-After header asks. A create (POST) is retried only when the
+// connection failed before the request was sent: without an idempotency key
+// a second attempt could create a second invitation. Zero fields take the
+// defaults of DefaultRetryPolicy.
+type RetryPolicy struct {
+	// MaxAttempts counts every attempt, the first included; 1 disables
+	// retries.
+	MaxAttempts int
+	// BaseDelay is the backoff before the first retry; it doubles with each
+	// retry, up to MaxDelay, and a random part of it is taken off (jitter).
+	BaseDelay time.Duration
+	// MaxDelay caps one backoff. A Retry-After longer than it is still
+	// honoured, within MaxElapsed.
+	MaxDelay time.Duration
+	// MaxElapsed caps the time from the first attempt to the start of the
+	// last: a retry that would start later is not made, and the last answer
+	// is returned at once. The context's deadline is a cap too.
+	MaxElapsed time.Duration
+}
+
+// DefaultRetryPolicy is what a Client uses without WithRetry.
+var DefaultRetryPolicy = RetryPolicy{
+	MaxAttempts: 4,
+	BaseDelay:   500 * time.Millisecond,
+	MaxDelay:    30 * time.Second,
+	MaxElapsed:  2 * time.Minute,
+}
+
+// withDefaults fills in the zero fields.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = d.MaxDelay
+	}
+	if p.MaxElapsed <= 0 {
+		p.MaxElapsed = d.MaxElapsed
+	}
+	return p
+}
+
+// backoff is the wait before retry number n (1 for the first retry): the
+// doubled base delay, capped, less up to half of it at random.
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.MaxDelay
+	if n < 32 {
+		d = min(p.BaseDelay<<(n-1), p.MaxDelay)
+	}
+	if d <= 0 { // overflow
+		d = p.MaxDelay
+	}
+	return d - rand.N(d/2+1)
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// retryable reports whether the answer to an attempt may be retried, and
+// the wait the service asked for, if it did.
+func retryable(method string, res *http.Response, err error, now time.Time) (wait time.Duration, asked, ok bool) {
+	if err != nil {
+		if method == http.MethodPost {
+			return 0, false, notSent(err)
+		}
+		return 0, false, transient(err)
+	}
+	if method == http.MethodPost {
+		return 0, false, false // it was sent: the service may have acted on it
+	}
+	if res.StatusCode != http.StatusTooManyRequests && res.StatusCode != http.StatusServiceUnavailable {
+		return 0, false, false
+	}
+	wait, asked = retryAfter(res.Header, now)
+	return wait, asked, true
+}
+
+// notSent reports whether err shows that the request never left: the
+// connection could not be made.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect")
+}
+
+// transient reports whether a failure to get a response may pass.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// send sends req through the doer, retrying as c.retry allows. The request's
+// body must be replayable (GetBody); the generated request builders make it
+// so.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	p := c.retry
+	start := c.now()
+	for attempt := 1; ; attempt++ {
+		r := req.Clone(ctx)
+		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+			if req.GetBody == nil {
+				return nil, fmt.Errorf("client: %s %s: the body cannot be sent again", req.Method, req.URL.Redacted())
+			}
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = body
+		}
+		if err := c.authorize(r); err != nil {
+			return nil, err
+		}
+		res, err := c.doer.Do(r)
+		if attempt >= p.MaxAttempts || ctx.Err() != nil {
+			return res, err
+		}
+		now := c.now()
+		wait, asked, ok := retryable(req.Method, res, err, now)
+		if !ok {
+			return res, err
+		}
+		if !asked {
+			wait = p.backoff(attempt)
+		}
+		if now.Add(wait).Sub(start) > p.MaxElapsed {
+			return res, err
+		}
+		if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
+			return res, err
+		}
+		var last error = err
+		if res != nil {
+			last = errorFrom(res, now)
+			res.Body.Close()
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("client: %s %s: stopped retrying after attempt %d (%w): %w",
+				req.Method, req.URL.Redacted(), attempt, last, err)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 25, 17, 45, 28, 0, time.UTC)
+	tests := []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"", 0, false},
+		{"1", time.Second, true},
+		{" 120 ", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"soon", 0, false},
+		{"Wed, 25 Nov 2026 17:45:58 GMT", 30 * time.Second, true},
+		{"Wed, 25 Nov 2026 17:45:00 GMT", 0, true}, // in the past: now
+		{"Wednesday, 25-Nov-26 17:46:28 GMT", time.Minute, true},
+		{"99999999999", 24 * time.Hour, true}, // capped
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.header != "" {
+			h.Set("Retry-After", tt.header)
+		}
+		got, ok := retryAfter(h, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	p := RetryPolicy{BaseDelay: time.Second, MaxDelay: 10 * time.Second}
+	for n, ceil := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 8, 5: 10, 40: 10, 100: 10} {
+		ceil *= time.Second
+		for range 100 {
+			if d := p.backoff(n); d < ceil/2 || d > ceil {
+				t.Fatalf("backoff(%d) = %v; want between %v and %v", n, d, ceil/2, ceil)
+			}
+		}
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	refused := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	reset := &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}}
+	eof := &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}
+	answer := func(status int) *http.Response {
+		return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"3"}}}
+	}
+	tests := []struct {
+		method string
+		res    *http.Response
+		err    error
+		ok     bool
+	}{
+		{"GET", answer(503), nil, true},
+		{"GET", answer(429), nil, true},
+		{"PATCH", answer(503), nil, true},
+		{"DELETE", answer(429), nil, true},
+		{"GET", answer(500), nil, false},
+		{"GET", answer(502), nil, false},
+		{"GET", answer(404), nil, false},
+		{"POST", answer(503), nil, false},
+		{"POST", answer(429), nil, false},
+		{"GET", nil, refused, true},
+		{"POST", nil, refused, true},
+		{"GET", nil, reset, true},
+		{"POST", nil, reset, false},
+		{"DELETE", nil, eof, true},
+		{"POST", nil, eof, false},
+		{"GET", nil, fmt.Errorf("x: %w", context.Canceled), false},
+		{"GET", nil, errors.New("tls: failed to verify certificate"), false},
+	}
+	for _, tt := range tests {
+		_, _, ok := retryable(tt.method, tt.res, tt.err, time.Now())
+		if ok != tt.ok {
+			status := 0
+			if tt.res != nil {
+				status = tt.res.StatusCode
+			}
+			t.Errorf("retryable(%s, %d, %v) = %v; want %v", tt.method, status, tt.err, ok, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/server"
+	"github.com/graph-linkedin/invitations/sqlite"
+)
+
+const (
+	tenant = "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5"
+	alice  = "urn:li:person:A1iceX9"
+)
+
+var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
+
+// newServer starts the real service and returns its base URL and a token of
+// alice's that may read and write.
+func newServer(t *testing.T) (url, token string) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
+		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	now := time.Now()
+	token, err = jwtauth.MintHS256(testKey, jwtauth.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: jwtauth.DevIssuer, Audience: jwt.ClaimStrings{jwtauth.DevAudience}, Subject: alice,
+			NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
+		},
+		TenantID: tenant,
+		Scope:    invitations.PermReadWrite,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL + server.BasePath, token
+}
+
+// result is what one run of the program left.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// cli runs the program with the environment env, as main would.
+func cli(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), append([]string{"invitations"}, args...), func(k string) string { return env[k] },
+		strings.NewReader(stdin), &stdout, &stderr)
+	code := report(err, &stderr)
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// must runs the program and fails the test unless it succeeds.
+func must(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	r := cli(t, env, "", args...)
+	if r.code != 0 {
+		t.Fatalf("invitations %s: exit %d; stderr:\n%s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// decode reads the program's JSON output.
+func decode[T any](t *testing.T, out string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	return v
+}
+
+// graphError is how a failure of the service reads on standard error.
+var graphError = regexp.MustCompile(`^error: (\w+): (.+) \(request-id ([0-9a-f-]{36})\)\n$`)
+
+// checkFailure checks that r failed with exit 1 and the Graph code on
+// standard error.
+func checkFailure(t *testing.T, r result, code string) {
+	t.Helper()
+	m := graphError.FindStringSubmatch(r.stderr)
+	if r.code != 1 || m == nil || m[1] != code || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and error: %s: message (request-id id)", r.code, r.stdout, r.stderr, code)
+	}
+}
+
+// Every command, end to end, with the URL and token from the environment.
+func TestCommands(t *testing.T) {
+	url, token := newServer(t)
+	env := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": token}
+
+	created := decode[map[string]any](t, must(t, env, "create", "--invitee", "urn:li:email:ada.lovelace@contoso.com",
+		"--message", "Ada, I would like to add you to my network.", "--tracking-id", "t-1"))
+	id, _ := created["id"].(string)
+	if created["inviter"] != alice || created["@odata.etag"] != `"1"` || created["trackingId"] != "t-1" || id == "" {
+		t.Errorf("create printed %v", created)
+	}
+	if ms, _ := created["created"].(float64); ms < float64(time.Now().Add(-time.Minute).UnixMilli()) {
+		t.Errorf("create printed created %v; want epoch milliseconds of about now", created["created"])
+	}
+
+	out := must(t, env, "get", id, "--output", "table")
+	got := map[string]string{}
+	for line := range strings.Lines(out) {
+		k, v, _ := strings.Cut(line, ":")
+		got[k] = strings.TrimSpace(v)
+	}
+	for k, v := range map[string]string{"id": id, "inviter": alice, "etag": `"1"`, "template": "-",
+		"message": "Ada, I would like to add you to my network.", "last modified": got["created"]} {
+		if got[k] != v || v == "" {
+			t.Errorf("get --output table: %s %q; want %q, in\n%s", k, got[k], v, out)
+		}
+	}
+
+	updated := decode[client.Invitation](t, must(t, env, "update", id, "--template", "urn:li:invitationTemplate:1",
+		"--clear-tracking-id", "--if-match", `"1"`))
+	want := &client.Message{TemplateID: "urn:li:invitationTemplate:1", Body: "Ada, I would like to add you to my network."}
+	if *updated.Message != *want || updated.TrackingID != "" || updated.ETag != `"2"` {
+		t.Errorf("update printed %+v, message %+v", updated, updated.Message)
+	}
+	checkFailure(t, cli(t, env, "", "update", id, "--message", "stale", "--if-match", `"1"`), "preconditionFailed")
+	updated = decode[client.Invitation](t, must(t, env, "update", id, "--clear-message"))
+	if updated.Message != nil {
+		t.Errorf("update --clear-message printed message %+v", updated.Message)
+	}
+
+	checkFailure(t, cli(t, env, "", "delete", id, "--if-match", `"1"`), "preconditionFailed")
+	if out := must(t, env, "get", "--output", "id", id); out != id+"\n" {
+		t.Errorf("get --output id printed %q; want %q", out, id+"\n")
+	}
+	if out := must(t, env, "delete", "--if-match", `"3"`, id); out != "" {
+		t.Errorf("delete printed %q; want nothing", out)
+	}
+	checkFailure(t, cli(t, env, "", "get", id), "itemNotFound")
+}
+
+// Flags override the environment, and may come before the command.
+func TestFlagsAndEnvironment(t *testing.T) {
+	url, token := newServer(t)
+	bad := map[string]string{"INVITATIONS_URL": "http://127.0.0.1:1/v1.0", "INVITATIONS_TOKEN": "not-a-token"}
+	out := must(t, bad, "--url", url, "--token", token, "create", "--invitee", "urn:li:person:B0bY7z")
+	if inv := decode[client.Invitation](t, out); inv.Invitee != "urn:li:person:B0bY7z" {
+		t.Errorf("create printed %+v", inv)
+	}
+	checkFailure(t, cli(t, map[string]string{"INVITATIONS_URL": url}, "", "list"), "InvalidAuthenticationToken")
+	r := cli(t, map[string]string{"INVITATIONS_URL": url}, "", "list", "--token", token, "--client-request-id", "cli-test-1", "--top", "0")
+	if r.code != 2 {
+		t.Errorf("list --top 0: exit %d; want 2", r.code)
+	}
+}
+
+// A create body may come from standard input; flags override it.
+func TestCreateBody(t *testing.T) {
+	url, token := newServer(t)
+	env := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": token}
+	body := `{"@odata.type": "#microsoft.graph.InvitationV2", "invitee": "urn:li:person:B0bY7z",
+		"message": {"@odata.type": "microsoft.graph.InvitationV2Message", "invitationMessage": {"body": "Hi."}},
+		"trackingId": "from-body"}`
+	r := cli(t, env, body, "create", "--body", "-", "--tracking-id", "from-flag")
+	if r.code != 0 {
+		t.Fatalf("create --body -: exit %d: %s", r.code, r.stderr)
+	}
+	inv := decode[client.Invitation](t, r.stdout)
+	if inv.Invitee != "urn:li:person:B0bY7z" || inv.Message == nil || inv.Message.Body != "Hi." || inv.TrackingID != "from-flag" {
+		t.Errorf("create --body - printed %+v", inv)
+	}
+	if r := cli(t, env, `{"invitee": "urn:li:person:C4rol", "colour": "red"}`, "create", "--body", "-"); r.code != 1 ||
+		!strings.Contains(r.stderr, `unknown field "colour"`) {
+		t.Errorf("create --body with an unknown property: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// list: one page with its link and count, --next, --all across pages, a
+// filter, a table.
+func TestList(t *testing.T) {
+	url, token := newServer(t)
+	env := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": token}
+	for i := range 12 {
+		must(t, env, "create", "--invitee", fmt.Sprintf("urn:li:email:guest%02d@contoso.com", i),
+			"--tracking-id", fmt.Sprintf("batch-%d", i%3))
+	}
+
+	type page struct {
+		Count    *int64              `json:"@odata.count"`
+		NextLink string              `json:"@odata.nextLink"`
+		Value    []client.Invitation `json:"value"`
+	}
+	first := decode[page](t, must(t, env, "list", "--top", "5", "--count", "--orderby", "created asc"))
+	if len(first.Value) != 5 || first.Count == nil || *first.Count != 12 || first.NextLink == "" {
+		t.Fatalf("list --top 5 --count: %d invitations, count %v, next %q", len(first.Value), first.Count, first.NextLink)
+	}
+	second := decode[page](t, must(t, env, "list", "--next", first.NextLink))
+	if len(second.Value) != 5 || second.Value[0].ID == first.Value[0].ID {
+		t.Errorf("list --next: %d invitations, starting %s", len(second.Value), second.Value[0].ID)
+	}
+	if r := cli(t, env, "", "list", "--next", first.NextLink, "--top", "3"); r.code != 2 {
+		t.Errorf("list --next with --top: exit %d; want 2", r.code)
+	}
+
+	all := decode[[]client.Invitation](t, must(t, env, "list", "--all", "--top", "5"))
+	seen := map[string]bool{}
+	for _, inv := range all {
+		seen[inv.ID] = true
+	}
+	if len(all) != 12 || len(seen) != 12 {
+		t.Errorf("list --all --top 5: %d invitations, %d different; want 12", len(all), len(seen))
+	}
+	ids := strings.Fields(must(t, env, "list", "--all", "--top", "5", "--output", "id"))
+	for _, id := range ids {
+		if !seen[id] {
+			t.Errorf("list --all --output id printed %q, not an id", id)
+		}
+	}
+	if len(ids) != 12 {
+		t.Errorf("list --all --output id: %d ids; want 12", len(ids))
+	}
+	rest := decode[[]client.Invitation](t, must(t, env, "list", "--all", "--next", first.NextLink))
+	if len(rest) != 7 {
+		t.Errorf("list --all --next: %d invitations; want the 7 after the first page", len(rest))
+	}
+
+	filtered := decode[[]client.Invitation](t, must(t, env, "list", "--all", "--top", "2",
+		"--filter", "trackingId eq 'batch-1'", "--select", "invitee,trackingId"))
+	if len(filtered) != 4 {
+		t.Errorf("list --filter: %d invitations; want 4", len(filtered))
+	}
+	for _, inv := range filtered {
+		if inv.TrackingID != "batch-1" || !inv.Created.IsZero() {
+			t.Errorf("list --filter --select: %+v", inv)
+		}
+	}
+	if none := must(t, env, "list", "--all", "--filter", "trackingId eq 'nothing'"); none != "[]\n" {
+		t.Errorf("list --all with no match printed %q; want []", none)
+	}
+
+	r := cli(t, env, "", "list", "--output", "table", "--top", "5", "--count")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 8 || !strings.HasPrefix(lines[0], "ID ") || lines[7] != "12 matching" ||
+		!strings.HasPrefix(r.stderr, "more: invitations list --next '") {
+		t.Errorf("list --output table: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	checkFailure(t, cli(t, env, "", "list", "--filter", "invitee eq 'a' or invitee eq 'b'"), "badRequest")
+}
+
+// A second create of the same invitation fails with the service's conflict.
+func TestConflict(t *testing.T) {
+	url, token := newServer(t)
+	env := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": token}
+	must(t, env, "create", "--invitee", "urn:li:person:B0bY7z")
+	r := cli(t, env, "", "create", "--invitee", "urn:li:person:B0bY7z")
+	checkFailure(t, r, "conflict")
+	if !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("stderr %q; want the service's message", r.stderr)
+	}
+}
+
+// Mistakes in the command line exit with 2 and say what is wrong.
+func TestUsageErrors(t *testing.T) {
+	env := map[string]string{"INVITATIONS_URL": "http://127.0.0.1:1/v1.0"}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "no command"},
+		{[]string{"send"}, `unknown command "send"`},
+		{[]string{"--colour", "list"}, "flag provided but not defined: -colour"},
+		{[]string{"get"}, "get takes one argument, <id>; got 0"},
+		{[]string{"get", "a", "b"}, "got 2"},
+		{[]string{"list", "x"}, "list takes no arguments"},
+		{[]string{"list", "--output", "yaml"}, `--output "yaml"`},
+		{[]string{"list", "--top", "many"}, "invalid value"},
+		{[]string{"create"}, "--invitee is required"},
+		{[]string{"update", "x"}, "nothing to change"},
+		{[]string{"update", "x", "--message", "m", "--clear-message"}, "contradict"},
+		{[]string{"update", "x", "--tracking-id", "t", "--clear-tracking-id"}, "contradict"},
+		{[]string{"--url", "ftp://example.com", "get", "x"}, "--url"},
+	}
+	for _, tt := range tests {
+		r := cli(t, env, "", tt.args...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, "error: ") || !strings.Contains(r.stderr, tt.want) ||
+			!strings.Contains(r.stderr, "--help' for usage") {
+			t.Errorf("invitations %s: exit %d, stderr %q; want 2 and %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+// Every command has --help.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		r := cli(t, nil, "", args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: invitations [flags] <command>") {
+			t.Errorf("invitations %s: exit %d, stdout %q", args[0], r.code, r.stdout)
+		}
+	}
+	for _, cmd := range commands {
+		for _, args := range [][]string{{cmd.name, "--help"}, {cmd.name, "-h"}, {"help", cmd.name}} {
+			r := cli(t, map[string]string{"INVITATIONS_TOKEN": "secret-token"}, "", args...)
+			if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: invitations "+cmd.name) || r.stderr != "" {
+				t.Errorf("invitations %s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+			}
+			if strings.Contains(r.stdout, "secret-token") {
+				t.Errorf("invitations %s shows the token", strings.Join(args, " "))
+			}
+		}
+	}
+}
