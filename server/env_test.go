@@ -42,6 +42,7 @@ type env struct {
 	client    *client.ClientWithResponses
 	transport *spectest.Transport
 	store     *sqlite.Store
+	handler   http.Handler // the server, for tests that skip the network
 }
 
 // envOption changes the server's options before newEnv builds it.
@@ -81,7 +82,7 @@ func newEnv(t testing.TB, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store}
+	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store, handler: h}
 }
 
 // claims are a valid token's claims for sub in tenant.
