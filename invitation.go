@@ -8,6 +8,7 @@ package invitations
 import (
 	"context"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -62,6 +63,18 @@ func (inv *Invitation) Validate() error {
 	}
 	if m := inv.Message; m != nil && utf8.RuneCountInString(m.Body) > MaxMessageBody {
 		return Invalidf("message.invitationMessage.body", "longer than %d characters", MaxMessageBody)
+	}
+	// PostgreSQL's text cannot hold NUL; refusing it here keeps the engines
+	// alike, and a 400 rather than the database's error.
+	type text struct{ target, value string }
+	texts := []text{{"invitee", inv.Invitee}, {"trackingId", inv.TrackingID}}
+	if m := inv.Message; m != nil {
+		texts = append(texts, text{"message.invitationTemplateID", m.TemplateID}, text{"message.invitationMessage.body", m.Body})
+	}
+	for _, t := range texts {
+		if strings.IndexByte(t.value, 0) >= 0 {
+			return Invalidf(t.target, "contains the NUL character (U+0000), which cannot be stored")
+		}
 	}
 	return nil
 }
