@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/postgres"
 	"github.com/graph-linkedin/invitations/postgres/pgtest"
@@ -127,5 +129,143 @@ func TestOpenErrors(t *testing.T) {
 		postgres.Options{ConnectTimeout: time.Second})
 	if !errors.Is(err, invitations.ErrUnavailable) {
 		t.Errorf("Open(an unreachable server) = %v; want ErrUnavailable", err)
+	}
+}
+
+// The database going away makes every call fail fast with ErrUnavailable
+// (never hang, never another kind); when it is back, the same Store works
+// again.
+func TestDatabaseGoesAway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and stops a PostgreSQL cluster; skipped with -short")
+	}
+	t.Parallel()
+	cluster := pgtest.StartCluster(t)
+	s := open(t, cluster.DSN("postgres"), postgres.Options{ConnectTimeout: 2 * time.Second})
+	ctx := context.Background()
+	inv, err := s.CreateInvitation(ctx, storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cluster.Stop()
+	// In this order: the delete comes last.
+	calls := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"CreateInvitation", func(ctx context.Context) error {
+			_, err := s.CreateInvitation(ctx, storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:carol"))
+			return err
+		}},
+		{"Invitation", func(ctx context.Context) error { _, err := s.Invitation(ctx, "tenant-1", inv.ID); return err }},
+		{"ListInvitations", func(ctx context.Context) error {
+			_, err := s.ListInvitations(ctx, invitations.Query{Tenant: "tenant-1", Order: invitations.DefaultOrder, Limit: 10, Count: true})
+			return err
+		}},
+		{"UpdateInvitation", func(ctx context.Context) error { _, err := s.UpdateInvitation(ctx, inv, inv.Version); return err }},
+		{"Ping", s.Ping},
+		{"DeleteInvitation", func(ctx context.Context) error { return s.DeleteInvitation(ctx, "tenant-1", inv.ID, 0) }},
+	}
+	for _, c := range calls {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		start := time.Now()
+		err := c.call(ctx)
+		cancel()
+		if !errors.Is(err, invitations.ErrUnavailable) {
+			t.Errorf("%s with the database stopped = %v; want ErrUnavailable", c.name, err)
+		}
+		if d := time.Since(start); d > 4*time.Second {
+			t.Errorf("%s with the database stopped took %v; want a quick answer", c.name, d)
+		}
+	}
+
+	cluster.Start()
+	deadline := time.Now().Add(15 * time.Second)
+	for s.Ping(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("Ping still fails 15 s after the database came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, c := range calls {
+		if err := c.call(ctx); err != nil {
+			t.Errorf("%s after the database came back = %v; want success", c.name, err)
+		}
+	}
+}
+
+// A call that waits on the database (here for a row lock another session
+// holds) gives up when its context ends, with ErrUnavailable: a request
+// never hangs past its timeout.
+func TestHonoursDeadline(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	s := open(t, dsn, postgres.Options{})
+	ctx := context.Background()
+	inv, err := s.CreateInvitation(ctx, storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM invitations WHERE id = $1 FOR UPDATE", inv.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.UpdateInvitation(short, inv, inv.Version)
+	if !errors.Is(err, invitations.ErrUnavailable) {
+		t.Errorf("UpdateInvitation past its deadline = %v; want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("UpdateInvitation took %v with a 300ms deadline", d)
+	}
+	tx.Rollback(ctx)
+	// The store is fine afterwards.
+	if _, err := s.UpdateInvitation(ctx, inv, inv.Version); err != nil {
+		t.Errorf("UpdateInvitation after the lock is released = %v; want success", err)
+	}
+}
+
+// A server-side statement_timeout ends a statement too, with ErrUnavailable.
+func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.Database(t)
+	s := open(t, dsn, postgres.Options{StatementTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	inv, err := s.CreateInvitation(ctx, storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM invitations WHERE id = $1 FOR UPDATE", inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.DeleteInvitation(ctx, "tenant-1", inv.ID, 0); !errors.Is(err, invitations.ErrUnavailable) {
+		t.Errorf("DeleteInvitation past the statement timeout = %v; want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("DeleteInvitation took %v with a 200ms statement timeout", d)
 	}
 }
