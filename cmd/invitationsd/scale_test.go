@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -153,6 +154,45 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 	}
 	if counts[http.StatusCreated] != 1 || counts[http.StatusConflict] != n-1 {
 		t.Errorf("%d concurrent creates of one pair over two instances: %v; want one 201 and %d 409s", n, counts, n-1)
+	}
+
+	// Paging hops between instances: a nextLink from one works on the other.
+	for i := range 4 {
+		if res := a.do("POST", collection, fmt.Sprintf(`{"invitee": "urn:li:person:Page%d"}`, i)); res.status != http.StatusCreated {
+			t.Fatalf("POST = %d; want 201\n%s", res.status, res.body)
+		}
+	}
+	seen := map[string]bool{}
+	path := collection + "?$top=2&$orderby=created"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		res := []*api{a, b}[pages%2].do("GET", path, "")
+		var body struct {
+			Value    []struct{ ID string }
+			NextLink string `json:"@odata.nextLink"`
+		}
+		if err := json.Unmarshal(res.body, &body); err != nil || res.status != http.StatusOK {
+			t.Fatalf("GET %s = %d\n%s; want 200", path, res.status, res.body)
+		}
+		for _, inv := range body.Value {
+			if seen[inv.ID] {
+				t.Errorf("%s listed twice", inv.ID)
+			}
+			seen[inv.ID] = true
+		}
+		path = ""
+		if body.NextLink != "" {
+			u, err := url.Parse(body.NextLink)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path = u.RequestURI()
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("paging over both instances listed %d invitations; want 5", len(seen))
 	}
 }
 
