@@ -1,8 +1,10 @@
 // Package invitations is the domain of a Microsoft Graph LinkedIn invitations
 // service: the Invitation resource, who may do what with it (Caller), the
 // kinds of error, and the Store contract that each database engine fulfils.
-// Subpackages implement it: sqlite (the embedded default), server (HTTP),
-// jwtauth (access tokens); cmd/invitationsd wires them together.
+// Subpackages implement it: sqlite (the embedded default), postgres (for
+// several instances over one database), server (HTTP), jwtauth (access
+// tokens); storetest holds the conformance suite both engines pass, and
+// cmd/invitationsd wires them together.
 package invitations
 
 import (
