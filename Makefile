@@ -21,11 +21,11 @@ check-generated: generate
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/
+## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/ (INVITATIONS_DB=postgres://... for PostgreSQL)
 run:
 	$(GO) run ./cmd/invitationsd
 
-## test: run the whole test suite
+## test: run the whole test suite (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN is set)
 test:
 	$(GO) test -race -count=1 ./...
 

@@ -1,13 +1,16 @@
 // Package invitations is the domain of a Microsoft Graph LinkedIn invitations
 // service: the Invitation resource, who may do what with it (Caller), the
 // kinds of error, and the Store contract that each database engine fulfils.
-// Subpackages implement it: sqlite (the embedded default), server (HTTP),
-// jwtauth (access tokens); cmd/invitationsd wires them together.
+// Subpackages implement it: sqlite (the embedded default), postgres (for
+// several instances over one database), server (HTTP), jwtauth (access
+// tokens); storetest holds the conformance suite both engines pass, and
+// cmd/invitationsd wires them together.
 package invitations
 
 import (
 	"context"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -62,6 +65,18 @@ func (inv *Invitation) Validate() error {
 	}
 	if m := inv.Message; m != nil && utf8.RuneCountInString(m.Body) > MaxMessageBody {
 		return Invalidf("message.invitationMessage.body", "longer than %d characters", MaxMessageBody)
+	}
+	// PostgreSQL's text cannot hold NUL; refusing it here keeps the engines
+	// alike, and a 400 rather than the database's error.
+	type text struct{ target, value string }
+	texts := []text{{"invitee", inv.Invitee}, {"trackingId", inv.TrackingID}}
+	if m := inv.Message; m != nil {
+		texts = append(texts, text{"message.invitationTemplateID", m.TemplateID}, text{"message.invitationMessage.body", m.Body})
+	}
+	for _, t := range texts {
+		if strings.IndexByte(t.value, 0) >= 0 {
+			return Invalidf(t.target, "contains the NUL character (U+0000), which cannot be stored")
+		}
 	}
 	return nil
 }

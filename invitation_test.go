@@ -26,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"urn:li:person:a", "urn:li:email:not-an-address", "", "invitee"},
 		{"urn:li:person:a", "urn:li:person:b c", "", "invitee"},
 		{"urn:li:person:a", "urn:li:person:b", strings.Repeat("x", 301), "message.invitationMessage.body"},
+		{"urn:li:person:a", "urn:li:person:b", "nul\x00", "message.invitationMessage.body"},
+		{"urn:li:person:a", "urn:li:email:a\x00@b.co", "", "invitee"},
 	}
 	for _, tt := range tests {
 		inv := invitations.Invitation{Inviter: tt.inviter, Invitee: tt.invitee}
@@ -39,6 +41,15 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate(%q, %q) = %v; want nil", tt.inviter, tt.invitee, err)
 		case tt.target != "" && (!errors.As(err, &e) || e.Target != tt.target || !errors.Is(err, invitations.ErrInvalid)):
 			t.Errorf("Validate(%q, %q) = %v; want ErrInvalid about %s", tt.inviter, tt.invitee, err, tt.target)
+		}
+	}
+
+	for _, inv := range []invitations.Invitation{
+		{Inviter: "urn:li:person:a", Invitee: "urn:li:person:b", TrackingID: "t\x00"},
+		{Inviter: "urn:li:person:a", Invitee: "urn:li:person:b", Message: &invitations.Message{TemplateID: "\x00"}},
+	} {
+		if err := inv.Validate(); !errors.Is(err, invitations.ErrInvalid) {
+			t.Errorf("Validate(%+v) = %v; want ErrInvalid (NUL)", inv, err)
 		}
 	}
 }

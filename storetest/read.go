@@ -34,8 +34,9 @@ func testGet(t *testing.T, s invitations.Store) {
 	}
 }
 
-// dataset creates a tenant's invitations (several in one millisecond, so ties occur) and a
-// second tenant's, and returns the first tenant's as stored.
+// dataset creates a tenant's invitations (several in one millisecond with
+// Run's stepping clock, so ties occur) and the same pairs in a second
+// tenant, and returns both tenants' as stored.
 func dataset(t *testing.T, s invitations.Store) []invitations.Invitation {
 	t.Helper()
 	people := []string{"urn:li:person:alice", "urn:li:person:bob", "urn:li:person:carol", "urn:li:person:dan"}
@@ -53,10 +54,10 @@ func dataset(t *testing.T, s invitations.Store) []invitations.Invitation {
 			inv.Invitee = people[(i%4+1+i/20)%4]
 		}
 		all = append(all, mustCreate(t, s, inv))
-		mustCreate(t, s, invitations.Invitation{Tenant: "tenant-2", Inviter: inv.Inviter, Invitee: inv.Invitee})
+		all = append(all, mustCreate(t, s, invitations.Invitation{Tenant: "tenant-2", Inviter: inv.Inviter, Invitee: inv.Invitee}))
 	}
-	// Touch some, so lastModified orders differently from created.
-	for i := 0; i < len(all); i += 4 {
+	// Touch some of each tenant's, so lastModified orders differently from created.
+	for i := 0; i < len(all); i += 6 {
 		inv := all[i]
 		inv.TrackingID = "touched"
 		updated, err := s.UpdateInvitation(context.Background(), inv, inv.Version)
@@ -129,7 +130,12 @@ func testList(t *testing.T, s invitations.Store) {
 		{"created le", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpLe, mid.Created)}, Order: asc}},
 		{"created eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpEq, mid.Created)}, Order: asc}},
 		{"created ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldCreated, invitations.OpNe, mid.Created)}, Order: asc}},
+		{"lastModified gt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpGt, mid.LastModified)}, Order: byModified}},
 		{"lastModified ge", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpGe, mid.LastModified)}, Order: byModified}},
+		{"lastModified lt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpLt, mid.LastModified)}, Order: byModified}},
+		{"lastModified le", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpLe, mid.LastModified)}, Order: byModified}},
+		{"lastModified eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpEq, mid.LastModified)}, Order: byModified}},
+		{"lastModified ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpNe, mid.LastModified)}, Order: byModified}},
 		{"and", invitations.Query{Filter: []invitations.Condition{
 			cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:alice"),
 			cond(invitations.FieldCreated, invitations.OpLe, mid.Created),
@@ -137,11 +143,20 @@ func testList(t *testing.T, s invitations.Store) {
 		{"a party's, filtered", invitations.Query{Party: "urn:li:person:alice",
 			Filter: []invitations.Condition{cond(invitations.FieldTrackingID, invitations.OpEq, nil)}, Order: asc}},
 		{"nothing matches", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:nobody")}, Order: asc}},
+		{"a string that only looks like a field", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:alice' OR '1'='1")}, Order: asc}},
+		// Tenants are separate: each sees its own, and never another's.
+		{"another tenant's", invitations.Query{Tenant: "tenant-2", Order: invitations.DefaultOrder}},
+		{"another tenant's, a party's", invitations.Query{Tenant: "tenant-2", Party: "urn:li:person:bob", Order: asc}},
+		{"a tenant with none", invitations.Query{Tenant: "tenant-3", Order: invitations.DefaultOrder}},
+		{"a tenant whose name is another's prefix", invitations.Query{Tenant: "tenant-", Order: invitations.DefaultOrder}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
-			q.Tenant, q.Limit, q.Count = "tenant-1", 1000, true
+			q.Limit, q.Count = 1000, true
+			if q.Tenant == "" {
+				q.Tenant = "tenant-1"
+			}
 			page, err := s.ListInvitations(context.Background(), q)
 			if err != nil {
 				t.Fatalf("ListInvitations: %v", err)
@@ -153,9 +168,14 @@ func testList(t *testing.T, s invitations.Store) {
 			if page.Count != int64(len(want)) || page.Next != nil {
 				t.Errorf("Count, Next = %d, %v; want %d, nil", page.Count, page.Next, len(want))
 			}
-			if len(want) > 0 {
+			if len(want) > 0 && len(page.Invitations) > 0 {
 				if diff := gocmp.Diff(want[0], page.Invitations[0]); diff != "" {
 					t.Errorf("first invitation (-want +got):\n%s", diff)
+				}
+			}
+			for _, inv := range page.Invitations {
+				if inv.Tenant != q.Tenant {
+					t.Errorf("ListInvitations(tenant %s) returned %s of tenant %s", q.Tenant, inv.ID, inv.Tenant)
 				}
 			}
 		})
@@ -176,10 +196,17 @@ func testListPaging(t *testing.T, s invitations.Store) {
 		{"filtered, page of one", invitations.Query{Order: invitations.DefaultOrder, Limit: 1, Filter: []invitations.Condition{
 			{Field: invitations.FieldTrackingID, Op: invitations.OpEq, Null: true}}}},
 		{"one page exactly", invitations.Query{Order: invitations.DefaultOrder, Limit: 24}},
+		{"skipping all but one", invitations.Query{Order: invitations.DefaultOrder, Limit: 5, Skip: 23}},
+		{"skipping past the end", invitations.Query{Order: invitations.DefaultOrder, Limit: 5, Skip: 30}},
+		{"another tenant's, by lastModified ascending", invitations.Query{Tenant: "tenant-2",
+			Order: invitations.Order{Field: invitations.FieldLastModified}, Limit: 7}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := tt.q
-			q.Tenant, q.Count = "tenant-1", true
+			q.Count = true
+			if q.Tenant == "" {
+				q.Tenant = "tenant-1"
+			}
 			want := expect(all, q)
 			wantCount := int64(len(want))
 			want = want[min(q.Skip, len(want)):]
@@ -206,6 +233,63 @@ func testListPaging(t *testing.T, s invitations.Store) {
 			}
 			if diff := gocmp.Diff(ids(want), ids(got)); diff != "" {
 				t.Errorf("all pages (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A cursor past the last row gives an empty last page.
+	q := invitations.Query{Tenant: "tenant-1", Order: invitations.DefaultOrder, Limit: 5}
+	oldest := expect(all, q)[len(expect(all, q))-1]
+	q.After = &invitations.Cursor{Key: oldest.Created, ID: oldest.ID}
+	page, err := s.ListInvitations(context.Background(), q)
+	if err != nil || len(page.Invitations) != 0 || page.Next != nil {
+		t.Errorf("ListInvitations(after the last) = %d invitations, next %v, %v; want none, nil, nil",
+			len(page.Invitations), page.Next, err)
+	}
+}
+
+// Keyset paging returns every invitation that existed when paging began
+// exactly once, in order, even while others are created between pages.
+func testListPagingWhileCreating(t *testing.T, s invitations.Store) {
+	for _, order := range []invitations.Order{invitations.DefaultOrder, {Field: invitations.FieldCreated}} {
+		t.Run(fmt.Sprintf("%s desc=%t", order.Field, order.Desc), func(t *testing.T) {
+			tenant := fmt.Sprintf("tenant-desc-%t", order.Desc)
+			var before []invitations.Invitation
+			for i := range 10 {
+				before = append(before, mustCreate(t, s, Invitation(tenant, "urn:li:person:alice",
+					fmt.Sprintf("urn:li:person:before%d", i))))
+			}
+			q := invitations.Query{Tenant: tenant, Order: order, Limit: 3}
+			want := expect(before, q)
+			var got []invitations.Invitation
+			for pages := 0; ; pages++ {
+				if pages > 20 {
+					t.Fatal("paging does not end")
+				}
+				page, err := s.ListInvitations(context.Background(), q)
+				if err != nil {
+					t.Fatalf("ListInvitations: %v", err)
+				}
+				got = append(got, page.Invitations...)
+				if page.Next == nil {
+					break
+				}
+				q.After = page.Next
+				mustCreate(t, s, Invitation(tenant, "urn:li:person:bob", fmt.Sprintf("urn:li:person:during%d", pages)))
+			}
+			seen := map[string]bool{}
+			var old []invitations.Invitation
+			for _, inv := range got {
+				if seen[inv.ID] {
+					t.Errorf("%s listed twice", inv.ID)
+				}
+				seen[inv.ID] = true
+				if inv.Inviter == "urn:li:person:alice" {
+					old = append(old, inv)
+				}
+			}
+			if diff := gocmp.Diff(ids(want), ids(old)); diff != "" {
+				t.Errorf("the invitations there before paging (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -25,30 +26,56 @@ func Run(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s invitations.Store)
+		// clock returns the store's clock; time.Now when nil.
+		clock func() func() time.Time
 	}{
-		{"CreateInvitation", testCreate},
-		{"CreateInvitationConflict", testCreateConflict},
-		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair},
-		{"Invitation", testGet},
-		{"ListInvitations", testList},
-		{"ListInvitationsPaging", testListPaging},
-		{"UpdateInvitation", testUpdate},
-		{"UpdateInvitationConcurrent", testUpdateConcurrent},
-		{"DeleteInvitation", testDelete},
-		{"Ping", testPing},
+		{"CreateInvitation", testCreate, nil},
+		{"CreateInvitationConflict", testCreateConflict, nil},
+		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair, nil},
+		{"CreateInvitationConcurrentPairs", testCreateConcurrentPairs, nil},
+		{"Invitation", testGet, nil},
+		{"ListInvitations", testList, steppingClock},
+		{"ListInvitationsPaging", testListPaging, steppingClock},
+		{"ListInvitationsPagingWhileCreating", testListPagingWhileCreating, steppingClock},
+		{"UpdateInvitation", testUpdate, nil},
+		{"UpdateInvitationConcurrent", testUpdateConcurrent, nil},
+		{"LastModifiedMovesForward", testLastModifiedMovesForward, frozenClock},
+		{"DeleteInvitation", testDelete, nil},
+		{"Ping", testPing, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.fn(t, open(t, time.Now))
+			now := time.Now
+			if tt.clock != nil {
+				now = tt.clock()
+			}
+			tt.fn(t, open(t, now))
 		})
 	}
-	t.Run("LastModifiedMovesForward", func(t *testing.T) {
-		t.Parallel()
-		// A clock that stands still, as two writes in one millisecond see.
-		frozen := time.UnixMilli(1795628728473)
-		testLastModifiedMovesForward(t, open(t, func() time.Time { return frozen }))
-	})
+}
+
+// frozenClock stands still, as two writes in one millisecond see.
+func frozenClock() func() time.Time {
+	frozen := time.UnixMilli(1795628728473)
+	return func() time.Time { return frozen }
+}
+
+// steppingClock moves one millisecond forward every third reading, so that
+// invitations created one after another share sort keys (ties broken by id)
+// however fast or slow the engine is.
+func steppingClock() func() time.Time {
+	var (
+		mu    sync.Mutex
+		reads int64
+	)
+	start := time.UnixMilli(1795628728473)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		reads++
+		return start.Add(time.Duration(reads/3) * time.Millisecond)
+	}
 }
 
 // Invitation returns a valid invitation in tenant from inviter to invitee.
@@ -145,6 +172,34 @@ func testCreateConcurrentSamePair(t *testing.T, s invitations.Store) {
 	wg.Wait()
 	if created != 1 || conflicts != n-1 {
 		t.Errorf("%d concurrent creates of one pair: %d created, %d conflicts; want 1 and %d", n, created, conflicts, n-1)
+	}
+}
+
+// Many goroutines creating different pairs: all succeed, none is mistaken
+// for another.
+func testCreateConcurrentPairs(t *testing.T, s invitations.Store) {
+	const n = 16
+	var (
+		wg  sync.WaitGroup
+		ids sync.Map
+	)
+	for i := range n {
+		wg.Go(func() {
+			inv, err := s.CreateInvitation(context.Background(),
+				Invitation("tenant-1", "urn:li:person:alice", fmt.Sprintf("urn:li:person:guest%d", i)))
+			if err != nil {
+				t.Errorf("CreateInvitation(alice -> guest%d): %v", i, err)
+				return
+			}
+			ids.Store(inv.ID, inv.Invitee)
+		})
+	}
+	wg.Wait()
+	for key, invitee := range ids.Range {
+		got, err := s.Invitation(context.Background(), "tenant-1", key.(string))
+		if err != nil || got.Invitee != invitee {
+			t.Errorf("Invitation(%s) = %v, %v; want the invitation to %s", key, got.Invitee, err, invitee)
+		}
 	}
 }
 

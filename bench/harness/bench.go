@@ -87,7 +87,7 @@ type process struct {
 // invitationsd in one of its configurations.
 func (b *bench) start(ctx context.Context, which string) (*process, error) {
 	bin := filepath.Join(b.dir, "invitationsd")
-	args := []string{"-addr", "127.0.0.1:0", "-dev-key-file", filepath.Join(b.dir, "dev-jwt.key"), "-rate-limit", "0"}
+	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-dev-key-file", filepath.Join(b.dir, "dev-jwt.key"), "-rate-limit", "0"}
 	switch which {
 	case "baseline":
 		bin, args = filepath.Join(b.dir, "baseline"), []string{"-addr", "127.0.0.1:0"}

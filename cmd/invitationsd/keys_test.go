@@ -45,7 +45,7 @@ func TestProductionKeysNeedIssuerAndAudience(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			args := append([]string{"invitationsd", "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+			args := append([]string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 				"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}, tt.args...)
 			getenv := func(k string) string { return tt.env[k] }
 			var out bytes.Buffer
@@ -73,7 +73,7 @@ func TestRunWithJWKS(t *testing.T) {
 	signer := jwttest.NewSigner(t, "RS256", "k1")
 	j := jwttest.NewJWKS(t, signer)
 	dir := t.TempDir()
-	addr, stop := startRun(t, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+	addr, stop := startRun(t, "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 		"-dev-key-file", filepath.Join(dir, "dev-jwt.key"),
 		"-jwks-url", j.URL(), "-jwt-issuer", "https://login.example.com/v2.0", "-jwt-audience", "api://invitations")
 	defer stop()
@@ -105,7 +105,7 @@ func TestRunJWKSDownAtStart(t *testing.T) {
 	j := jwttest.NewJWKS(t)
 	j.Respond(http.StatusServiceUnavailable)
 	dir := t.TempDir()
-	addr, stop := startRun(t, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+	addr, stop := startRun(t, "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 		"-dev-key-file", filepath.Join(dir, "dev-jwt.key"), "-jwks-url", j.URL(), "-jwt-issuer", "https://login.example.com/v2.0", "-jwt-audience", "api://invitations")
 	defer stop()
 	if got := get(t, "http://"+addr+"/readyz"); got != http.StatusServiceUnavailable {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -99,6 +96,45 @@ func startRun(t *testing.T, args ...string) (addr string, stop func() error) {
 	}
 }
 
+// buildServer builds invitationsd into the test's temporary directory.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "invitationsd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startProcess starts the server binary with args and waits until it is
+// healthy. It returns the server's address and a function that kills it
+// (SIGKILL) and waits for it to exit; the test's end does that too.
+func startProcess(t *testing.T, bin string, args ...string) (addr string, kill func()) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	logs := &logBuffer{}
+	cmd.Stdout = logs
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	kill = func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+	}
+	t.Cleanup(func() {
+		kill()
+		if t.Failed() {
+			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), logs)
+		}
+	})
+	addr = listenAddr(t, logs)
+	waitHealthy(t, addr)
+	return addr, kill
+}
+
 // token mints a delegated ReadWrite token with the key in keyFile.
 func token(t *testing.T, keyFile, sub string) string {
 	t.Helper()
@@ -138,7 +174,7 @@ func create(t *testing.T, c *client.ClientWithResponses, invitee string) int {
 // the server still knows the invitation it created.
 func TestRunRestart(t *testing.T) {
 	dir := t.TempDir()
-	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
 
 	addr, stop := startRun(t, args...)
@@ -185,14 +221,59 @@ func TestBadFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"invitationsd", "-no-such-flag"}, noEnv, &out, &out); err == nil {
 		t.Error("run(-no-such-flag) = nil; want an error")
 	}
-	env := func(k string) string {
-		if k == "INVITATIONS_SHUTDOWN_TIMEOUT" {
-			return "soon"
+	for _, key := range []string{"INVITATIONS_SHUTDOWN_TIMEOUT", "INVITATIONS_REQUEST_TIMEOUT",
+		"INVITATIONS_DB_CONNECT_TIMEOUT", "INVITATIONS_DB_STATEMENT_TIMEOUT", "INVITATIONS_DB_MAX_CONNS"} {
+		env := func(k string) string {
+			if k == key {
+				return "soon"
+			}
+			return ""
 		}
-		return ""
+		if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("run with a bad %s = %v; want an error naming it", key, err)
+		}
 	}
-	if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), "INVITATIONS_SHUTDOWN_TIMEOUT") {
-		t.Errorf("run with a bad INVITATIONS_SHUTDOWN_TIMEOUT = %v; want an error naming it", err)
+	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"}} {
+		if err := run(context.Background(), append([]string{"invitationsd"}, args...), noEnv, &out, &out); err == nil {
+			t.Errorf("run(%s) = nil; want an error", strings.Join(args, " "))
+		}
+	}
+}
+
+// A PostgreSQL database that cannot be reached at start-up is an error (the
+// migrations cannot run), quickly, and without the password in it.
+func TestPostgresUnreachableAtStart(t *testing.T) {
+	var out bytes.Buffer
+	dir := t.TempDir()
+	args := []string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-dev-key-file", filepath.Join(dir, "dev-jwt.key"),
+		"-db", "postgres://app:s3cret@127.0.0.1:1/invitations?sslmode=disable", "-db-connect-timeout", "1s"}
+	start := time.Now()
+	err := run(context.Background(), args, func(string) string { return "" }, &out, &out)
+	if err == nil {
+		t.Fatal("run with an unreachable database = nil; want an error")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("run took %v to give up on an unreachable database", d)
+	}
+	if strings.Contains(err.Error()+out.String(), "s3cret") {
+		t.Errorf("the password is in the error or the log: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), `"listening"`) {
+		t.Error("the server said it was listening without a database")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"data/invitations.db", "data/invitations.db"},
+		{"postgres://app:s3cret@db:5432/invitations?sslmode=require", "postgres://app:xxxxx@db:5432/invitations?sslmode=require"},
+		{"postgresql://app@db/invitations", "postgresql://app@db/invitations"},
+		{"postgres://db/invitations?password=s3cret&sslmode=disable", "postgres://db/invitations?password=xxxxx&sslmode=disable"},
+		{"postgres://app:s3cret@db:bad port/x", "postgres://(unparsable URL)"},
+	} {
+		if got := redact(tt.in); got != tt.want {
+			t.Errorf("redact(%q) = %q; want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -203,31 +284,12 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 		t.Skip("builds and kills a server process; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "invitationsd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+	bin := buildServer(t)
+	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
-	start := func() (*exec.Cmd, string) {
-		cmd := exec.Command(bin, args...)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		logs := &logBuffer{}
-		go io.Copy(logs, bufio.NewReader(stdout))
-		addr := listenAddr(t, logs)
-		waitHealthy(t, addr)
-		return cmd, addr
-	}
 	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
 
-	cmd, addr := start()
+	addr, kill := startProcess(t, bin, args...)
 	c := newClient(t, addr, tok)
 	var (
 		mu      sync.Mutex
@@ -247,16 +309,12 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	kill()
 	if len(created) != 80 {
 		t.Fatalf("%d of 80 creates answered 201 before the kill", len(created))
 	}
 
-	cmd, addr = start()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	addr, _ = startProcess(t, bin, args...)
 	c = newClient(t, addr, tok)
 	for _, invitee := range created {
 		if got := create(t, c, invitee); got != http.StatusConflict {

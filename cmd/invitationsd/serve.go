@@ -9,100 +9,87 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/memory"
+	"github.com/graph-linkedin/invitations/postgres"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/sqlite"
 )
 
-// config is the server's configuration: flags, with defaults from the
-// environment.
-type config struct {
-	addr            string
-	db              string
-	devKeyFile      string
-	shutdownTimeout time.Duration
-	// Production keys: a JWKS URL or a PEM public key file, with the
-	// issuer and audience tokens must carry.
-	jwksURL       string
-	publicKeyFile string
-	issuer        string
-	audience      string
+// store is what the server needs of an engine: the contract, and Close.
+type store interface {
+	invitations.Store
+	Close() error
 }
 
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("invitationsd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "INVITATIONS_ADDR", "127.0.0.1:8080"),
-		"listen address (INVITATIONS_ADDR)")
-	fs.StringVar(&cfg.db, "db", envOr(getenv, "INVITATIONS_DB", "data/invitations.db"),
-		"SQLite database file (INVITATIONS_DB)")
-	fs.StringVar(&cfg.devKeyFile, "dev-key-file", envOr(getenv, "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key"),
-		"development HS256 signing key, created if missing; used only without production keys (INVITATIONS_DEV_KEY_FILE)")
-	fs.StringVar(&cfg.jwksURL, "jwks-url", getenv("INVITATIONS_JWKS_URL"),
-		"production keys: the identity provider's JWKS endpoint (INVITATIONS_JWKS_URL)")
-	fs.StringVar(&cfg.publicKeyFile, "jwt-public-key-file", getenv("INVITATIONS_JWT_PUBLIC_KEY_FILE"),
-		"production keys: a PEM public key (RSA, EC P-256 or Ed25519), for deployments without JWKS (INVITATIONS_JWT_PUBLIC_KEY_FILE)")
-	fs.StringVar(&cfg.issuer, "jwt-issuer", getenv("INVITATIONS_JWT_ISSUER"),
-		"the iss tokens must carry; required with production keys (INVITATIONS_JWT_ISSUER)")
-	fs.StringVar(&cfg.audience, "jwt-audience", getenv("INVITATIONS_JWT_AUDIENCE"),
-		"the aud tokens must carry; required with production keys (INVITATIONS_JWT_AUDIENCE)")
-	timeout, err := envDuration(getenv, "INVITATIONS_SHUTDOWN_TIMEOUT", 15*time.Second)
-	if err != nil {
-		return cfg, err
-	}
-	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", timeout,
-		"how long in-flight requests may take to finish on SIGTERM (INVITATIONS_SHUTDOWN_TIMEOUT)")
-	if err := fs.Parse(args); err != nil {
-		return cfg, err
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	return cfg, cfg.checkKeys()
+// isPostgres reports whether the -db value selects PostgreSQL.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-// checkKeys refuses a key configuration that would not check what it
-// should: production keys without an issuer and an audience, two key
-// sources, or an issuer or audience with only the development key.
-func (cfg config) checkKeys() error {
-	const (
-		jwksURL  = "-jwks-url (INVITATIONS_JWKS_URL)"
-		keyFile  = "-jwt-public-key-file (INVITATIONS_JWT_PUBLIC_KEY_FILE)"
-		issuer   = "-jwt-issuer (INVITATIONS_JWT_ISSUER)"
-		audience = "-jwt-audience (INVITATIONS_JWT_AUDIENCE)"
-	)
-	var source string
+// openStore opens the engine cfg.db selects, applying its migrations. A
+// PostgreSQL database must be reachable now (a server that cannot migrate
+// should not say it is listening); once running, an outage makes requests
+// answer 503 and /readyz fail until the database is back.
+func openStore(ctx context.Context, cfg config, reg prometheus.Registerer) (store, error) {
 	switch {
-	case cfg.jwksURL != "" && cfg.publicKeyFile != "":
-		return fmt.Errorf("both %s and %s are set; give one source of production keys", jwksURL, keyFile)
-	case cfg.jwksURL != "":
-		source = jwksURL
-	case cfg.publicKeyFile != "":
-		source = keyFile
-	case cfg.issuer != "" || cfg.audience != "":
-		return fmt.Errorf("%s and %s apply to production keys, and none are configured: set %s or %s too", issuer, audience, jwksURL, keyFile)
-	default:
-		return nil // the development key
+	case isPostgres(cfg.db):
+		s, err := postgres.Open(ctx, cfg.db, postgres.Options{
+			MaxConns:         int32(cfg.dbMaxConns),
+			ConnectTimeout:   cfg.dbConnect,
+			StatementTimeout: cfg.dbStatement,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", redact(cfg.db), err)
+		}
+		return s, nil
+	case cfg.db == "memory:":
+		return memoryStore{memory.New(nil)}, nil
 	}
-	var missing []string
-	if cfg.issuer == "" {
-		missing = append(missing, issuer)
+	batches := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "invitations_db_write_batch_size",
+		Help:    "Writes committed together in one SQLite transaction (group commit).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+	})
+	if err := reg.Register(batches); err != nil {
+		return nil, err
 	}
-	if cfg.audience == "" {
-		missing = append(missing, audience)
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s is set, so %s must be set too: with production keys every token's iss and aud are checked",
-			source, strings.Join(missing, " and "))
-	}
-	return nil
+	return sqlite.Open(ctx, cfg.db, sqlite.Options{OnBatch: func(n int) { batches.Observe(float64(n)) }})
 }
 
-// serve runs the HTTP server until ctx ends, then shuts it down gracefully.
+// memoryStore gives the in-memory store the Close the others have.
+type memoryStore struct{ *memory.Store }
+
+func (memoryStore) Close() error { return nil }
+
+// redact returns a database URL fit for a log: without its password.
+func redact(db string) string {
+	if !isPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// serve runs the HTTP server until ctx ends, then shuts it down gracefully:
+// new connections are refused, in-flight requests get up to the shutdown
+// timeout to finish.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -112,8 +99,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, err := sqlite.Open(ctx, cfg.db, sqlite.Options{})
+	store, err := openStore(ctx, cfg, reg)
 	if err != nil {
 		return err
 	}
@@ -123,7 +112,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	handler, err := server.New(store, logger, server.Options{Verifier: verifier, Ready: verifier.Ready})
+	handler, err := server.New(store, logger, server.Options{
+		Verifier:       verifier,
+		Ready:          verifier.Ready,
+		RequestTimeout: cfg.requestTimeout,
+		Throttle:       server.Throttle{Rate: cfg.rateLimit, Burst: cfg.rateBurst},
+		Overload:       server.Overload{InFlight: cfg.dbInFlight, Queue: cfg.dbQueue},
+		Metrics:        reg,
+	})
 	if err != nil {
 		return err
 	}
@@ -137,23 +133,48 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Above the handler's own 32 KiB limit, so the handler answers 431
+		// with a Graph error body; past this, net/http answers itself.
+		MaxHeaderBytes: 1 << 20,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db)
-
-	served := make(chan error, 1)
+	servers := []*http.Server{srv}
+	served := make(chan error, 2)
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		servers = append(servers, msrv)
+		logger.Info("serving metrics", "addr", mln.Addr().String())
+		go func() { served <- msrv.Serve(mln) }()
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redact(cfg.db))
 	go func() { served <- srv.Serve(ln) }()
+
 	select {
 	case err := <-served:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		srv.Close()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			s.Close()
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
@@ -190,23 +211,4 @@ func newVerifier(ctx context.Context, cfg config, logger *slog.Logger) (*jwtauth
 	logger.Warn("accepting HS256 tokens signed with the development key; configure production keys for real use",
 		"key_file", cfg.devKeyFile, "created", created, "issuer", jwtauth.DevIssuer, "audience", jwtauth.DevAudience)
 	return jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience), nil
-}
-
-func envOr(getenv func(string) string, key, fallback string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return fallback
-}
-
-func envDuration(getenv func(string) string, key string, fallback time.Duration) (time.Duration, error) {
-	v := getenv(key)
-	if v == "" {
-		return fallback, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", key, err)
-	}
-	return d, nil
 }

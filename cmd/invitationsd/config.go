@@ -1,0 +1,215 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the server's configuration: flags, with defaults from the
+// environment.
+type config struct {
+	addr        string
+	metricsAddr string
+	db          string
+	dbMaxConns  int
+	dbConnect   time.Duration
+	dbStatement time.Duration
+	// The bounds of the work waiting on the database.
+	dbInFlight int
+	dbQueue    int
+	// The per-caller rate limit.
+	rateLimit float64
+	rateBurst int
+
+	requestTimeout  time.Duration
+	shutdownTimeout time.Duration
+
+	// Keys: production ones (a JWKS URL or a PEM public key file, with the
+	// issuer and audience tokens must carry), or else the development key.
+	devKeyFile    string
+	jwksURL       string
+	publicKeyFile string
+	issuer        string
+	audience      string
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("invitationsd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	strs := []struct {
+		p                         *string
+		flag, env, fallback, help string
+	}{
+		{&cfg.addr, "addr", "INVITATIONS_ADDR", "127.0.0.1:8080", "listen address"},
+		{&cfg.metricsAddr, "metrics-addr", "INVITATIONS_METRICS_ADDR", "127.0.0.1:9090",
+			"listen address of the Prometheus /metrics endpoint, apart from the API's; empty for none"},
+		{&cfg.db, "db", "INVITATIONS_DB", "data/invitations.db",
+			"a postgres:// (or postgresql://) URL selects PostgreSQL, memory: an in-memory store (not durable: tests and demos); anything else is a SQLite database file"},
+		{&cfg.devKeyFile, "dev-key-file", "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key",
+			"development HS256 signing key, created if missing; used only without production keys"},
+		{&cfg.jwksURL, "jwks-url", "INVITATIONS_JWKS_URL", "", "production keys: the identity provider's JWKS endpoint"},
+		{&cfg.publicKeyFile, "jwt-public-key-file", "INVITATIONS_JWT_PUBLIC_KEY_FILE", "",
+			"production keys: a PEM public key (RSA, EC P-256 or Ed25519), for deployments without JWKS"},
+		{&cfg.issuer, "jwt-issuer", "INVITATIONS_JWT_ISSUER", "", "the iss tokens must carry; required with production keys"},
+		{&cfg.audience, "jwt-audience", "INVITATIONS_JWT_AUDIENCE", "", "the aud tokens must carry; required with production keys"},
+	}
+	for _, s := range strs {
+		fs.StringVar(s.p, s.flag, envOr(getenv, s.env, s.fallback), s.help+" ("+s.env+")")
+	}
+	ints := []struct {
+		p              *int
+		flag, env      string
+		fallback       int
+		help           string
+		lowest, higher int
+	}{
+		{&cfg.dbMaxConns, "db-max-conns", "INVITATIONS_DB_MAX_CONNS", 0,
+			"PostgreSQL: connections in this instance's pool; 0 for max(4, CPUs)", 0, math.MaxInt32},
+		{&cfg.dbInFlight, "db-max-inflight", "INVITATIONS_DB_MAX_INFLIGHT", 64,
+			"store operations that may run at once", 1, 1 << 20},
+		{&cfg.dbQueue, "db-max-queue", "INVITATIONS_DB_MAX_QUEUE", 256,
+			"store operations that may wait for one of those; beyond, requests get a 503 at once", 0, 1 << 20},
+		{&cfg.rateBurst, "rate-burst", "INVITATIONS_RATE_BURST", 200,
+			"requests a caller may send at once (the token bucket's size)", 1, 1 << 30},
+	}
+	for _, n := range ints {
+		v, err := envInt(getenv, n.env, n.fallback)
+		if err != nil {
+			return cfg, err
+		}
+		fs.IntVar(n.p, n.flag, v, n.help+" ("+n.env+")")
+	}
+	rate, err := envFloat(getenv, "INVITATIONS_RATE_LIMIT", 100)
+	if err != nil {
+		return cfg, err
+	}
+	fs.Float64Var(&cfg.rateLimit, "rate-limit", rate,
+		"requests per second each caller (tenant and subject) may send to this instance; 0 turns throttling off (INVITATIONS_RATE_LIMIT)")
+	durations := []struct {
+		p                *time.Duration
+		flag, env, usage string
+		fallback         time.Duration
+	}{
+		{&cfg.dbConnect, "db-connect-timeout", "INVITATIONS_DB_CONNECT_TIMEOUT",
+			"PostgreSQL: how long establishing a connection may take", 5 * time.Second},
+		{&cfg.dbStatement, "db-statement-timeout", "INVITATIONS_DB_STATEMENT_TIMEOUT",
+			"PostgreSQL: the server-side statement_timeout; 0 for the server's own", 10 * time.Second},
+		{&cfg.requestTimeout, "request-timeout", "INVITATIONS_REQUEST_TIMEOUT",
+			"how long one request's work may take", 10 * time.Second},
+		{&cfg.shutdownTimeout, "shutdown-timeout", "INVITATIONS_SHUTDOWN_TIMEOUT",
+			"how long in-flight requests may take to finish on SIGTERM", 15 * time.Second},
+	}
+	for _, d := range durations {
+		v, err := envDuration(getenv, d.env, d.fallback)
+		if err != nil {
+			return cfg, err
+		}
+		fs.DurationVar(d.p, d.flag, v, d.usage+" ("+d.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, n := range ints {
+		if *n.p < n.lowest || *n.p > n.higher {
+			return cfg, fmt.Errorf("-%s: %d is out of range [%d, %d]", n.flag, *n.p, n.lowest, n.higher)
+		}
+	}
+	for _, d := range durations {
+		if *d.p < 0 {
+			return cfg, fmt.Errorf("-%s: %v is negative", d.flag, *d.p)
+		}
+	}
+	if cfg.rateLimit < 0 || math.IsNaN(cfg.rateLimit) || math.IsInf(cfg.rateLimit, 0) {
+		return cfg, fmt.Errorf("-rate-limit: %v is not a rate", cfg.rateLimit)
+	}
+	return cfg, cfg.checkKeys()
+}
+
+// checkKeys refuses a key configuration that would not check what it
+// should: production keys without an issuer and an audience, two key
+// sources, or an issuer or audience with only the development key.
+func (cfg config) checkKeys() error {
+	const (
+		jwksURL  = "-jwks-url (INVITATIONS_JWKS_URL)"
+		keyFile  = "-jwt-public-key-file (INVITATIONS_JWT_PUBLIC_KEY_FILE)"
+		issuer   = "-jwt-issuer (INVITATIONS_JWT_ISSUER)"
+		audience = "-jwt-audience (INVITATIONS_JWT_AUDIENCE)"
+	)
+	var source string
+	switch {
+	case cfg.jwksURL != "" && cfg.publicKeyFile != "":
+		return fmt.Errorf("both %s and %s are set; give one source of production keys", jwksURL, keyFile)
+	case cfg.jwksURL != "":
+		source = jwksURL
+	case cfg.publicKeyFile != "":
+		source = keyFile
+	case cfg.issuer != "" || cfg.audience != "":
+		return fmt.Errorf("%s and %s apply to production keys, and none are configured: set %s or %s too", issuer, audience, jwksURL, keyFile)
+	default:
+		return nil // the development key
+	}
+	var missing []string
+	if cfg.issuer == "" {
+		missing = append(missing, issuer)
+	}
+	if cfg.audience == "" {
+		missing = append(missing, audience)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s is set, so %s must be set too: with production keys every token's iss and aud are checked",
+			source, strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+func envOr(getenv func(string) string, key, fallback string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func envInt(getenv func(string) string, key string, fallback int) (int, error) {
+	v := getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return n, nil
+}
+
+func envFloat(getenv func(string) string, key string, fallback float64) (float64, error) {
+	v := getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return f, nil
+}
+
+func envDuration(getenv func(string) string, key string, fallback time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return d, nil
+}
