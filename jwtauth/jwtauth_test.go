@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +125,35 @@ func TestLoadOrCreateDevKey(t *testing.T) {
 	}
 	if _, _, err := jwtauth.LoadOrCreateDevKey(path); err == nil {
 		t.Error("LoadOrCreateDevKey(corrupt) = nil error; want an error")
+	}
+}
+
+// Instances starting together agree on one key: one creates it, the others
+// read it, and none reads it half-written.
+func TestLoadOrCreateDevKeyConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dev-jwt.key")
+	const n = 16
+	keys := make([][]byte, n)
+	created := make([]bool, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { keys[i], created[i], errs[i] = jwtauth.LoadOrCreateDevKey(path) })
+	}
+	wg.Wait()
+	creators := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("LoadOrCreateDevKey: %v", errs[i])
+		}
+		if string(keys[i]) != string(keys[0]) {
+			t.Errorf("caller %d got another key", i)
+		}
+		if created[i] {
+			creators++
+		}
+	}
+	if creators != 1 {
+		t.Errorf("%d callers created the key; want 1", creators)
 	}
 }

@@ -342,4 +342,3 @@ func median(ms []measurement) measurement {
 		p99: time.Duration(pick(func(m measurement) float64 { return float64(m.p99) })),
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -42,17 +43,23 @@ func (b *logBuffer) String() string {
 // listenAddr waits for the "listening" log line and returns its address.
 func listenAddr(t *testing.T, logs fmt.Stringer) string {
 	t.Helper()
+	return loggedAddr(t, logs, "listening")
+}
+
+// loggedAddr waits for the log line msg and returns its address.
+func loggedAddr(t *testing.T, logs fmt.Stringer, msg string) string {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for line := range strings.Lines(logs.String()) {
 			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == msg {
 				return rec.Addr
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("the server did not log its address; logs:\n%s", logs)
+	t.Fatalf("the server did not log %q with an address; logs:\n%s", msg, logs)
 	return ""
 }
 
@@ -320,5 +327,52 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 		if got := create(t, c, invitee); got != http.StatusConflict {
 			t.Errorf("after kill -9, creating %s again = %d; want 409 (the first one is stored)", invitee, got)
 		}
+	}
+}
+
+// Prometheus metrics are served on their own listener, not on the API's.
+func TestMetricsListener(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0",
+			"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")},
+			func(string) string { return "" }, logs, logs)
+	}()
+	addr, metricsAddr := listenAddr(t, logs), loggedAddr(t, logs, "serving metrics")
+	waitHealthy(t, addr)
+	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+	if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
+		t.Fatalf("create = %d; want 201", got)
+	}
+
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
+		"invitations_db_write_batch_size_count 1",
+		"invitations_db_duration_seconds_bucket",
+		"go_goroutines",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if res, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("the API's listener answers /metrics with %d; want 404", res.StatusCode)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v after a graceful stop", err)
 	}
 }
