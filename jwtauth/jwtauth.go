@@ -65,10 +65,13 @@ type Verifier struct {
 // NewHS256 returns a Verifier for tokens signed with the shared development
 // key. It never accepts another algorithm.
 func NewHS256(key []byte, issuer, audience string) *Verifier {
+	// A size that lru accepts cannot fail.
+	cache, _ := newTokenCache(DefaultCacheSize)
 	return &Verifier{
 		parser:  newParser([]string{jwt.SigningMethodHS256.Alg()}, issuer, audience, time.Now),
 		keyfunc: func(context.Context) jwt.Keyfunc { return func(*jwt.Token) (any, error) { return key, nil } },
 		now:     time.Now,
+		cache:   cache,
 	}
 }
 

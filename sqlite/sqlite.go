@@ -37,10 +37,12 @@ type Store struct {
 	onBatch func(size int)
 	closed  atomic.Bool // database/sql's "database is closed" error is not exported
 
-	writes    chan *writeRequest // to the writer goroutine (see batch.go)
-	stopped   chan struct{}      // closed by Close
-	loopDone  chan struct{}      // closed when the writer has stopped
-	closeOnce sync.Once
+	writes         chan *writeRequest // to the writer goroutine (see batch.go)
+	stopped        chan struct{}      // closed by Close
+	loopDone       chan struct{}      // closed when the writer has stopped
+	checkpointer   *sql.DB            // the checkpoint loop's connection (see checkpoint.go)
+	checkpointDone chan struct{}      // closed when the checkpoint loop has stopped
+	closeOnce      sync.Once
 }
 
 // errClosed is what a closed Store answers: the instance is going away, so
@@ -68,7 +70,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// commit durable before it returns (a 201 means the row is on disk);
 	// the busy timeout waits out another process's write instead of failing.
 	const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
-	writer, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	// The writer leaves checkpoints to checkpointLoop (see checkpoint.go).
+	writer, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -81,13 +84,22 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	checkpointer, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	checkpointer.SetMaxOpenConns(1)
 
-	s := &Store{writer: writer, reader: reader, now: opts.Now, onBatch: opts.OnBatch,
-		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{})}
+	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch,
+		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
+		checkpointDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	go s.writeLoop()
+	go s.checkpointLoop(checkpointer)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -118,7 +130,8 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		close(s.stopped)
 		<-s.loopDone
-		err = errors.Join(s.reader.Close(), s.writer.Close())
+		<-s.checkpointDone
+		err = errors.Join(s.reader.Close(), s.checkpointer.Close(), s.writer.Close())
 	})
 	return err
 }

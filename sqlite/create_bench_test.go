@@ -1,0 +1,40 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/graph-linkedin/invitations/sqlite"
+	"github.com/graph-linkedin/invitations/storetest"
+)
+
+// BenchmarkCreateParallel is durable creates from many goroutines at once,
+// as a busy server makes them: group commit's case.
+func BenchmarkCreateParallel(b *testing.B) {
+	var batches, writes atomic.Int64
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
+		OnBatch: func(n int) { batches.Add(1); writes.Add(int64(n)) },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var n atomic.Int64
+	b.SetParallelism(16) // 32 goroutines on 2 CPUs, like wrk's 32 connections
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			inv := storetest.Invitation("tenant-1", "urn:li:person:alice", fmt.Sprintf("urn:li:person:p%d", n.Add(1)))
+			if _, err := s.CreateInvitation(context.Background(), inv); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if batches.Load() > 0 {
+		b.ReportMetric(float64(writes.Load())/float64(batches.Load()), "writes/batch")
+	}
+}
