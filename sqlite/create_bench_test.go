@@ -38,3 +38,26 @@ func BenchmarkCreateParallel(b *testing.B) {
 		b.ReportMetric(float64(writes.Load())/float64(batches.Load()), "writes/batch")
 	}
 }
+
+// BenchmarkGetParallel is reads by id from many goroutines at once.
+func BenchmarkGetParallel(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	inv, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Invitation(context.Background(), "tenant-1", inv.ID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -14,6 +14,23 @@ import (
 // columns are an invitation's columns in the order scan reads them.
 const columns = `id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version`
 
+// The writes' SQL.
+const (
+	insertInvitation = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// lastModified moves forward even if the clock has not (or went back).
+	updateInvitation = `
+		UPDATE invitations
+		SET has_message = ?, template_id = ?, body = ?, tracking_id = ?,
+		    last_modified = max(?, last_modified + 1), version = version + 1
+		WHERE tenant = ? AND id = ? AND version = ?
+		RETURNING ` + columns
+	deleteInvitation = `DELETE FROM invitations WHERE tenant = ? AND id = ? AND (? = 0 OR version = ?)`
+)
+
+// writeQueries are prepared on the writer's connection at Open, while it
+// is free (see txStmt).
+var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation}
+
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
 	inv.ID = uuid.NewString()
@@ -21,9 +38,11 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 	inv.LastModified = inv.Created
 	inv.Version = 1
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO invitations (`+columns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		insert, err := s.txStmt(ctx, tx, insertInvitation)
+		if err != nil {
+			return err
+		}
+		_, err = insert.ExecContext(ctx,
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
@@ -41,7 +60,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 
 // Invitation returns the tenant's invitation with this id.
 func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.Invitation, error) {
-	row := s.reader.QueryRowContext(ctx, `SELECT `+columns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
+	row := s.queryRow(ctx, `SELECT `+columns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
 	inv, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return invitations.Invitation{}, invitations.NotFoundError(id)
@@ -57,16 +76,13 @@ func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	var updated invitations.Invitation
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// lastModified moves forward even if the clock has not (or went back).
-		row := tx.QueryRowContext(ctx, `
-			UPDATE invitations
-			SET has_message = ?, template_id = ?, body = ?, tracking_id = ?,
-			    last_modified = max(?, last_modified + 1), version = version + 1
-			WHERE tenant = ? AND id = ? AND version = ?
-			RETURNING `+columns,
+		update, err := s.txStmt(ctx, tx, updateInvitation)
+		if err != nil {
+			return err
+		}
+		row := update.QueryRowContext(ctx,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			s.now().UnixMilli(), inv.Tenant, inv.ID, version)
-		var err error
 		updated, err = scan(row)
 		if errors.Is(err, sql.ErrNoRows) {
 			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID)
@@ -83,9 +99,11 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 // version is version, or any version when version is 0.
 func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version int64) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			DELETE FROM invitations WHERE tenant = ? AND id = ? AND (? = 0 OR version = ?)`,
-			tenant, id, version, version)
+		del, err := s.txStmt(ctx, tx, deleteInvitation)
+		if err != nil {
+			return err
+		}
+		res, err := del.ExecContext(ctx, tenant, id, version, version)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,14 +52,27 @@ func (s *Store) ListInvitations(ctx context.Context, q invitations.Query) (invit
 	query += fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT ? OFFSET ?`, sortColumn, dir, dir)
 	pageArgs = append(pageArgs, q.Limit+1, q.Skip)
 
-	// One read transaction, so the count and the page see the same data.
+	countQuery := `SELECT count(*) FROM invitations WHERE ` + where
+	// Prepared before the transaction takes a connection of the pool (see
+	// stmtCache), then run in one read transaction, so the count and the
+	// page see the same data.
+	pageStmt, err := s.readStmts.get(ctx, query)
+	if err != nil {
+		return invitations.Page{}, s.translate(err)
+	}
+	var countStmt *sql.Stmt
+	if q.Count {
+		if countStmt, err = s.readStmts.get(ctx, countQuery); err != nil {
+			return invitations.Page{}, s.translate(err)
+		}
+	}
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return invitations.Page{}, s.translate(err)
 	}
 	defer tx.Rollback()
 	var page invitations.Page
-	rows, err := tx.QueryContext(ctx, query, pageArgs...)
+	rows, err := txQuery(ctx, tx, pageStmt, query, pageArgs...)
 	if err != nil {
 		return invitations.Page{}, s.translate(err)
 	}
@@ -79,7 +93,15 @@ func (s *Store) ListInvitations(ctx context.Context, q invitations.Query) (invit
 		page.Next = &invitations.Cursor{Key: q.Order.SortKey(last), ID: last.ID}
 	}
 	if q.Count {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM invitations WHERE `+where, args...).Scan(&page.Count); err != nil {
+		rows, err := txQuery(ctx, tx, countStmt, countQuery, args...)
+		if err != nil {
+			return invitations.Page{}, s.translate(err)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return invitations.Page{}, s.translate(errors.Join(rows.Err(), sql.ErrNoRows))
+		}
+		if err := rows.Scan(&page.Count); err != nil {
 			return invitations.Page{}, s.translate(err)
 		}
 	}
@@ -115,4 +137,12 @@ func whereClause(q invitations.Query) (string, []any, error) {
 		}
 	}
 	return b.String(), args, nil
+}
+
+// txQuery runs query in tx, prepared when the cache had room for it.
+func txQuery(ctx context.Context, tx *sql.Tx, st *sql.Stmt, query string, args ...any) (*sql.Rows, error) {
+	if st == nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 }

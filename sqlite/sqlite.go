@@ -41,6 +41,8 @@ type Store struct {
 	stopped        chan struct{}      // closed by Close
 	loopDone       chan struct{}      // closed when the writer has stopped
 	checkpointer   *sql.DB            // the checkpoint loop's connection (see checkpoint.go)
+	readStmts      *stmtCache         // prepared statements of the reader pool
+	writeStmts     *stmtCache         // and of the writer (see stmts.go)
 	checkpointDone chan struct{}      // closed when the checkpoint loop has stopped
 	closeOnce      sync.Once
 }
@@ -94,7 +96,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch,
 		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
-		checkpointDone: make(chan struct{})}
+		checkpointDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -103,6 +105,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	for _, q := range writeQueries {
+		if _, err := s.writeStmts.get(ctx, q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -131,6 +139,8 @@ func (s *Store) Close() error {
 		close(s.stopped)
 		<-s.loopDone
 		<-s.checkpointDone
+		s.readStmts.close()
+		s.writeStmts.close()
 		err = errors.Join(s.reader.Close(), s.checkpointer.Close(), s.writer.Close())
 	})
 	return err
