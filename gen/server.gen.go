@@ -5,18 +5,13 @@ package gen
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
@@ -488,6 +483,25 @@ type ODataError struct {
 	Error MainError `json:"error"`
 }
 
+// OpenAPIDocument An OpenAPI 3.0 document (see https://spec.openapis.org/oas/v3.0.3).
+type OpenAPIDocument struct {
+	// Info The API's title, version, contact and license.
+	//
+	// Example: {"title":"LinkedIn invitations (Microsoft Graph)","version":"1.0.0"}
+	Info map[string]interface{} `json:"info"`
+
+	// Openapi The OpenAPI version the document follows.
+	//
+	// Example: 3.0.3
+	Openapi string `json:"openapi"`
+
+	// Paths The operations, by path.
+	//
+	// Example: {}
+	Paths                map[string]interface{} `json:"paths"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // ClientRequestID defines model for ClientRequestID.
 type ClientRequestID = string
 
@@ -625,6 +639,102 @@ type CreateInvitationJSONRequestBody = InvitationV2Create
 // UpdateInvitationJSONRequestBody defines body for UpdateInvitation for application/json ContentType.
 type UpdateInvitationJSONRequestBody = InvitationV2Update
 
+// Getter for additional properties for OpenAPIDocument. Returns the specified
+// element and whether it was found
+func (a OpenAPIDocument) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OpenAPIDocument
+func (a *OpenAPIDocument) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OpenAPIDocument to handle AdditionalProperties
+func (a *OpenAPIDocument) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["info"]; found {
+		err = json.Unmarshal(raw, &a.Info)
+		if err != nil {
+			return fmt.Errorf("error reading 'info': %w", err)
+		}
+		delete(object, "info")
+	}
+
+	if raw, found := object["openapi"]; found {
+		err = json.Unmarshal(raw, &a.Openapi)
+		if err != nil {
+			return fmt.Errorf("error reading 'openapi': %w", err)
+		}
+		delete(object, "openapi")
+	}
+
+	if raw, found := object["paths"]; found {
+		err = json.Unmarshal(raw, &a.Paths)
+		if err != nil {
+			return fmt.Errorf("error reading 'paths': %w", err)
+		}
+		delete(object, "paths")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OpenAPIDocument to handle AdditionalProperties
+func (a OpenAPIDocument) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Info != nil {
+		object["info"], err = json.Marshal(a.Info)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'info': %w", err)
+		}
+	}
+
+	object["openapi"], err = json.Marshal(a.Openapi)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'openapi': %w", err)
+	}
+
+	if a.Paths != nil {
+		object["paths"], err = json.Marshal(a.Paths)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'paths': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetHealth Liveness probe
@@ -645,6 +755,12 @@ type ServerInterface interface {
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error
+	// GetOpenAPIJSON OpenAPI document (JSON)
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx echo.Context) error
+	// GetOpenAPIYAML OpenAPI document (YAML)
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx echo.Context) error
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -908,6 +1024,24 @@ func (w *ServerInterfaceWrapper) UpdateInvitation(ctx echo.Context) error {
 	return err
 }
 
+// GetOpenAPIJSON converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIJSON(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIJSON(ctx)
+	return err
+}
+
+// GetOpenAPIYAML converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIYAML(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIYAML(ctx)
+	return err
+}
+
 // GetReadiness converts echo context to params.
 func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	var err error
@@ -971,6 +1105,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
+	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 
 }
 
@@ -1129,6 +1265,26 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2384,6 +2540,200 @@ func (response UpdateInvitation503JSONResponse) VisitUpdateInvitationResponse(w 
 	return err
 }
 
+type GetOpenAPIJSONRequestObject struct {
+}
+
+type GetOpenAPIJSONResponseObject interface {
+	VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIJSON200ResponseHeaders struct {
+	RequestID *string
+}
+
+type GetOpenAPIJSON200JSONResponse struct {
+	Body    OpenAPIDocument
+	Headers GetOpenAPIJSON200ResponseHeaders
+}
+
+func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIJSON400JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetOpenAPIJSON431JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetOpenAPIJSON500JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAMLRequestObject struct {
+}
+
+type GetOpenAPIYAMLResponseObject interface {
+	VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIYAML200ResponseHeaders struct {
+	RequestID *string
+}
+
+type GetOpenAPIYAML200ApplicationYamlResponse struct {
+	Body          io.Reader
+	Headers       GetOpenAPIYAML200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetOpenAPIYAML200ApplicationYamlResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpenAPIYAML400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIYAML400JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAML431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetOpenAPIYAML431JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAML500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetOpenAPIYAML500JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -2404,6 +2754,26 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadiness400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetReadiness400JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2495,6 +2865,12 @@ type StrictServerInterface interface {
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx context.Context, request UpdateInvitationRequestObject) (UpdateInvitationResponseObject, error)
+	// GetOpenAPIJSON OpenAPI document (JSON)
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
+	// GetOpenAPIYAML OpenAPI document (YAML)
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx context.Context, request GetOpenAPIYAMLRequestObject) (GetOpenAPIYAMLResponseObject, error)
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -2709,6 +3085,52 @@ func (sh *strictHandler) UpdateInvitation(ctx echo.Context, id InvitationID, par
 	return nil
 }
 
+// GetOpenAPIJSON operation middleware
+func (sh *strictHandler) GetOpenAPIJSON(ctx echo.Context) error {
+	var request GetOpenAPIJSONRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIJSON(ctx.Request().Context(), request.(GetOpenAPIJSONRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIJSON")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIJSONResponseObject); ok {
+		return validResponse.VisitGetOpenAPIJSONResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenAPIYAML operation middleware
+func (sh *strictHandler) GetOpenAPIYAML(ctx echo.Context) error {
+	var request GetOpenAPIYAMLRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIYAML(ctx.Request().Context(), request.(GetOpenAPIYAMLRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIYAML")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIYAMLResponseObject); ok {
+		return validResponse.VisitGetOpenAPIYAMLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetReadiness operation middleware
 func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	var request GetReadinessRequestObject
@@ -2730,219 +3152,4 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
 	return nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7F17c9u2sv8qGLYzts+hZEl+JJanc+umSeo2ryZOM7dRziFEriTUJMAAoGUl19/9DhbgU5QlO85pctr+",
-	"kVoSCCwWi93F4rfLj14oklRw4Fp5w4/eDGgEEv98EDPg+iW8z0Dp0x/NVxGoULJUM8G9oXc2AxLSOAa5",
-	"pUgQYvOOtO07LAp8IiTRMyBB5UsynwHHb+2jRAHXhAsOXc/34JImaQze0DsIj2Aw7tPO/cle1Nkf96Bz",
-	"FB7e6/SjAexN9unB+DD0fE+FM0iooU0vUvOc0pLxqXd15XsPz+i0nWrGL5im5ostRS5AKia4TyZCkuB0",
-	"0nlKdTgLyDYlSkvBpwS4ZnpBNJ3u1IkceXsjbw0VT0RI7dBtlLx++YSIieWHBKohqhBXH2z3ot/t7caM",
-	"n0N0ynfLZmp3b9IL70Ofdg6pYdbk4F7niN6HzmB8L9oP+3A0OeytIfMl1fCEJUzjP2sW260neZ8JTcm2",
-	"oV6Lc+BknIXnoLcUUewD7PhEcAIXIBeEZnpm2BjiFCWoVHBVX/JBr1clMWGcJVniDXt+Ti7jGqYg6/S+",
-	"hIQybqaxRLOTXVUVt4QuiNIsjo3gRYRqInhYJ+SWZChoYdsrCAWPFMm4ZnGFji3lmMcUmWRxTOiUsvqC",
-	"D25CxvW7lEU4tAJ5wUIgU3oBRM9YsZDHSAwQpu32lJAKqRmfEkpSKcYxJHVZvDe+Fw7G96HTD+9POvtR",
-	"Hzp0PzroHNH+pAeH4d54EK0TONBycTLRIFdzTQsyp0yTMUyEBKLlAmlaYlX/Bqx68+bNSUUY2xlWEVcm",
-	"OMHOgVAe+ZZB1Mn7nBoe/gGhBvxpQbZfPnpADu8d9Bqq4gegEiQBKYX8buQxfkFjFv0buxl5vv3h3xVK",
-	"vht55b6aUUXgMmUSojUK58r3UippAnpTNX7iRLITzoQCboRl4hS3Ew+fQDgTqJrc13b7tqt9Ym2I4Zad",
-	"FRmLaHEr7c4MfbY7z/c4TcyzSyPW+JHQyyfAp3rmDfuD+76RhuKzYY3WIE2v/3o7Gl0O+p3R6PLew3f/",
-	"/NbzW2T0gch4y6Z+w/SMBFpmEPhOv6V0ara2lAwUCb4XEdW0G5rHAx95xrNkDNLoehrHJDEmxshyRYvX",
-	"OGQ6d/N/n4FclNP/Fnttk4GxEDFQjpQ/YnHrznogeMRwOPKHYBwiMl6QgPIoGJIA3ge7AYfAqO0AKQMZ",
-	"+PmfEOCSBlrS8Jzx6WkUkG3LrBGPTVsaKyMiivFpDFalKJ8EW1sBShS1Xx1XuyDwnvAsjm0L4wbs+GaY",
-	"ES+o2Q2m2vxj/orNX7Gj0BlMR1ZMlX4qIjZh5qttSEU4IwmLY6asNtnpjvgLKoHrGShQZCpFlnZJIHCO",
-	"XGjb0STjoWUQlUC40ERlqVGHEHVHvCbFji9mDluZ5MOYDY0xioc0ot1YXEBMQ/g+FFwLJbqhSLZwhNzQ",
-	"T4H07x0dHPbcf96KBZ/YtVwh5fu9o8M22T2doB/Tst/TNF5YUzSjfApE8HhBmHVCap5RmEnDLhIYTyow",
-	"pkpwcO6KAqvqjvr93og7R8n4klQyJfgOOn9wyYz5pRqFHv2rfwRd8lzPQM6ZAhyScjUHaXoP9vuDoMnk",
-	"3Mdq1QW5t7ZSBfQG+63MKaa50mRWGcGiuvra0N9CklOqZyXBqK2M6jKqPN/mJelV/dTrHNHO5KTz6N3H",
-	"+1ed6sf9m3zsD67aldtzGYH8YbE8/XJjmQWr7SvUZZwEVIWB9fsimNAs1jvY1vQTdMmZUYJm94yl9QoX",
-	"hoPkR9t0WOxcYtvXWFsdDn9ftSuEIX+8WLXyh63r/gpiCHWrDRRJQjsKjPE0pMVMaSPqqRQpSG1mpAWR",
-	"oM1GJ4Gxc9s0ntOFcl9CtOOXOslfYlybQvVJkIBSdIp/VhRrt0XPSN895rtBVnFG2UmuYMzgoFVdvDpn",
-	"6TJffhJzklC+aDVYhiHqnKWFezYDMmFSabSGXfJMaMPWMeN0HAOZo9X81jyBTk3Q8P5XzcYQ1piL9e/6",
-	"Vm366zw+M7UzM2KLJZ+BIxwNuNJUatUlz1P6PoNjouk5OsWoISdSJITywrpzuNRPGD9vLNbJ7+rk4MNv",
-	"s73J/V9+f/xr7/cfHy5+/+O1d830kB2r1uugP2hbrzORtisuOxH2oX6mOVjFXi3q3HX7Gbnrl7w+Ojqq",
-	"8Lnfwucro9esX4h+5w80ck6n+WSMIFhfiqZp7Bzr3T+UPRgXdH700GW0j0To1ZT9mClwkA+LFkue4Mae",
-	"ZYSuvzfoDQ47/X5ncHDWvzfcPxgO7v/uFHTR40ZnnSvfczu59AuGxK4XiQQovqXtJnIe9DSLqTGQqQSl",
-	"zOoZBpbL8K2EiTf0vtktwzO79le1+/xHqqllArJ9WQby8zlTJKHxRMgEIoIemFNnC/OTO4McI0WOemLk",
-	"QhGmjfRUgkEtrG4n0j2z2zx2XNW5ev3DlcesG84nMQs/UZDCvJevRYwor2hbq36cl5mCVIIPe/+bxD/w",
-	"3+XBr0YVb+SBEhpLoNHCuWZ3JnUnJAUe1Q1EcYxUNHEOlTsW5o5znZgvSeQeCTlmUWRtxu1ljoYhKPUj",
-	"cObM9dcgdxgZMmrCriIHiGwI7bRyWH0JNHojmQajV1p/6J7EMUlBJuzuFZwL5sU0PLeklePgxwb1X5Jk",
-	"/QQ01rPFzeRKaaoz5Q09ce5tzEY70ioW5sFApsjMktTg0q1neMrNGYbGr0BeVMX91ruItXT49fgClnYb",
-	"CrvTTZCv4ISyGJwZj0BTFtvTF+OEaUViMSUZj6AW0nNH2i9lUzwT+pHIePSJcqIhKXr6qpxFq6s2CSug",
-	"M4lhKTSadyZQz0TVcuNZDe0Ai/Iojp5RvXSTAvAlidELuogFjc6EeELlFD5NmhwVD/Hyr+jy6zHi5V4f",
-	"iwgd/tjMwKgBysnhwcHeIRkvNKjPcvRoG7N6B2U8o1Qrsn24T35hP+x8UWIkMWKMcfJHqFw/TZLS5f6+",
-	"JjGq6IUZVS5qHB2jcXl4RqdmmbmYk5G3P/LuVJiui0YXetCeqsuL+2PzLcaqHKVfkmi5jz/hr48YxJG6",
-	"U23V2vFXqLO2VH6NOMG5oEOjhbD65HNorNYR12qvvcEXp71eWRpfc3pBWUzH8SdKlpvzM6FPig6/JomK",
-	"qKZjqvCkk5VMOSYStFwQOtEgSZ/YW8LP4qCb4/QFSOOa2Dic0ZwryULEQ4DwiA7iIwJHW/MYW2myXkQK",
-	"sMWV/+eK55kQTylf5NicT5PNZmdfjVwKYe9VXD/qPyCNVbxdy/jXiB0xj8csYRhRTkG6vkZ8WwOnXGNQ",
-	"T2XjPyDUO/ghxZGc+HOlKQ/B3uxWBTgHT3UK0Nm1glSHqFXRV50aCmyjTsonGh05HNeGnZjWOZrpq9uL",
-	"rznN9ExI9uFTXdxTe5dwUsNNnbl7ra/HVth47TLo6k43Ym0QpggGLvkUDYNlY0PRv3nzptPErF23yk2I",
-	"258vZgWE5ilEjJ7h3eGniFvW1uPXImgP7LQ7hmgy8jRc6t00poyPPHuUqkCOjh1Mtcmez3lkNwQEzRGD",
-	"L8fFLaaOhODUHqBYtF2HTyiLMwkkjKlSXfKQhjOS0BTBC4ID+ens7AWx4fXhiAflbXNA9ns9nwSrNZtp",
-	"0fdJUL3kMd/t+SSohiLNd/v+iAcJ6JmIjCMdx2JuGx/4JMhvJs3nI58Ey/GCgOz3B34BpK/HpMyPe6b/",
-	"tl1hfjRjZDyVwtBpnEz7fED2B6bThhNlvj4y3V1zpAzI/l4fgSxLkfmAHCDfWo4N5qc9h+/iWeIN39Zv",
-	"9681Is2rtHqst8laz6/e97YGYFbF91bolhYGen6LA7ruIN52ldF2xHpXBZXU2NQAg+RXSqhGIztJGr8o",
-	"cEvecEJjBS03tlKMYUs5AF4X+VQ+VF46LYGlLOwpEOeIw6QkGPR6FgXjVlWc18kX560ItBIH9zYf7F3R",
-	"TqA36eF9UlWr32CKFt1j3NEi6cQCkmc0TYFDZHM+3HIvM6BVx315OTBL8hC14trftPOAbL8+e9AAq6+w",
-	"exMhE6q9IQ7Q0SyBttHXscsJO8Iqm0hzsk1jJXKcebCMKt+5VR7C9aJXQ5Ij79qlMI9FPs0t+Q33W5gp",
-	"LZIcabMsbsb+trMsB+cYV8EnVJNEKE32ej0SzqikoQapGii0iPrkdCsiMTsHY+toFJGFyMyfycJs/YnF",
-	"HdGYcNBzIc9NBxXc2Z5D1lXQ88tsXM+l12kujTfiVQJyCiTF0G6eH1Vj3zEJLG5cQiIuCsiS+c6GvCy0",
-	"dlMOc5jXuEy227lscc1uaASEmtHd4A32T4SxRcazz1KjKJNFI7frem43p3Ij7v82uCnLl8FGxj164tLN",
-	"SAKYv7BdwFh3zPRDwTmE2t4XKpGAeWa7wLfudEf8ZQ4KxPSIRZ4vkePQli8YfAKXIaSYiiSBBA7PGhDM",
-	"TyETMMYKnYj64jpYpnaHi+U1Rk+YmN8J5Vy4dSAlgQ7Pa+kMvklYKIUSE92dSprOulXu1szdtS3NOl/3",
-	"c81QrutpSdnmUODV2r56q0tVnnzgGx1bzY4givHQQmFfc3ZJMH+inmR17+jgcHD/3uD+/r29ijFgXB/u",
-	"o+NDo+c8XjTktUCI+t4qi9DA2vuEktevT38kVCk2dTkqlej7rbD4K6grOelkto2TwqElmYZoSGjLpqjj",
-	"8j6y6CrAPBaCaDyjfKU58s8oj2IY8eIB/PnE/lo+RtKZ2Uc0xFSfSvfm6xP7bdEaYZ2Szke8PlZ9jOFH",
-	"9/0VbsoaBzcCDjbU1aBXS6ZyXWw7Brw96fxOOx96naN/d9798/9qs2z8VptT23PDt/8ajdT37/75ff7H",
-	"aNTN/9z51lu5lLJd2JqLN5855AMon1BluI+TIK9fPusS5+umEtBHY7xIflNdcjLiEcQwxYSBCipCYKRU",
-	"G51vtxvZxiTGUCRQTUbdOTYiUjlpF3HVJFOaTJm1LO3LtYQBra8QwvyXV6h1gVqZWE1f2Ey9mCfyO9c/",
-	"Rb8kpWN2XUSkqlNzX85Y0yL9ouXIw4nAnIA8ldatdjgTQtnUkFBICbFZ7KbWNbaRaUXE3EhPKGTUcNbm",
-	"jx/99GHwePyrfH764UVfHs3v/3I5/e67lhVd55BV/VoWrXFkfxs8ELGxrS49/WanR+MqiUkzg7HVJmOg",
-	"71JfZ5Zdk1pCfEFcnV0zrVM13K1mwHfdr0ZT2Tz5bxPQ1Az+TVvGfJvAV5M2VziJa3M4XXpwYJM0v8MU",
-	"UTS7VJ1D1EzvXhLxZZFu5JqsLSJgGuLSHBM6RpXlELG4OVN37rghL9s4+D9l5sp3q1Nelph8QeMM1nkB",
-	"ys6GKSTYL9OO8ZyGV6iRDVgwDYm6yX73SreZSkkXS5umIbE5xWs3Eup53ERx/HziDd/eiKaP9Y3rXJHl",
-	"Qd+1uO3VrlARISnHlbRdl+hvuu82Cb/dYXbJa3Oq13hHGpLU6EHnmrhjG+aAk+cJ01hXwKwnxpsToFwV",
-	"RnlLGZOKGUjFOfnOXP1jB9uAyOpkIfH/IrOwxhgoJjAE3wTVQ4E7DVznmDse1s4EG7T3/Ov9/bxZ7YSw",
-	"Wb/tLlEzerGZgFZMZNnLmVvkaypOGDVZOVPb9pio0ij8kXs0y70P+4O9/YNbmMFr9+qdRyZWhSTMb/OZ",
-	"iKEa87k+QvHZJfu/WUTdit5IUDnMS+E0Z89NwjufKrCfGNq5peT+/Or5s5r4YgL/vb2jwx3crHVTMiQx",
-	"THTHyFAlB/ocIDUyxSRBw6j8EW9IfZlkWElvtuOqMu4zLmNA3TI32pV+KCwXnqZ4vCASUrDwcyYLJKil",
-	"4JiYk0EHm1UoxQyIKRcyr9twJ9GiLzzqc+om/PnjNm0jff5YzFNzLob3GXW1lJwguPbdv2hY41quyO6X",
-	"Fz34PGJ6++N/aTiuCwIU5sK12dhc3Pp8fws78ZQyfru7UqrJ3IjNXAo+bbkMdRCL61hbYjGummCc61ek",
-	"aFlfxqYFm2UJ5R0jCVhRAi7TmHLnAdkKQwggsHEXe83JtEtpx7TQycRlKRd2SEhS1Mtqq7oBw7LtKP/O",
-	"AnUcbqtN/DWVU1gRRWgdunIxyxShY5Fpv7gmluBq77QSuPZ+E1eu5GttZdrOtRXE0M1k6GluxshjY8a2",
-	"VKP+V12gYBPRKMW5OStYQf+V7ykIM8n04hWWbbM3f1h+7SSzMAn76VGuYn5+c+a1HKxrOL3tn9+c7RQX",
-	"0ycONomSlt9NW5xsjno1UqpIoLFSjIXJ7hhnSWVjVzrHxhBzyS0jyXZA0yJTiCsoA9I7PglUmAZku2g+",
-	"4mXus/KJSmkIZR0bi8YNpIhBBWS7GmuuPLbTJS/KT8MRD5oZ3YFFQi1neVdJ2Wlp1D2J48Bv6bHIEa+T",
-	"5W4nbMU9b+iWqpTxmdapBbIxPhE5ipDa4hBoWWs5lapDU/Z9JaJVqR1ViTedvDglGqj5NZNxJS42ZXqW",
-	"jTEUhq5Zx8bCWD2aeLV+JxTXDtUwlwQlMhkC2Q5ql4s7PmGG4AS4EQi8lVCa8ojGgsOI5xdhKHCG9pgZ",
-	"z7vM8sXEgpTqGQkwhBf4RAlCLTUdpRexa/P65ROisnBGqBrxwMx6uLsbi5DGM6H08H7vfs92QOZCnpsh",
-	"8qSqER/xB4JfALdzUTMq7VWdveEtUvCHpmWHPMRv89uTolYebUN5HJuvWyoLYkDTXQa6CDxTI07y+oRj",
-	"Gp6T7RZ0TaQQXuMbc4COkqoNa4Qup3D/8hL3zMHlZUntjKoWnUa2g1JXmkWb4w11YBRutVwaNSRO2CVE",
-	"5EKEdJzFVC4cLgkfKE5JbaYK05FWmDek+6S1tmoRuWqg7M1ObsHNuyp6DSB8YCjfPn149ogY2aApI5Gk",
-	"E71zjBktNrqAiQHNSm6Do8BVfKqmFCC9Zyxx57O1F0R+JTJIwkLarI6IWQhcoaPgtvTT07OlHSxS4HaX",
-	"dYWc7rqH1K5payw102hMW/fndmMf73i+58oFe0Ov3+11e6YPMwRNmTkAdXvdPQ9d5xnanV1bW+GD+bvV",
-	"IzhBnimLoSPzGYtdPSoLNsTsoNTmV5hNz6eIWO2SU03CGYTnqsh2hNjG1YqNZ3xY7zFoBw9s1Gca9Hqr",
-	"jG/RbjcvVnHle/t7/fXtr0tvvPK9g03GbCsfUbXq3vDtOwuZRCjy2yZHX0gxBoUqkbiMdSmE9onItGKR",
-	"Ze/Ji9MtVarJbiE2uxhkV1mSULlAubgAbhYC0ZLGDtGpGdWzC+u9u/q8tFz5Xuv9y0qBesLyise1Um1L",
-	"efvDJb/D/u4TjUppnpdGG3GLwugwjg6JEcmie5A5wNF5o86dqV1r50VSK5eiYjLizNCJjlGXPMMiM8tu",
-	"B56vNnE8hGzxMax7sbKLdu9jxH/NrAEry4DCBY0zV53bqmdpM0VjbTimhNS+q3r3gk6ddssRZMG3WqTB",
-	"iFfW49iBw5aLyZFtWtw1v375ZKdASOLNnjEoRSlpPBaMOOJGzbB4JFUYWRMKffacWkOfJRn9ALsaLfeX",
-	"9qbIVjMccbikoY4XWCDbPMOdeqrKlZmni0Z1yQl5X+FcLWE2xBjaiM8EF5k945Bgv2ccE27IqYfq6irM",
-	"SPRp7e62WuF4xUVb2WTX1cK98te2zEtibtDUVZLcoOWZSDfq8Jxt3M5i4jdobAsYb9KwmZ3xrt1cbJ6y",
-	"07z6v6Nr+/ot/aDlhvxT7rS1SL/rj7Jeb3BYucJ3X2xy4e3ut982AsxrQ7xFRLcRBsMUo43Lzbqo6cah",
-	"zyKieF1YsB7Ka9BXjZetjnOhGdssXWkFOqW95Fw7BOVLScTf38TbqZTJxEc2cLJqWZv40N76h8qCduaJ",
-	"wdH6J5qpLX+6D2ie3WCmLfUP0H2suHRKkwYYyDl11W+NzKZCtbhYFuyhqkjQJna6vNHSokRidMnLtquq",
-	"7YBFGCNZVT24CDzhqbNys3VMMn7OxZw3b77ylxKgP3Oy5OSR7UrBvBX+1U4OiyRUEaYVxJNhZV4JXYz4",
-	"GBDsaDpeAXE03heiGcdQf/0FEl1FWtZcxhHfmFD04nZICZksaMTJn+Xx09wdMz5US7HKFGRrjUqGb3tA",
-	"N3VIqMuJJxiGyb2Yo6Dyfg9bAZkp5Llu92isAJWzubFL026u8dMPLsdhM0tttSRCdDDlq9gkzXQVzCFp",
-	"4Jm9Cp7rZubuM5mqytVBnZ7NIAmtCASbM3K7hJqrq40tpGnpQATNhSjgCdWlaOKY/UJ4NT0Hp4WKF4hU",
-	"V2qJ946TvyZH7Ff+Wzp+/PJDnZftaIq1KIhqqu6NzL7F0l3VI/7GEbtackr7t3JK/8udsq94G9xGXtZX",
-	"D6tmvljlrojSxoCSKJN0HDdrn+avDrvO28M2jRd8Xde+aPdnl2P4gv3S3gZ+aVEN3DzQ32CIZlVIfO5g",
-	"k/m0JIL/5b1nq50rm2ul+7wqdLn7kUVX1qs2HtKyf/0jfq9IrQD6sa2NNKfSVaOuVRVPqAsvQvM3cO8L",
-	"G/FnRSFr/Lly/2k83AwxIKVewdcQERuvUtX3AhYdzOmizbmz1H+Cc5e/ueduwjb769D2qBxzZ/Xv4/NG",
-	"amp//RNFcQpUN4MN1NRykYq/vLKxe2kTZeO334Y8Bm2vYSuZ1+6ygSJEo1o5flsB4It/KudMm6NX2S14",
-	"I1K5SsFyPQBFSHs/8EkeOad2bKycXK/b3KY4HoO+8yPhHURw/3aW/1rO8ie4wn/bizuyF39ppf8Y9GYa",
-	"/4ZuVfWdf0Y7pu3vR3yAAKeG97mlKiidpddgItClTK/o2PQKBQnlmoVqxMtMi2H1JUwxTDQRmca0Cgyy",
-	"2pwGf7m4iXVHm/kUI75BQkUlE9Bew+YvftxWLgxaS6sYcZtXgRbNVtPa2SDHovkGTkv4RKDHbvM6EDpp",
-	"q3dbChRGaFfc/S/d8h+7N1VWrp8LkAJZwijY4fJX5xWrCUCmxidAW70X7NwMHUDeMD0b8fI0YF/uas8O",
-	"rqSS2viFmngDj/H/fwQjnn+ifLFzTETxjkxbdZXat2Pietbrm6s2X+J14zTznz+E3DYYzWGeP1WqhJeQ",
-	"GuNfe1OZMbJ+kZBEpC2OVoQ5W+OXK2z0mko9Vy4UaUT6zG37Jn0I/Md4a5kdUCWnatLN3r5lbDTPVNgk",
-	"Nvq3u1fSd9TDmPTnd/fWi9Jdem1W8UR/e2//Laf9v+OZ/2lv02rUTeOZ+L7CzdG8DoherfUvgYYzTF+i",
-	"PPLJGGaMR4SSn9/88sovXBmjQM5hociMXgAZA3AyAeMfRMckOOjtuc650K2Q35eY8W2vaL9i1O8nrvGf",
-	"AhguWP+nIYbrU6/nPr19d3UtL86WezdWbD5j4QxxmjOhNKI6i5KLbuSLfreHrHDTXcYltwHsG3kv3cqb",
-	"0mv5Ncu9OVi28YdlneV46iBGRZIxjSkPzY407YQ0DraWVAtbL9MN5Rbm6t3V/wcAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -90,9 +90,13 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if err != nil {
 		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := gen.Spec()
 	if err != nil {
 		return nil, fmt.Errorf("server: load embedded spec: %w", err)
+	}
+	doc, err := newContract()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
@@ -114,7 +118,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		s.checkQuery, s.readBody, s.validate)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready}, nil))
+	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready, contract: doc}, nil))
 	s.routes = router.routes
 	return e, nil
 }
