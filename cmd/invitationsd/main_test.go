@@ -76,25 +76,53 @@ func waitHealthy(t *testing.T, addr string) {
 	t.Fatalf("%s/healthz never answered 200", addr)
 }
 
-// startRun calls run in the background, as main would, and returns the
-// address it listens on and a function that stops it and returns run's error.
+// startRun calls run in the background, as main would, with response
+// validation on, and returns the address it listens on and a function that
+// stops it and returns run's error. When the test ends the server is
+// stopped, and any response it logged as breaking openapi.yaml fails the test.
 func startRun(t *testing.T, args ...string) (addr string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
 	done := make(chan error, 1)
 	noEnv := func(string) string { return "" }
-	go func() { done <- run(ctx, append([]string{"invitationsd"}, args...), noEnv, logs, logs) }()
+	args = append([]string{"invitationsd", "-validate-responses"}, args...)
+	go func() { done <- run(ctx, args, noEnv, logs, logs) }()
 	addr = listenAddr(t, logs)
+	if !strings.Contains(logs.String(), `"validate_responses":true`) {
+		t.Fatalf("the server does not say it validates its responses; logs:\n%s", logs)
+	}
 	waitHealthy(t, addr)
-	return addr, func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(30 * time.Second):
-			t.Fatal("run did not return after its context was cancelled")
-			return nil
+	var (
+		once sync.Once
+		err  error
+	)
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("run did not return after its context was cancelled")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() {
+		stop()
+		checkResponses(t, logs)
+	})
+	return addr, stop
+}
+
+// checkResponses fails the test for each response a server with
+// -validate-responses logged as breaking openapi.yaml.
+func checkResponses(t *testing.T, logs fmt.Stringer) {
+	t.Helper()
+	for line := range strings.Lines(logs.String()) {
+		var rec struct{ Msg string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "response violates openapi.yaml" {
+			t.Errorf("the server sent a response that violates openapi.yaml: %s", line)
 		}
 	}
 }
@@ -185,14 +213,19 @@ func TestBadFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"invitationsd", "-no-such-flag"}, noEnv, &out, &out); err == nil {
 		t.Error("run(-no-such-flag) = nil; want an error")
 	}
-	env := func(k string) string {
-		if k == "INVITATIONS_SHUTDOWN_TIMEOUT" {
-			return "soon"
+	for key, value := range map[string]string{
+		"INVITATIONS_SHUTDOWN_TIMEOUT":   "soon",
+		"INVITATIONS_VALIDATE_RESPONSES": "maybe",
+	} {
+		env := func(k string) string {
+			if k == key {
+				return value
+			}
+			return ""
 		}
-		return ""
-	}
-	if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), "INVITATIONS_SHUTDOWN_TIMEOUT") {
-		t.Errorf("run with a bad INVITATIONS_SHUTDOWN_TIMEOUT = %v; want an error naming it", err)
+		if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("run with %s=%s = %v; want an error naming it", key, value, err)
+		}
 	}
 }
 
@@ -208,7 +241,7 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
+		"-dev-key-file", filepath.Join(dir, "dev-jwt.key"), "-validate-responses"}
 	start := func() (*exec.Cmd, string) {
 		cmd := exec.Command(bin, args...)
 		stdout, err := cmd.StdoutPipe()
@@ -221,6 +254,7 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 		}
 		logs := &logBuffer{}
 		go io.Copy(logs, bufio.NewReader(stdout))
+		t.Cleanup(func() { checkResponses(t, logs) })
 		addr := listenAddr(t, logs)
 		waitHealthy(t, addr)
 		return cmd, addr

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,10 +21,11 @@ import (
 // config is the server's configuration: flags, with defaults from the
 // environment.
 type config struct {
-	addr            string
-	db              string
-	devKeyFile      string
-	shutdownTimeout time.Duration
+	addr              string
+	db                string
+	devKeyFile        string
+	shutdownTimeout   time.Duration
+	validateResponses bool
 	// Production keys: a JWKS URL or a PEM public key file, with the
 	// issuer and audience tokens must carry.
 	jwksURL       string
@@ -56,6 +58,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", timeout,
 		"how long in-flight requests may take to finish on SIGTERM (INVITATIONS_SHUTDOWN_TIMEOUT)")
+	validate, err := envBool(getenv, "INVITATIONS_VALIDATE_RESPONSES", false)
+	if err != nil {
+		return cfg, err
+	}
+	fs.BoolVar(&cfg.validateResponses, "validate-responses", validate,
+		"check every response against openapi.yaml; log and count violations (INVITATIONS_VALIDATE_RESPONSES)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -123,7 +131,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	handler, err := server.New(store, logger, server.Options{Verifier: verifier, Ready: verifier.Ready})
+	handler, err := server.New(store, logger, server.Options{Verifier: verifier, Ready: verifier.Ready,
+		ValidateResponses: cfg.validateResponses})
 	if err != nil {
 		return err
 	}
@@ -140,7 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", cfg.db, "validate_responses", cfg.validateResponses)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -209,4 +218,16 @@ func envDuration(getenv func(string) string, key string, fallback time.Duration)
 		return 0, fmt.Errorf("%s: %w", key, err)
 	}
 	return d, nil
+}
+
+func envBool(getenv func(string) string, key string, fallback bool) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", key, err)
+	}
+	return b, nil
 }
