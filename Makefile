@@ -2,7 +2,7 @@
 # need (Go modules; npm packages from package-lock.json for the spec linters).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench
+.PHONY: all generate check-generated build run test lint bench docs-assets
 
 all: build
 
@@ -30,17 +30,29 @@ test:
 	$(GO) test -race -count=1 ./...
 
 node_modules: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund
 	@touch node_modules
 
 ## bench: the benchmarks; each compares against a baseline measured in the same run
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
 
-## lint: go vet, gofmt, and the spec linters (Redocly, Spectral)
+## lint: go vet, gofmt, the spec linters (Redocly, Spectral), and the /docs assets are package.json's
 lint: node_modules
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	@for f in $(SWAGGER_UI_FILES); do cmp -s $(SWAGGER_UI)/$$f $(DOCS_ASSETS)/$$f || \
+	  { echo "$(DOCS_ASSETS)/$$f is not swagger-ui-dist's: run 'make docs-assets' and commit the result" >&2; exit 1; }; done
 	npx --no-install redocly lint --format=stylish openapi.yaml
 	npx --no-install spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
+
+# Swagger UI, which server/ embeds and serves at /docs: copied from the npm
+# package into the Go tree and committed, so building needs no npm.
+SWAGGER_UI = node_modules/swagger-ui-dist
+SWAGGER_UI_FILES = swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css favicon-32x32.png LICENSE NOTICE
+DOCS_ASSETS = server/docs/swagger-ui
+
+## docs-assets: copy Swagger UI from node_modules into server/ (after changing its version in package.json)
+docs-assets: node_modules
+	cp $(addprefix $(SWAGGER_UI)/,$(SWAGGER_UI_FILES)) $(DOCS_ASSETS)/

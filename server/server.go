@@ -136,5 +136,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	router := newSpecRouter(e, spec)
 	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready, contract: doc}, nil))
 	s.routes = router.routes
+	e.GET("/docs", s.docs)
+	e.GET("/docs/*", s.docs)
 	return e, nil
 }
