@@ -1,5 +1,6 @@
 # The two set-up commands are `make run` and `make test`; both fetch what they
-# need (Go modules; npm packages from package-lock.json for the spec linters).
+# need (Go modules; npm packages from the package-lock.json files: the spec
+# linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
 .PHONY: all generate check-generated build run test lint bench docs-assets
@@ -25,9 +26,14 @@ build:
 run:
 	$(GO) run ./cmd/invitationsd
 
-## test: run the whole test suite
-test:
+## test: run the whole test suite: Go's, then the TypeScript client example against the real server
+test: examples/typescript/node_modules
 	$(GO) test -race -count=1 ./...
+	cd examples/typescript && npm test --silent
+
+examples/typescript/node_modules: examples/typescript/package.json examples/typescript/package-lock.json
+	cd examples/typescript && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 node_modules: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
