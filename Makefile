@@ -3,7 +3,7 @@
 # linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench docs-assets
+.PHONY: all generate check-generated build run test lint bench docs-assets breaking
 
 all: build
 
@@ -38,6 +38,24 @@ examples/typescript/node_modules: examples/typescript/package.json examples/type
 node_modules: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch node_modules
+
+# oasdiff, pinned; `go run` fetches it on first use.
+OASDIFF ?= $(GO) run github.com/oasdiff/oasdiff@v1.37.0
+
+## breaking: fail when openapi.yaml breaks the contract released at the latest v* tag (before the first tag: the previous commit); BASE=<ref> compares with another
+breaking:
+	@base="$(BASE)"; \
+	if [ -z "$$base" ]; then base=$$(git tag --list 'v*' --sort=-v:refname | head -n 1); fi; \
+	if [ -z "$$base" ]; then base=HEAD~1; fi; \
+	if ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
+	  if [ -n "$(BASE)" ]; then echo "breaking: no such commit: $(BASE)" >&2; exit 1; fi; \
+	  echo "breaking: there is no $$base (a first commit, or a shallow clone) to compare openapi.yaml with: nothing to check"; exit 0; fi; \
+	if ! git cat-file -e "$$base:openapi.yaml" 2>/dev/null; then \
+	  echo "breaking: $$base has no openapi.yaml: nothing to compare"; exit 0; fi; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	git show "$$base:openapi.yaml" > "$$tmp/openapi.yaml"; \
+	echo "breaking: openapi.yaml against $$base ($$(git rev-parse --short "$$base"))"; \
+	$(OASDIFF) breaking "$$tmp/openapi.yaml" openapi.yaml --fail-on ERR --flatten-allof
 
 ## bench: the benchmarks; each compares against a baseline measured in the same run
 bench:
