@@ -412,12 +412,12 @@ type InvitationV2Update struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
 
-	// Created Ignored.
+	// Created Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	Created *int64 `json:"created,omitempty"`
 
-	// ID Ignored.
+	// ID Set by the service; ignored in a patch.
 	//
 	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
 	ID *string `json:"id,omitempty"`
@@ -432,7 +432,7 @@ type InvitationV2Update struct {
 	// Example: urn:li:person:0YmlBnZr5Q
 	Inviter *string `json:"inviter,omitempty"`
 
-	// LastModified Ignored.
+	// LastModified Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	LastModified *int64 `json:"lastModified,omitempty"`
