@@ -2,7 +2,9 @@ package server
 
 import (
 	"embed"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"path"
 
@@ -29,6 +31,9 @@ func (s *server) docs(c echo.Context) error {
 	if name == "" {
 		name = "index.html"
 	}
+	if !fs.ValidPath(name) { // "..", or an empty element
+		return echo.ErrNotFound
+	}
 	f, err := docsFiles.Open(path.Join("docs", name))
 	if err != nil {
 		return echo.ErrNotFound
@@ -38,11 +43,15 @@ func (s *server) docs(c echo.Context) error {
 	if err != nil || st.IsDir() {
 		return echo.ErrNotFound
 	}
+	content, ok := f.(io.ReadSeeker) // embed.FS's files are
+	if !ok {
+		return fmt.Errorf("docs: %s cannot seek", name)
+	}
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", docsPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	// Embedded files have no modification time; ServeContent sets the
 	// Content-Type from the name and answers Range requests.
-	http.ServeContent(c.Response(), c.Request(), st.Name(), st.ModTime(), f.(io.ReadSeeker))
+	http.ServeContent(c.Response(), c.Request(), st.Name(), st.ModTime(), content)
 	return nil
 }

@@ -97,10 +97,7 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
-		op := s.routes[req.Method+" "+c.Path()].id
-		if op == "" {
-			op = "unknown"
-		}
+		op := s.operation(c)
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(op, strconv.Itoa(res.Status)).Inc()
 		s.metrics.duration.WithLabelValues(op).Observe(elapsed.Seconds())

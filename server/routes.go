@@ -94,6 +94,15 @@ type route struct {
 	op      *routers.Route  // the operation, for the validator
 }
 
+// operation is the operationId of the request's route, for logs and
+// metrics, or "unknown" when no operation matched.
+func (s *server) operation(c echo.Context) string {
+	if rt, ok := s.routes[c.Request().Method+" "+c.Path()]; ok {
+		return rt.id
+	}
+	return "unknown"
+}
+
 // validationRoute is the kin-openapi route of an operation for the
 // validator. Its security requirements are left out: authenticate has
 // checked them, and kin-openapi would read the body once more to do it.

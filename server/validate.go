@@ -38,14 +38,9 @@ func (s *server) validate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return next(c)
 		}
-		names, values := c.ParamNames(), c.ParamValues()
-		params := make(map[string]string, len(names))
-		for i, name := range names {
-			params[name] = values[i]
-		}
 		in := &openapi3filter.RequestValidationInput{
 			Request:    c.Request(),
-			PathParams: params,
+			PathParams: pathParams(c),
 			Route:      rt.op,
 			Options:    s.validation,
 		}
@@ -54,6 +49,17 @@ func (s *server) validate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// pathParams are the request's path parameters, by name, as Echo matched
+// them.
+func pathParams(c echo.Context) map[string]string {
+	names, values := c.ParamNames(), c.ParamValues()
+	params := make(map[string]string, len(names))
+	for i, name := range names {
+		params[name] = values[i]
+	}
+	return params
 }
 
 // checkResponses, on with Options.ValidateResponses, checks every response
@@ -71,10 +77,7 @@ func (s *server) checkResponses(next echo.HandlerFunc) echo.HandlerFunc {
 		res.Writer = tee.ResponseWriter
 		if violation := s.checkResponse(c, tee.body.Bytes()); violation != nil {
 			req := c.Request()
-			op := s.routes[req.Method+" "+c.Path()].id
-			if op == "" {
-				op = "unknown"
-			}
+			op := s.operation(c)
 			s.metrics.responseViolations.WithLabelValues(op).Inc()
 			s.log.LogAttrs(req.Context(), slog.LevelError, "response violates openapi.yaml",
 				slog.String("request_id", info(req.Context()).id),
@@ -107,13 +110,8 @@ func (s *server) checkResponse(c echo.Context, body []byte) error {
 		}
 		return s.errorSchema.VisitJSON(v, openapi3.VisitAsResponse())
 	}
-	names, values := c.ParamNames(), c.ParamValues()
-	params := make(map[string]string, len(names))
-	for i, name := range names {
-		params[name] = values[i]
-	}
 	return openapi3filter.ValidateResponse(req.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt.op},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams(c), Route: rt.op},
 		Status:                 res.Status,
 		Header:                 res.Header(),
 		Body:                   io.NopCloser(bytes.NewReader(body)),
