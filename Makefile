@@ -61,7 +61,7 @@ breaking:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
 
-## lint: go vet, gofmt, the spec linters (Redocly, Spectral), and the /docs assets are package.json's
+## lint: go vet, gofmt, the spec linters (Redocly, Spectral; zero warnings), and the /docs assets matching package.json's Swagger UI
 lint: node_modules
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
