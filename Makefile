@@ -1,8 +1,9 @@
 # The two set-up commands are `make run` and `make test`; both fetch what they
-# need (Go modules; npm packages from package-lock.json for the spec linters).
+# need (Go modules; npm packages from the package-lock.json files: the spec
+# linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench
+.PHONY: all generate check-generated build run test lint bench docs-assets breaking
 
 all: build
 
@@ -25,22 +26,58 @@ build:
 run:
 	$(GO) run ./cmd/invitationsd
 
-## test: run the whole test suite (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN is set)
-test:
+## test: run the whole test suite: Go's (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN
+## is set), then the TypeScript client example against the real server
+test: examples/typescript/node_modules
 	$(GO) test -race -count=1 ./...
+	cd examples/typescript && npm test --silent
+
+examples/typescript/node_modules: examples/typescript/package.json examples/typescript/package-lock.json
+	cd examples/typescript && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
 
 node_modules: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund
 	@touch node_modules
+
+# oasdiff, pinned; `go run` fetches it on first use.
+OASDIFF ?= $(GO) run github.com/oasdiff/oasdiff@v1.37.0
+
+## breaking: fail when openapi.yaml breaks the contract released at the latest v* tag (before the first tag: the previous commit); BASE=<ref> compares with another
+breaking:
+	@base="$(BASE)"; \
+	if [ -z "$$base" ]; then base=$$(git tag --list 'v*' --sort=-v:refname | head -n 1); fi; \
+	if [ -z "$$base" ]; then base=HEAD~1; fi; \
+	if ! git rev-parse -q --verify "$$base^{commit}" >/dev/null; then \
+	  if [ -n "$(BASE)" ]; then echo "breaking: no such commit: $(BASE)" >&2; exit 1; fi; \
+	  echo "breaking: there is no $$base (a first commit, or a shallow clone) to compare openapi.yaml with: nothing to check"; exit 0; fi; \
+	if ! git cat-file -e "$$base:openapi.yaml" 2>/dev/null; then \
+	  echo "breaking: $$base has no openapi.yaml: nothing to compare"; exit 0; fi; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	git show "$$base:openapi.yaml" > "$$tmp/openapi.yaml"; \
+	echo "breaking: openapi.yaml against $$base ($$(git rev-parse --short "$$base"))"; \
+	$(OASDIFF) breaking "$$tmp/openapi.yaml" openapi.yaml --fail-on ERR --flatten-allof
 
 ## bench: the benchmarks; each compares against a baseline measured in the same run
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
 
-## lint: go vet, gofmt, and the spec linters (Redocly, Spectral)
+## lint: go vet, gofmt, the spec linters (Redocly, Spectral; zero warnings), and the /docs assets matching package.json's Swagger UI
 lint: node_modules
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	@for f in $(SWAGGER_UI_FILES); do cmp -s $(SWAGGER_UI)/$$f $(DOCS_ASSETS)/$$f || \
+	  { echo "$(DOCS_ASSETS)/$$f is not swagger-ui-dist's: run 'make docs-assets' and commit the result" >&2; exit 1; }; done
 	npx --no-install redocly lint --format=stylish openapi.yaml
 	npx --no-install spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
+
+# Swagger UI, which server/ embeds and serves at /docs: copied from the npm
+# package into the Go tree and committed, so building needs no npm.
+SWAGGER_UI = node_modules/swagger-ui-dist
+SWAGGER_UI_FILES = swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css favicon-32x32.png LICENSE NOTICE
+DOCS_ASSETS = server/docs/swagger-ui
+
+## docs-assets: copy Swagger UI from node_modules into server/ (after changing its version in package.json)
+docs-assets: node_modules
+	cp $(addprefix $(SWAGGER_UI)/,$(SWAGGER_UI_FILES)) $(DOCS_ASSETS)/

@@ -280,19 +280,20 @@ type InvitationV2Collection struct {
 	Value []InvitationV2 `json:"value"`
 }
 
-// InvitationV2Create An InvitationV2 to create; `invitee` is required.
+// InvitationV2Create An InvitationV2 to create: `invitee` is required; the read-only properties may be sent
+// and are ignored.
 type InvitationV2Create struct {
-	// OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+	// OdataType The OData type annotation; optional.
 	//
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2CreateOdataType `json:"@odata.type,omitempty"`
 
-	// Created When the invitation was created, in milliseconds since the Unix epoch.
+	// Created Set by the service; ignored on create.
 	//
 	// Example: 1795628728473
 	Created *int64 `json:"created,omitempty"`
 
-	// ID The invitation's id, a UUID assigned by the service.
+	// ID Assigned by the service; ignored on create.
 	//
 	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
 	ID *string `json:"id,omitempty"`
@@ -305,15 +306,14 @@ type InvitationV2Create struct {
 	// Example: urn:li:email:ada.lovelace@contoso.com
 	Invitee string `json:"invitee"`
 
-	// Inviter The LinkedIn member who invites, as a person URN. Always present in responses. A
-	// delegated caller may omit it on create (it becomes the caller); an application caller
-	// must give it.
+	// Inviter The LinkedIn member who invites, as a person URN. A delegated caller may omit it (it
+	// becomes the caller) or give its own; an application caller must give it.
 	//
 	//
 	// Example: urn:li:person:0YmlBnZr5Q
 	Inviter *string `json:"inviter,omitempty"`
 
-	// LastModified When the invitation last changed, in milliseconds since the Unix epoch.
+	// LastModified Set by the service; ignored on create.
 	//
 	// Example: 1795628728473
 	LastModified *int64 `json:"lastModified,omitempty"`
@@ -328,7 +328,7 @@ type InvitationV2Create struct {
 	TrackingID *string `json:"trackingId,omitempty"`
 }
 
-// InvitationV2CreateOdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+// InvitationV2CreateOdataType The OData type annotation; optional.
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2CreateOdataType string
@@ -385,12 +385,12 @@ type InvitationV2Update struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
 
-	// Created Ignored.
+	// Created Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	Created *int64 `json:"created,omitempty"`
 
-	// ID Ignored.
+	// ID Set by the service; ignored in a patch.
 	//
 	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
 	ID *string `json:"id,omitempty"`
@@ -405,7 +405,7 @@ type InvitationV2Update struct {
 	// Example: urn:li:person:0YmlBnZr5Q
 	Inviter *string `json:"inviter,omitempty"`
 
-	// LastModified Ignored.
+	// LastModified Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	LastModified *int64 `json:"lastModified,omitempty"`

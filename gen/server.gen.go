@@ -5,18 +5,13 @@ package gen
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
@@ -312,19 +307,20 @@ type InvitationV2Collection struct {
 	Value []InvitationV2 `json:"value"`
 }
 
-// InvitationV2Create An InvitationV2 to create; `invitee` is required.
+// InvitationV2Create An InvitationV2 to create: `invitee` is required; the read-only properties may be sent
+// and are ignored.
 type InvitationV2Create struct {
-	// OdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+	// OdataType The OData type annotation; optional.
 	//
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2CreateOdataType `json:"@odata.type,omitempty"`
 
-	// Created When the invitation was created, in milliseconds since the Unix epoch.
+	// Created Set by the service; ignored on create.
 	//
 	// Example: 1795628728473
 	Created *int64 `json:"created,omitempty"`
 
-	// ID The invitation's id, a UUID assigned by the service.
+	// ID Assigned by the service; ignored on create.
 	//
 	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
 	ID *string `json:"id,omitempty"`
@@ -337,15 +333,14 @@ type InvitationV2Create struct {
 	// Example: urn:li:email:ada.lovelace@contoso.com
 	Invitee string `json:"invitee"`
 
-	// Inviter The LinkedIn member who invites, as a person URN. Always present in responses. A
-	// delegated caller may omit it on create (it becomes the caller); an application caller
-	// must give it.
+	// Inviter The LinkedIn member who invites, as a person URN. A delegated caller may omit it (it
+	// becomes the caller) or give its own; an application caller must give it.
 	//
 	//
 	// Example: urn:li:person:0YmlBnZr5Q
 	Inviter *string `json:"inviter,omitempty"`
 
-	// LastModified When the invitation last changed, in milliseconds since the Unix epoch.
+	// LastModified Set by the service; ignored on create.
 	//
 	// Example: 1795628728473
 	LastModified *int64 `json:"lastModified,omitempty"`
@@ -360,7 +355,7 @@ type InvitationV2Create struct {
 	TrackingID *string `json:"trackingId,omitempty"`
 }
 
-// InvitationV2CreateOdataType The OData type annotation. Responses always carry `#microsoft.graph.InvitationV2`.
+// InvitationV2CreateOdataType The OData type annotation; optional.
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2CreateOdataType string
@@ -417,12 +412,12 @@ type InvitationV2Update struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
 
-	// Created Ignored.
+	// Created Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	Created *int64 `json:"created,omitempty"`
 
-	// ID Ignored.
+	// ID Set by the service; ignored in a patch.
 	//
 	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
 	ID *string `json:"id,omitempty"`
@@ -437,7 +432,7 @@ type InvitationV2Update struct {
 	// Example: urn:li:person:0YmlBnZr5Q
 	Inviter *string `json:"inviter,omitempty"`
 
-	// LastModified Ignored.
+	// LastModified Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
 	LastModified *int64 `json:"lastModified,omitempty"`
@@ -486,6 +481,25 @@ type MainError struct {
 type ODataError struct {
 	// Error What went wrong.
 	Error MainError `json:"error"`
+}
+
+// OpenAPIDocument An OpenAPI 3.0 document (see https://spec.openapis.org/oas/v3.0.3).
+type OpenAPIDocument struct {
+	// Info The API's title, version, contact and license.
+	//
+	// Example: {"title":"LinkedIn invitations (Microsoft Graph)","version":"1.0.0"}
+	Info map[string]interface{} `json:"info"`
+
+	// Openapi The OpenAPI version the document follows.
+	//
+	// Example: 3.0.3
+	Openapi string `json:"openapi"`
+
+	// Paths The operations, by path.
+	//
+	// Example: {}
+	Paths                map[string]interface{} `json:"paths"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ClientRequestID defines model for ClientRequestID.
@@ -625,6 +639,102 @@ type CreateInvitationJSONRequestBody = InvitationV2Create
 // UpdateInvitationJSONRequestBody defines body for UpdateInvitation for application/json ContentType.
 type UpdateInvitationJSONRequestBody = InvitationV2Update
 
+// Getter for additional properties for OpenAPIDocument. Returns the specified
+// element and whether it was found
+func (a OpenAPIDocument) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OpenAPIDocument
+func (a *OpenAPIDocument) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OpenAPIDocument to handle AdditionalProperties
+func (a *OpenAPIDocument) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["info"]; found {
+		err = json.Unmarshal(raw, &a.Info)
+		if err != nil {
+			return fmt.Errorf("error reading 'info': %w", err)
+		}
+		delete(object, "info")
+	}
+
+	if raw, found := object["openapi"]; found {
+		err = json.Unmarshal(raw, &a.Openapi)
+		if err != nil {
+			return fmt.Errorf("error reading 'openapi': %w", err)
+		}
+		delete(object, "openapi")
+	}
+
+	if raw, found := object["paths"]; found {
+		err = json.Unmarshal(raw, &a.Paths)
+		if err != nil {
+			return fmt.Errorf("error reading 'paths': %w", err)
+		}
+		delete(object, "paths")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OpenAPIDocument to handle AdditionalProperties
+func (a OpenAPIDocument) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Info != nil {
+		object["info"], err = json.Marshal(a.Info)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'info': %w", err)
+		}
+	}
+
+	object["openapi"], err = json.Marshal(a.Openapi)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'openapi': %w", err)
+	}
+
+	if a.Paths != nil {
+		object["paths"], err = json.Marshal(a.Paths)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'paths': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetHealth Liveness probe
@@ -645,6 +755,12 @@ type ServerInterface interface {
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error
+	// GetOpenAPIJSON OpenAPI document (JSON)
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx echo.Context) error
+	// GetOpenAPIYAML OpenAPI document (YAML)
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx echo.Context) error
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -908,6 +1024,24 @@ func (w *ServerInterfaceWrapper) UpdateInvitation(ctx echo.Context) error {
 	return err
 }
 
+// GetOpenAPIJSON converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIJSON(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIJSON(ctx)
+	return err
+}
+
+// GetOpenAPIYAML converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenAPIYAML(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenAPIYAML(ctx)
+	return err
+}
+
 // GetReadiness converts echo context to params.
 func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	var err error
@@ -971,6 +1105,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
+	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 
 }
 
@@ -1129,6 +1265,26 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2384,6 +2540,200 @@ func (response UpdateInvitation503JSONResponse) VisitUpdateInvitationResponse(w 
 	return err
 }
 
+type GetOpenAPIJSONRequestObject struct {
+}
+
+type GetOpenAPIJSONResponseObject interface {
+	VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIJSON200ResponseHeaders struct {
+	RequestID *string
+}
+
+type GetOpenAPIJSON200JSONResponse struct {
+	Body    OpenAPIDocument
+	Headers GetOpenAPIJSON200ResponseHeaders
+}
+
+func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIJSON400JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetOpenAPIJSON431JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIJSON500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetOpenAPIJSON500JSONResponse) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAMLRequestObject struct {
+}
+
+type GetOpenAPIYAMLResponseObject interface {
+	VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIYAML200ResponseHeaders struct {
+	RequestID *string
+}
+
+type GetOpenAPIYAML200ApplicationYamlResponse struct {
+	Body          io.Reader
+	Headers       GetOpenAPIYAML200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetOpenAPIYAML200ApplicationYamlResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOpenAPIYAML400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenAPIYAML400JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAML431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetOpenAPIYAML431JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIYAML500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetOpenAPIYAML500JSONResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -2404,6 +2754,26 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadiness400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetReadiness400JSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2495,6 +2865,12 @@ type StrictServerInterface interface {
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx context.Context, request UpdateInvitationRequestObject) (UpdateInvitationResponseObject, error)
+	// GetOpenAPIJSON OpenAPI document (JSON)
+	// (GET /openapi.json)
+	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
+	// GetOpenAPIYAML OpenAPI document (YAML)
+	// (GET /openapi.yaml)
+	GetOpenAPIYAML(ctx context.Context, request GetOpenAPIYAMLRequestObject) (GetOpenAPIYAMLResponseObject, error)
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -2709,6 +3085,52 @@ func (sh *strictHandler) UpdateInvitation(ctx echo.Context, id InvitationID, par
 	return nil
 }
 
+// GetOpenAPIJSON operation middleware
+func (sh *strictHandler) GetOpenAPIJSON(ctx echo.Context) error {
+	var request GetOpenAPIJSONRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIJSON(ctx.Request().Context(), request.(GetOpenAPIJSONRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIJSON")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIJSONResponseObject); ok {
+		return validResponse.VisitGetOpenAPIJSONResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenAPIYAML operation middleware
+func (sh *strictHandler) GetOpenAPIYAML(ctx echo.Context) error {
+	var request GetOpenAPIYAMLRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIYAML(ctx.Request().Context(), request.(GetOpenAPIYAMLRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIYAML")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenAPIYAMLResponseObject); ok {
+		return validResponse.VisitGetOpenAPIYAMLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetReadiness operation middleware
 func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 	var request GetReadinessRequestObject
@@ -2730,219 +3152,4 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
 	return nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7F17c9u2sv8qGLYzts+hZEl+JJanc+umSes2ryZOM7dRziFEriTUJMAAoGUl19/9DhbgU5QlO85Jctr+",
-	"kVoSCCwWi93F4rfLD14oklRw4Fp5ww/eDGgEEv98EDPg+gW8y0Dp0x/NVxGoULJUM8G9oXc2AxLSOAa5",
-	"pUgQYvOOtO07LAp8IiTRMyBB5UsynwHHb+2jRAHXhAsOXc/34JImaQze0DsIj2Aw7tPO/cle1Nkf96Bz",
-	"FB7e6/SjAexN9unB+DD0fE+FM0iooU0vUvOc0pLxqXd15XsPz+i0nWrGL5im5ostRS5AKia4TyZCkuB0",
-	"0nlCdTgLyDYlSkvBpwS4ZnpBNJ3u1IkceXsjbw0Vj0VI7dBtlLx68ZiIieWHBKohqhBXH2z3ot/t7caM",
-	"n0N0ynfLZmp3b9IL70Ofdg6pYdbk4F7niN6HzmB8L9oP+3A0OeytIfMF1fCYJUzjP2sW260neZcJTcm2",
-	"oV6Lc+BknIXnoLcUUew97PhEcAIXIBeEZnpm2BjiFCWoVHBVX/JBr1clMWGcJVniDXt+Ti7jGqYg6/S+",
-	"gIQybqaxRLOTXVUVt4QuiNIsjo3gRYRqInhYJ+SWZChoYdtLCAWPFMm4ZnGFji3lmMcUmWRxTOiUsvqC",
-	"D25CxvW7lEU4tAJ5wUIgU3oBRM9YsZDHSAwQpu32lJAKqRmfEkpSKcYxJHVZvDe+Fw7G96HTD+9POvtR",
-	"Hzp0PzroHNH+pAeH4d54EK0TONBycTLRIFdzTQsyp0yTMUyEBKLlAmlaYlX/Bqx6/fr1SUUY2xlWEVcm",
-	"OMHOgVAe+ZZB1Mn7nBoe/gmhBvxpQbZfPHpADu8d9Bqq4gegEiQBKYX8buQxfkFjFv0buxl5vv3h3xVK",
-	"vht55b6aUUXgMmUSojUK58r3UippAnpTNX7iRLITzoQCboRl4hS3Ew+fQDgTqJrc13b7tqt9Ym2I4Zad",
-	"FRmLaHEr7c4MfbY7z/c4TcyzSyPW+JHQy8fAp3rmDfuD+76RhuKzYY3WIE2v/3ozGl0O+p3R6PLew7f/",
-	"/NbzW2T0gch4y6Z+zfSMBFpmEPhOv6V0ara2lAwUCb4XEdW0G5rHAx95xrNkDNLoehrHJDEmxshyRYvX",
-	"OGQ6d/N/l4FclNP/Fnttk4GxEDFQjpQ/YnHrznogeMRwOPKnYBwiMl6QgPIoGJIA3gW7AYfAqO0AKQMZ",
-	"+PmfEOCSBlrS8Jzx6WkUkG3LrBGPTVsaKyMiivFpDFalKJ8EW1sBShS1Xx1XuyDwjvAsjm0L4wbs+GaY",
-	"ES+o2Q2m2vxj/orNX7Gj0BlMR1ZMlX4iIjZh5qttSEU4IwmLY6asNtnpjvhzKoHrGShQZCpFlnZJIHCO",
-	"XGjb0STjoWUQlUC40ERlqVGHEHVHvCbFji9mDluZ5MOYDY0xioc0ot1YXEBMQ/g+FFwLJbqhSLZwhNzQ",
-	"T4H07x0dHPbcf96KBZ/YtVwh5fu9o8M22T2doB/Tst/TNF5YUzSjfApE8HhBmHVCap5RmEnDLhIYTyow",
-	"pkpwcO6KAqvqjvr93og7R8n4klQyJfgOOn9wyYz5pRqFHv2rfwRd8kzPQM6ZAhyScjUHaXoP9vuDoMnk",
-	"3Mdq1QW5t7ZSBfQG+63MKaa50mRWGcGiuvra0N9CklOqZyXBqK2M6jKqPN/mJelV/dTrHNHO5KTz6O2H",
-	"+1ed6sf9m3zsD67aldszGYH8YbE8/XJjmQWr7SvUZZwEVIWB9fsimNAs1jvY1vQTdMmZUYJm94yl9QoX",
-	"hoPkR9t0WOxcYtvXWFsdDn9ftSuEIX+8WLXyh63r/hJiCHWrDRRJQjsKjPE0pMVMaSPqqRQpSG1mpAWR",
-	"oM1GJ4Gxc9s0ntOFcl9CtOOXOslfYlybQvVJkIBSdIp/VhRrt0XPSN895rtBVnFG2UmuYMzgoFVdvDxn",
-	"6TJffhZzklC+aDVYhiHqnKWFezYDMmFSabSGXfJUaMPWMeN0HAOZo9X81jyBTk3Q8P5XzcYQ1piL9e/6",
-	"Vm366zw+M7UzM2KLJZ+BIxwNuNJUatUlz1L6LoNjouk5OsWoISdSJITywrpzuNSPGT9vLNbJH+rk4P3v",
-	"s73J/V//+Om33h8/Plz88ecr75rpITtWrddBf9C2XmcibVdcdiLsff1Mc7CKvVrUuev2M3LXL3l9dHRU",
-	"4XO/hc9XRq9ZvxD9zh9o5JxO88kYQbC+FE3T2DnWu38qezAu6PzgoctoH4nQqyn7MVPgIB8WLZY8wY09",
-	"ywhdf2/QGxx2+v3O4OCsf2+4fzAc3P/DKeiix43OOle+53Zy6RcMiV0vEglQfEvbTeQ86GkWU2MgUwlK",
-	"mdUzDCyX4VsJE2/ofbNbhmd27a9q99mPVFPLBGT7sgzk53OmSELjiZAJRAQ9MKfOFuYndwY5Rooc9cTI",
-	"hSJMG+mpBINaWN1OpHtmt3nsuKpz9fqHK49ZN5xPYhZ+pCCFeS9fixhRXtG2Vv04LzMFqQQf9v43iX/g",
-	"f8iD34wq3sgDJTSWQKOFc83uTOpOSAo8qhuI4hipaOIcKncszB3nOjFfksg9EnLMosjajNvLHA1DUOpH",
-	"4MyZ669B7jAyZNSEXUUOENkQ2mnlsPoCaPRaMg1Gr7T+0D2JY5KCTNjdKzgXzItpeG5JK8fBjw3qvyTJ",
-	"+hlorGeLm8mV0lRnyht64tzbmI12pFUszIOBTJGZJanBpVvP8JSbMwyNX4K8qIr7rXcRa+nw6/EFLO02",
-	"FHanmyBfwQllMTgzHoGmLLanL8YJ04rEYkoyHkEtpOeOtF/Kpngq9COR8egj5URDUvT0VTmLVldtElZA",
-	"ZxLDUmg070ygnoqq5cazGtoBFuVRHD2jeukmBeBLEqPndBELGp0J8ZjKKXycNDkqHuLlX9Hl12PEy70+",
-	"FhE6/LGZgVEDlJPDg4O9QzJeaFCf5OjRNmb1Dsp4RqlWZPtwn/zKftj5osRIYsQY4+SPULl+nCSly/19",
-	"TWJU0QszqlzUODpG4/LwjE7NMnMxJyNvf+TdqTBdF40u9KA9VZcX98fmW4xVOUq/JNFyH3/GXx8xiCN1",
-	"p9qqteOvUGdtqfwacYJzQYdGC2H1yafQWK0jrtVee4MvTnu9tDS+4vSCspiO44+ULDfnp0KfFB1+TRIV",
-	"UU3HVOFJJyuZckwkaLkgdKJBkj6xt4SfxEE3x+kLkMY1sXE4ozlXkoWIhwDhER3ERwSOtuYxttJkvYgU",
-	"YIsr//OK55kQTyhf5Nicj5PNZmdfjVwKYe9VXD/qPyCNVbxdy/jXiB0xj8csYRhRTkG6vkZ8WwOnXGNQ",
-	"T2XjPyHUO/ghxZGc+HOlKQ/B3uxWBTgHT3UK0Nm1glSHqFXRV50aCmyjTsonGh05HNeGnZjWOZrpq9uL",
-	"rzjN9ExI9v5jXdxTe5dwUsNNnbl7ra/HVth47TLo6k43Ym0QpggGLvkUDYNlY0PRv379utPErF23yk2I",
-	"2+cXswJC8wQiRs/w7vBjxC1r6/FrEbQHdtodQzQZeRou9W4aU8ZHnj1KVSBHxw6m2mTPpzyyGwKC5ojB",
-	"l+PiFlNHQnBqD1As2q7DJ5TFmQQSxlSpLnlIwxlJaIrgBcGB/Hx29pzY8PpwxIPytjkg+72eT4LVms20",
-	"6PskqF7ymO/2fBJUQ5Hmu31/xIME9ExExpGOYzG3jQ98EuQ3k+bzkU+C5XhBQPb7A78A0tdjUubHPdN/",
-	"264wP5oxMp5KYeg0TqZ9PiD7A9Npw4kyXx+Z7q45UgZkf6+PQJalyHxADpBvLccG89Oew3fxLPGGb+q3",
-	"+9cakeZVWj3W22St51fve1sDMKvieyt0SwsDPb/FAV13EG+7ymg7Yr2tgkpqbGqAQfIrJVSjkZ0kjZ8X",
-	"uCVvOKGxgpYbWynGsKUcAK+LfCofKi+dlsBSFvYUiHPEYVISDHo9i4JxqyrO6+SL81YEWomDe5MP9rZo",
-	"J9Cb9PA+qarVbzBFi+4x7miRdGIByTOapsAhsjkfbrmXGdCq4768HJgleYhace2v23lAtl+dPWiA1VfY",
-	"vYmQCdXeEAfoaJZA2+jr2OWEHWGVTaQ52aaxEjnOPFhGle/cKg/hetGrIcmRd+1SmMcin+SW/Ib7LcyU",
-	"FkmOtFkWN2N/21mWg3OMq+ATqkkilCZ7vR4JZ1TSUINUDRRaRH1yuhWRmJ2DsXU0ishCZObPZGG2/sTi",
-	"jmhMOOi5kOemgwrubM8h6yro+WU2rufSqzSXxhvxKgE5BZJiaDfPj6qx75gEFjcuIREXBWTJfGdDXhZa",
-	"uymHOcxrXCbb7Vy2uGY3NAJCzehu8Ab7J8LYIuPZZ6lRlMmikdt1PbebU7kR938f3JTly2Aj4x49dulm",
-	"JAHMX9guYKw7Zvqh4BxCbe8LlUjAPLNd4Ft3uiP+IgcFYnrEIs+XyHFoyxcMPoHLEFJMRZJAAodnDQjm",
-	"p5AJGGOFTkR9cR0sU7vDxfIaoydMzO+Eci7cOpCSQIfntXQG3yQslEKJie5OJU1n3Sp3a+bu2pZmna/7",
-	"uWYo1/W0pGxzKPBqbV+91aUqTz7wjY6tZkcQxXhoobCvOLskmD9RT7K6d3RwOLh/b3B//95exRgwrg/3",
-	"0fGh0TMeLxryWiBEfW+VRWhg7X1CyatXpz8SqhSbuhyVSvT9Vlj8FdSVnHQy28ZJ4dCSTEM0JLRlU9Rx",
-	"eR9YdBVgHgtBNJ5RvtIc+WeURzGMePEA/nxify0fI+nM7CMaYqpPpXvz9Yn9tmiNsE5J5yNeH6s+xvCD",
-	"+/4KN2WNgxsBBxvqatCrJVO5LrYdA96cdP6gnfe9ztG/O2//+X+1WTZ+q82p7bnhm3+NRur7t//8Pv9j",
-	"NOrmf+58661cStkubM3Fm88c8gGUT6gy3MdJkFcvnnaJ83VTCeijMV4kv6kuORnxCGKYYsJABRUhMFKq",
-	"jc63241sYxJjKBKoJqPuHBsRqZy0i7hqkilNpsxalvblWsKA1lcIYf7LK9S6QK1MrKYvbKZezBP5netn",
-	"0S9J6ZhdFxGp6tTclzPWtEi/aDnycCIwJyBPpXWrHc6EUDY1JBRSQmwWu6l1jW1kWhExN9ITChk1nLX5",
-	"T49+fj/4afybfHb6/nlfHs3v/3o5/e67lhVd55BV/VoWrXFkfx88ELGxrS49/WanR+MqiUkzg7HVJmOg",
-	"71JfZ5Zdk1pCfEFcnV0zrVM13K1mwHfdr0ZT2Tz5bxPQ1Az+TVvGfJvAV5M2VziJa3M4XXpwYJM0v8MU",
-	"UTS7VJ1D1EzvXhLxZZFu5JqsLSJgGuLSHBM6RpXlELG4OVN37rghL9s4+D9l5sp3q1Nelph8QeMM1nkB",
-	"ys6GKSTYL9OO8ZyGV6iRDVgwDYm6yX73SreZSkkXS5umIbE5xWs3Eup53ERx/GziDd/ciKYP9Y3rXJHl",
-	"Qd+2uO3VrlARISnHlbRdl+hvuu82Cb/dYXbJa3Oq13hHGpLU6EHnmrhjG+aAk2cJ01hXwKwnxpsToFwV",
-	"RnlLGZOKGUjFOfnOXP1jB9uAyOpkIfH/IrOwxhgoJjAE3wTVQ4E7DVznmDse1s4EG7T3/Ov9/bxZ7YSw",
-	"Wb/tLlEzerGZgFZMZNnLmVvkaypOGDVZOVPb9pio0ij8kXs0y70P+4O9/YNbmMFr9+qdRyZWhSTMb/OZ",
-	"iKEa87k+QvHJJfu/WUTdit5IUDnMS+E0Z89NwjsfK7AfGdq5peT+8vLZ05r4YgL/vb2jwx3crHVTMiQx",
-	"THTHyFAlB/ocIDUyxSRBw6j8EW9IfZlkWElvtuOqMu4zLmNA3TI32pV+KCwXnqZ4vCASUrDwcyYLJKil",
-	"4JiYk0EHm1UoxQyIKRcyr9twJ9GiLzzqc+om/OnjNm0jffpYzBNzLoZ3GXW1lJwguPbdv2hY41quyO6X",
-	"Fz34NGJ6++N/aTiuCwIU5sK12dhc3Pp8fws78YQyfru7UqrJ3IjNXAo+bbkMdRCL61hbYjGummCc61ek",
-	"aFlfxqYFm2UJ5R0jCVhRAi7TmHLnAdkKQwggsHEXe83JtEtpx7TQycRlKRd2SEhS1Mtqq7oBw7LtKP/O",
-	"AnUcbqtN/DWVU1gRRWgdunIxyxShY5Fpv7gmluBq77QSuPZ+E1eu5GttZdrOtRXE0M1k6EluxshPxoxt",
-	"qUb9r7pAwSaiUYpzc1awgv4r31MQZpLpxUss22Zv/rD82klmYRL206Ncxfzy+sxrOVjXcHrbv7w+2yku",
-	"pk8cbBIlLb+btjjZHPVqpFSRQGOlGAuT3THOksrGrnSOjSHmkltGku2ApkWmEFdQBqR3fBKoMA3IdtF8",
-	"xMvcZ+UTldIQyjo2Fo0bSBGDCsh2NdZceWynS56Xn4YjHjQzugOLhFrO8q6SstPSqHsSx4Hf0mORI14n",
-	"y91O2Ip73tAtVSnjM61TC2RjfCJyFCG1xSHQstZyKlWHpuz7SkSrUjuqEm86eX5KNFDzaybjSlxsyvQs",
-	"G2MoDF2zjo2FsXo08Wr9TiiuHaphLglKZDIEsh3ULhd3fMIMwQlwIxB4K6E05RGNBYcRzy/CUOAM7TEz",
-	"nneZ5YuJBSnVMxJgCC/wiRKEWmo6Si9i1+bVi8dEZeGMUDXigZn1cHc3FiGNZ0Lp4f3e/Z7tgMyFPDdD",
-	"5ElVIz7iDwS/AG7nomZU2qs6e8NbpOAPTcsOeYjf5rcnRa082obyODZft1QWxICmuwx0EXimRpzk9QnH",
-	"NDwn2y3omkghvMY35gAdJVUb1ghdTuH+5SXumYPLy5LaGVUtOo1sB6WuNIs2xxvqwCjcark0akicsEuI",
-	"yIUI6TiLqVw4XBI+UJyS2kwVpiOtMG9I90lrbdUictVA2Zud3IKbd1X0GkD4wFC+ffrw7BExskFTRiJJ",
-	"J3rnGDNabHQBEwOaldwGR4Gr+FRNKUB6z1jizmdrL4j8SmSQhIW0WR0RsxC4QkfBbeknp2dLO1ikwO0u",
-	"6wo53XUPqV3T1lhqptGYtu7P7cY+3vF8z5UL9oZev9vr9kwfZgiaMnMA6va6ex66zjO0O7u2tsJ783er",
-	"R3CCPFMWQ0fmMxa7elQWbIjZQanNrzCbnk8Rsdolp5qEMwjPVZHtCLGNqxUbz/iwZlAHD2zUZxr0equM",
-	"b9FuNy9WceV7+3v99e2vS2+88r2DTcZsKx9Rtere8M1bC5lEKPKbJkefSzEGhSqRuIx1KYT2ici0YpFl",
-	"78nz0y1VqsluITa7GGRXWZJQuUC5uABuFgLRksYO0akZ1bML6729+rS0XPle6/3LSoF6zPKKx7VSbUt5",
-	"+8Mlv8P+7hONSmmel0YbcYvC6DCODokRyaJ7kDnA0Xmjzp2pXWvnRVIrl6JiMuLM0ImOUZc8xSIzy24H",
-	"nq82cTyEbPExrHuxsot272PEf8usASvLgMIFjTNXnduqZ2kzRWNtOKaE1L6revecTp12yxFkwbdapMGI",
-	"V9bj2IHDlovJkW1a3DW/evF4p0BI4s2eMShFKWk8Fow44kbNsHgkVRhZEwp99pxaQ58lGf0Auxot95f2",
-	"pshWMxxxuKShjhdYINs8w516qsqVmaeLRnXJCXlX4VwtYTbEGNqIzwQXmT3jkGC/ZxwTbsiph+rqKixm",
-	"Sp/W7m6rFY5XXLSVTXZdLdwrf23LvCTmBk1dJckNWp6JdKMOz9nG7SwmfoPGtoDxJg2b2Rlv283F5ik7",
-	"zav/O7q2r9/SD1puyD/mTluL9Lv+KOv1BoeVK3z3xSYX3u5++00jwLw2xFtEdBthMEwx2rjcrIuabhz6",
-	"LCKK14UF66G8Bn3VeNnqOBeasc3SlVagU9pLzrVDUL6URPz9TbydSplMfGQDJ6uWtYkP7a1/qCxoZ54Y",
-	"HK1/opna8tl9QPPsBjNtqX+A7mPFpVOaNMBAzqmrfmtkNhWqxcWyYA9VRYI2sdPljZYWJRKjS160XVVt",
-	"ByzCGMmq6sFF4AlPnZWbrWOS8XMu5rx585W/lAD9mZMlJ49sVwrmrfCvdnJYJKGKMK0gngwr80roYsTH",
-	"gGBH0/EKiKPxvhDNOIb66y+Q6CrSsuYyjvjGhKIXt0NKyGRBI07+LI+f5u6Y8aFailWmIFtrVDJ82wO6",
-	"qUNCXU48wTBM7sUcBZX3e9gKyEwhz3W7R2PXuZzNjV2adnONn35wOQ6bWWqrJRGigylfxSZppqtgDkkD",
-	"z+xV8Fw3M3efyFRVrg7q9GwGSWhFINickdsl1FxdbWwhTUsHImguRAFPqC5FE8fsF8Kr6Tk4LVS8QKS6",
-	"Uku8d5z8LTliv/Hf0/FPL97XedmOpliLgqim6t7I7Fss3VU94m8csaslp7R/K6f0v9wp+4q3wW3kZX31",
-	"sGrmi1XuiihtDCiJMknHcbP2af7qsOu8PWzTeMHXde2Ldp+7HMMX7Jf2NvBLi2rg5oH+BkM0q0Licweb",
-	"zKclEfwv7z1b7VzZXCvd51Why90PLLqyXrXxkJb96x/xe0VqBdCPbW2kOZWuGnWtqnhCXXgRmr+Be1/Y",
-	"iD8tClnjz5X7T+PhZogBKfUKvoaI2HiVqr4XsOhgThdtzp2d1Uc4d/mbe+4mbLO/Dm2PyjF3Vv8+Pm+k",
-	"pvbXP1EUp0B1M9hATS0XqfjLKxurCTZRNn77bchPoO01bCXz2l02UIRoVCvHbysA0og22xy9ym7BG5HK",
-	"VQqW6wEoQtr7gU/yyDm1Y2Pl5Hrd5jbFMQV950fCO4jg/u0s/7Wc5Y9whf+2F3dkL/7SSv8n0Jtp/Bu6",
-	"VdV3/hntmLa/H/EBApwa3ueWqqB0ll6DiUCXMr2iY9MrFCSUaxaqES8zLYbVlzDFMNFEZBrTKjDIanMa",
-	"/OXiJtYdbeZTjPgGCRWVTEB7DZu/+HFbuTBoLa1ixG1eBVo0W01rZ4Mci+YbOC3hE4Eeu83rQOikrd5t",
-	"KVAYoV1x9790y3/s3lRZuX4uQApkCaNgh8tfnVesJgCZGp8AbfVesHMzdAB5zfRsxMvTgH25qz07uJJK",
-	"auMXauINPMb//xGMeP6J8sXOMRHFOzJt1VVq346J61mvb67afInmaeY/fwi5bTCawzx/qlQJLyA1xr/2",
-	"pjJjZP0iIYlIWxytCHO2xi9X2Og1lXquXCjSiPSZ2/ZN+hD4j/HWMjugSk7VpJu9fcvYaJ6psEls9G93",
-	"r6TvqIcx6U/v7q0Xpbv02uw2j/723v5bTvt/xzP/096m1aibxjPxfYWbo3kdEL1a618CDWeYvkR55JMx",
-	"zBiPCCW/vP71pV+4MkaBnMNCkRm9ADIG4GQCxj+Ijklw0NtznXOhWyG/LzDj217RfsWo349c488CGC5Y",
-	"/9kQw/Wp13Of3ry9upYXZ8u9Gys2n7FwhjjNmVAaUZ1FyUU38kW/20NWuOku45LbAPaNvJdu5U3ptfya",
-	"5d4cLNv4w7LOcjx1EKMiyZjGlIdmR5p2QhoHW0uqha2X6YZyC3P19ur/AwAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client"
@@ -67,7 +68,12 @@ func newEnv(t testing.TB, options ...envOption) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	opts := server.Options{Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)}
+	reg := prometheus.NewRegistry()
+	opts := server.Options{
+		Verifier:          jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+		ValidateResponses: true,
+		Metrics:           reg,
+	}
 	for _, o := range options {
 		o(&opts)
 	}
@@ -75,6 +81,13 @@ func newEnv(t testing.TB, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The server checks its own responses too; this runs after srv.Close,
+	// once every request has been answered.
+	t.Cleanup(func() {
+		if n := responseViolations(t, reg); n > 0 {
+			t.Errorf("the server sent %v responses that violate openapi.yaml (see the log: \"response violates openapi.yaml\")", n)
+		}
+	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tr := spectest.NewTransport(t, nil)
@@ -83,6 +96,25 @@ func newEnv(t testing.TB, options ...envOption) *env {
 		t.Fatal(err)
 	}
 	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store, handler: h}
+}
+
+// responseViolations reads invitations_response_violations_total, summed
+// over operations.
+func responseViolations(t testing.TB, g prometheus.Gatherer) float64 {
+	t.Helper()
+	families, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() == "invitations_response_violations_total" {
+			for _, m := range f.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return n
 }
 
 // claims are a valid token's claims for sub in tenant.

@@ -37,6 +37,10 @@ func TestProbes(t *testing.T) {
 			t.Errorf("GET %s = %d %q; want 200 {\"status\":\"ok\"}", path, res.StatusCode, body)
 		}
 	}
+	// An option they do not take is a 400, as on every operation.
+	if res, _ := e.do(http.MethodGet, root+"/healthz?verbose=true", ""); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("GET /healthz?verbose=true = %d; want 400", res.StatusCode)
+	}
 	// The probes live at the root, not under the API's base path.
 	if res, _ := e.do(http.MethodGet, e.url+"/healthz", ""); res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /v1.0/healthz = %d; want 404", res.StatusCode)

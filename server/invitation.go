@@ -14,8 +14,9 @@ var _ gen.StrictServerInterface = (*handler)(nil)
 // handler implements the API's operations: wire type to domain, the
 // caller's permissions, the store, domain to wire.
 type handler struct {
-	store invitations.Store
-	ready func(ctx context.Context) error // Options.Ready; nil when unset
+	store    invitations.Store
+	ready    func(ctx context.Context) error // Options.Ready; nil when unset
+	contract contract                        // openapi.yaml, served as the contract
 }
 
 // CreateInvitation is POST /linkedIn/invitations.

@@ -13,6 +13,9 @@ type metrics struct {
 	throttled     prometheus.Counter
 	shed          prometheus.Counter
 	tokenFailures *prometheus.CounterVec // by reason
+	// responseViolations counts responses that break openapi.yaml, by
+	// operation; only checked with Options.ValidateResponses.
+	responseViolations *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -47,8 +50,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "invitations_token_failures_total",
 			Help: "Requests whose access token was missing or refused, by reason.",
 		}, []string{"reason"}),
+		responseViolations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "invitations_response_violations_total",
+			Help: "Responses that do not match openapi.yaml, by operation; checked only with response validation on.",
+		}, []string{"operation"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.dbWaiting, m.throttled, m.shed, m.tokenFailures} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.dbWaiting, m.throttled, m.shed,
+		m.tokenFailures, m.responseViolations} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -97,10 +97,7 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
-		op := s.routes[req.Method+" "+c.Path()].id
-		if op == "" {
-			op = "unknown"
-		}
+		op := s.operation(c)
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(op, strconv.Itoa(res.Status)).Inc()
 		s.metrics.duration.WithLabelValues(op).Observe(elapsed.Seconds())
@@ -191,11 +188,13 @@ func (s *server) checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
 // the limit is a 413 without reading, an undeclared one is cut off at the
 // limit. A JSON body must be one well-formed JSON value in valid UTF-8:
 // encoding/json (and so the validator) would otherwise ignore trailing data
-// and quietly replace invalid bytes.
+// and quietly replace invalid bytes. A body sent to an operation that takes
+// none is left unread, as HTTP allows, so it cannot be a 413 or a 400 the
+// operation does not declare.
 func (s *server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Body == nil || req.Body == http.NoBody {
+		if req.Body == nil || req.Body == http.NoBody || !s.routes[req.Method+" "+c.Path()].body {
 			return next(c)
 		}
 		if req.ContentLength > s.opts.MaxBodyBytes {

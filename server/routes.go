@@ -74,7 +74,7 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 			security = *op.Security
 		}
 		rt := route{id: op.OperationID, secured: needsToken(security), query: map[string]bool{},
-			op: r.validationRoute(path, method, op)}
+			body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
 		for _, p := range append(r.spec.Paths.Value(r.paths[path]).Parameters, op.Parameters...) {
 			if p.Value.In == openapi3.ParameterInQuery {
 				rt.query[p.Value.Name] = true
@@ -90,7 +90,17 @@ type route struct {
 	id      string          // the operationId
 	secured bool            // it needs a bearer token
 	query   map[string]bool // the query parameters it declares
+	body    bool            // it takes a request body
 	op      *routers.Route  // the operation, for the validator
+}
+
+// operation is the operationId of the request's route, for logs and
+// metrics, or "unknown" when no operation matched.
+func (s *server) operation(c echo.Context) string {
+	if rt, ok := s.routes[c.Request().Method+" "+c.Path()]; ok {
+		return rt.id
+	}
+	return "unknown"
 }
 
 // validationRoute is the kin-openapi route of an operation for the

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,12 @@ type Options struct {
 	// Now is the clock for error bodies' dates and rate limits; time.Now
 	// when nil.
 	Now func() time.Time
+	// ValidateResponses checks every response against openapi.yaml; a
+	// response that breaks it is logged at error level, with its request id,
+	// and counted in invitations_response_violations_total, and still sent
+	// as it is. It keeps a copy of every response body: for tests and
+	// staging, at some cost per request.
+	ValidateResponses bool
 	// Ready, when set, is asked by the readiness probe besides the store,
 	// for instance whether the token verifier has fetched its keys. An error
 	// makes /readyz answer 503.
@@ -64,6 +71,8 @@ type server struct {
 	metrics *metrics
 	// validation holds the request validator's options (see validate).
 	validation *openapi3filter.Options
+	// errorSchema is Graph's error body, for checkResponses.
+	errorSchema *openapi3.Schema
 }
 
 // New builds the service's HTTP handler over store.
@@ -90,14 +99,19 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if err != nil {
 		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
-	spec, err := gen.GetSwagger()
+	spec, err := gen.Spec()
 	if err != nil {
 		return nil, fmt.Errorf("server: load embedded spec: %w", err)
+	}
+	doc, err := newContract()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions()}
+	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions(),
+		errorSchema: spec.Components.Schemas["ODataError"].Value}
 	s.store = newGuardedStore(store, opts.Overload, m)
 	if opts.Throttle.Rate > 0 {
 		if s.limits, err = newLimiters(opts.Throttle); err != nil {
@@ -109,12 +123,20 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	// The order matters: every request gets an id and a log line, and is
-	// authenticated (and throttled) before any of it is read or validated.
-	e.Use(s.identify, s.logRequests, s.recoverPanics, s.limitHeaders, s.authenticate, s.throttle,
+	// authenticated (and throttled) before any of it is read or validated;
+	// its response is checked once the error handler has written it.
+	chain := []echo.MiddlewareFunc{s.identify}
+	if opts.ValidateResponses {
+		chain = append(chain, s.checkResponses)
+	}
+	chain = append(chain, s.logRequests, s.recoverPanics, s.limitHeaders, s.authenticate, s.throttle,
 		s.checkQuery, s.readBody, s.validate)
+	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready}, nil))
+	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready, contract: doc}, nil))
 	s.routes = router.routes
+	e.GET("/docs", s.docs)
+	e.GET("/docs/*", s.docs)
 	return e, nil
 }

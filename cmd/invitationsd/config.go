@@ -28,6 +28,8 @@ type config struct {
 
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
+	// validateResponses checks every response against openapi.yaml.
+	validateResponses bool
 
 	// Keys: production ones (a JWKS URL or a PEM public key file, with the
 	// issuer and audience tokens must carry), or else the development key.
@@ -91,6 +93,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	fs.Float64Var(&cfg.rateLimit, "rate-limit", rate,
 		"requests per second each caller (tenant and subject) may send to this instance; 0 turns throttling off (INVITATIONS_RATE_LIMIT)")
+	validate, err := envBool(getenv, "INVITATIONS_VALIDATE_RESPONSES", false)
+	if err != nil {
+		return cfg, err
+	}
+	fs.BoolVar(&cfg.validateResponses, "validate-responses", validate,
+		"check every response against openapi.yaml; log and count violations (INVITATIONS_VALIDATE_RESPONSES)")
 	durations := []struct {
 		p                *time.Duration
 		flag, env, usage string
@@ -212,4 +220,16 @@ func envDuration(getenv func(string) string, key string, fallback time.Duration)
 		return 0, fmt.Errorf("%s: %w", key, err)
 	}
 	return d, nil
+}
+
+func envBool(getenv func(string) string, key string, fallback bool) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", key, err)
+	}
+	return b, nil
 }

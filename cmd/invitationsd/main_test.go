@@ -80,25 +80,53 @@ func waitHealthy(t *testing.T, addr string) {
 	t.Fatalf("%s/healthz never answered 200", addr)
 }
 
-// startRun calls run in the background, as main would, and returns the
-// address it listens on and a function that stops it and returns run's error.
+// startRun calls run in the background, as main would, with response
+// validation on, and returns the address it listens on and a function that
+// stops it and returns run's error. When the test ends the server is
+// stopped, and any response it logged as breaking openapi.yaml fails the test.
 func startRun(t *testing.T, args ...string) (addr string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
 	done := make(chan error, 1)
 	noEnv := func(string) string { return "" }
-	go func() { done <- run(ctx, append([]string{"invitationsd"}, args...), noEnv, logs, logs) }()
+	args = append([]string{"invitationsd", "-validate-responses"}, args...)
+	go func() { done <- run(ctx, args, noEnv, logs, logs) }()
 	addr = listenAddr(t, logs)
+	if !strings.Contains(logs.String(), `"validate_responses":true`) {
+		t.Fatalf("the server does not say it validates its responses; logs:\n%s", logs)
+	}
 	waitHealthy(t, addr)
-	return addr, func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(30 * time.Second):
-			t.Fatal("run did not return after its context was cancelled")
-			return nil
+	var (
+		once sync.Once
+		err  error
+	)
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("run did not return after its context was cancelled")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() {
+		stop()
+		checkResponses(t, logs)
+	})
+	return addr, stop
+}
+
+// checkResponses fails the test for each response a server with
+// -validate-responses logged as breaking openapi.yaml.
+func checkResponses(t *testing.T, logs fmt.Stringer) {
+	t.Helper()
+	for line := range strings.Lines(logs.String()) {
+		var rec struct{ Msg string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "response violates openapi.yaml" {
+			t.Errorf("the server sent a response that violates openapi.yaml: %s", line)
 		}
 	}
 }
@@ -118,7 +146,7 @@ func buildServer(t *testing.T) string {
 // (SIGKILL) and waits for it to exit; the test's end does that too.
 func startProcess(t *testing.T, bin string, args ...string) (addr string, kill func()) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append([]string{"-validate-responses"}, args...)...)
 	logs := &logBuffer{}
 	cmd.Stdout = logs
 	cmd.Stderr = logs
@@ -133,6 +161,7 @@ func startProcess(t *testing.T, bin string, args ...string) (addr string, kill f
 	}
 	t.Cleanup(func() {
 		kill()
+		checkResponses(t, logs)
 		if t.Failed() {
 			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), logs)
 		}
@@ -228,16 +257,23 @@ func TestBadFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"invitationsd", "-no-such-flag"}, noEnv, &out, &out); err == nil {
 		t.Error("run(-no-such-flag) = nil; want an error")
 	}
-	for _, key := range []string{"INVITATIONS_SHUTDOWN_TIMEOUT", "INVITATIONS_REQUEST_TIMEOUT",
-		"INVITATIONS_DB_CONNECT_TIMEOUT", "INVITATIONS_DB_STATEMENT_TIMEOUT", "INVITATIONS_DB_MAX_CONNS"} {
+	for key, value := range map[string]string{
+		"INVITATIONS_SHUTDOWN_TIMEOUT":     "soon",
+		"INVITATIONS_REQUEST_TIMEOUT":      "soon",
+		"INVITATIONS_DB_CONNECT_TIMEOUT":   "soon",
+		"INVITATIONS_DB_STATEMENT_TIMEOUT": "soon",
+		"INVITATIONS_DB_MAX_CONNS":         "many",
+		"INVITATIONS_RATE_LIMIT":           "fast",
+		"INVITATIONS_VALIDATE_RESPONSES":   "maybe",
+	} {
 		env := func(k string) string {
 			if k == key {
-				return "soon"
+				return value
 			}
 			return ""
 		}
 		if err := run(context.Background(), []string{"invitationsd"}, env, &out, &out); err == nil || !strings.Contains(err.Error(), key) {
-			t.Errorf("run with a bad %s = %v; want an error naming it", key, err)
+			t.Errorf("run with %s=%s = %v; want an error naming it", key, value, err)
 		}
 	}
 	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"}} {

@@ -122,6 +122,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Throttle:       server.Throttle{Rate: cfg.rateLimit, Burst: cfg.rateBurst},
 		Overload:       server.Overload{InFlight: cfg.dbInFlight, Queue: cfg.dbQueue},
 		Metrics:        reg,
+		// Every response checked against openapi.yaml, when asked.
+		ValidateResponses: cfg.validateResponses,
 	})
 	if err != nil {
 		return err
@@ -161,7 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		logger.Info("serving metrics", "addr", mln.Addr().String())
 		go func() { served <- msrv.Serve(mln) }()
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", redact(cfg.db))
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redact(cfg.db), "validate_responses", cfg.validateResponses)
 	go func() { served <- srv.Serve(ln) }()
 
 	select {

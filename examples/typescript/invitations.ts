@@ -1,0 +1,57 @@
+// A client of the LinkedIn invitations API in TypeScript: the types come from
+// openapi.yaml (openapi-typescript writes them to schema.d.ts), the requests
+// go through openapi-fetch, so a path, a parameter or a body the contract
+// does not have is a compile-time error.
+import createClient, { type Client } from "openapi-fetch";
+
+import type { components, paths } from "./schema.d.ts";
+
+export type Invitation = components["schemas"]["InvitationV2"];
+export type InvitationPage = components["schemas"]["InvitationV2Collection"];
+export type ListQuery = NonNullable<paths["/linkedIn/invitations"]["get"]["parameters"]["query"]>;
+export type InvitationsClient = Client<paths>;
+
+/**
+ * A client of the API at baseUrl (the server's URL and the base path,
+ * "http://127.0.0.1:8080/v1.0"), sending the access token, if any, with
+ * every request.
+ */
+export function invitationsClient(baseUrl: string, token?: string): InvitationsClient {
+  return createClient<paths>({ baseUrl, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+}
+
+/** A Graph error response, as an Error: its status, code and request id. */
+export class GraphError extends Error {
+  readonly status: number;
+  readonly code: components["schemas"]["ErrorCode"];
+  readonly requestId: string;
+
+  constructor(status: number, body: components["schemas"]["ODataError"]) {
+    super(`${status} ${body.error.code}: ${body.error.message}`);
+    this.name = "GraphError";
+    this.status = status;
+    this.code = body.error.code;
+    this.requestId = body.error.innerError["request-id"];
+  }
+}
+
+/**
+ * The pages of a list, first to last. It follows each page's
+ * @odata.nextLink, sending the link's query (opaque: a skip token and the
+ * list's options) exactly as given.
+ */
+export async function* pages(client: InvitationsClient, query: ListQuery = {}): AsyncGenerator<InvitationPage> {
+  let res = await client.GET("/linkedIn/invitations", { params: { query } });
+  for (;;) {
+    if (res.error) {
+      throw new GraphError(res.response.status, res.error);
+    }
+    yield res.data;
+    const next = res.data["@odata.nextLink"];
+    if (next === undefined) {
+      return;
+    }
+    const url = new URL(next);
+    res = await client.GET("/linkedIn/invitations", { querySerializer: () => url.search.slice(1) });
+  }
+}

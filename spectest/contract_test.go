@@ -1,0 +1,137 @@
+package spectest
+
+import (
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// openapi.yaml is a contract other teams adopt without edits: every
+// operation is named, described and tagged; it declares every response the
+// service's middleware can give it, each error with Graph's body; every
+// body, parameter and header has an example; every property a description.
+func TestContractIsComplete(t *testing.T) {
+	doc := Load(t)
+	if c := doc.Info.Contact; c == nil || c.Name == "" || c.URL == "" || c.Email == "" {
+		t.Errorf("info.contact = %+v; want a name, a URL and an email", c)
+	}
+	if l := doc.Info.License; l == nil || l.Name == "" || l.URL == "" {
+		t.Errorf("info.license = %+v; want a name and a URL", l)
+	}
+	raw, err := os.ReadFile("../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ToUpper(string(raw)), "TODO") {
+		t.Errorf("openapi.yaml still says TODO")
+	}
+
+	lowerCamel := regexp.MustCompile(`^[a-z][a-zA-Z0-9]+$`)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			name := method + " " + path
+			if !lowerCamel.MatchString(op.OperationID) || op.Summary == "" || op.Description == "" || len(op.Tags) == 0 {
+				t.Errorf("%s: operationId %q, summary %q, %d-byte description, tags %v; want all, operationId lowerCamel",
+					name, op.OperationID, op.Summary, len(op.Description), op.Tags)
+			}
+			for _, tag := range op.Tags {
+				if doc.Tags.Get(tag) == nil {
+					t.Errorf("%s: tag %q is not declared in tags", name, tag)
+				}
+			}
+			for _, status := range mustDeclare(doc, op) {
+				if op.Responses.Value(strconv.Itoa(status)) == nil {
+					t.Errorf("%s: no %d response, which the service can answer", name, status)
+				}
+			}
+			for code, res := range op.Responses.Map() {
+				checkResponse(t, name+" "+code, code, res.Value)
+			}
+			if body := op.RequestBody; body != nil {
+				for mt, media := range body.Value.Content {
+					if media.Example == nil && len(media.Examples) == 0 {
+						t.Errorf("%s: request body %s has no example", name, mt)
+					}
+				}
+			}
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p.Value.Description == "" || p.Value.Example == nil && len(p.Value.Examples) == 0 {
+					t.Errorf("%s: parameter %s has no description or no example", name, p.Value.Name)
+				}
+			}
+		}
+	}
+	for name, h := range doc.Components.Headers {
+		if h.Value.Description == "" || h.Value.Example == nil {
+			t.Errorf("header %s has no description or no example", name)
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		checkDescribed(t, "#/components/schemas/"+name, s)
+	}
+}
+
+// mustDeclare are the statuses the service's middleware can answer op with
+// (server/server.go's chain), besides what its handler returns.
+func mustDeclare(doc *openapi3.T, op *openapi3.Operation) []int {
+	statuses := []int{
+		http.StatusBadRequest,                  // an unknown or repeated query option
+		http.StatusRequestHeaderFieldsTooLarge, // the header limit
+		http.StatusInternalServerError,         // anything may fail
+	}
+	security := doc.Security
+	if op.Security != nil {
+		security = *op.Security
+	}
+	if len(security) > 0 && len(security[0]) > 0 {
+		statuses = append(statuses, http.StatusUnauthorized, http.StatusTooManyRequests)
+	}
+	if op.RequestBody != nil {
+		statuses = append(statuses, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	return statuses
+}
+
+func checkResponse(t *testing.T, name, code string, res *openapi3.Response) {
+	t.Helper()
+	if res.Description == nil || *res.Description == "" {
+		t.Errorf("%s: no description", name)
+	}
+	if !strings.HasPrefix(code, "2") && !strings.HasPrefix(code, "4") && !strings.HasPrefix(code, "5") {
+		t.Errorf("%s: a status the service does not answer with", name)
+	}
+	if code >= "400" {
+		media := res.Content.Get("application/json")
+		if media == nil || media.Schema == nil || media.Schema.Ref != "#/components/schemas/ODataError" || len(res.Content) != 1 {
+			t.Errorf("%s: an error response without Graph's error body (application/json, ODataError)", name)
+		}
+	}
+	if res.Headers["request-id"] == nil {
+		t.Errorf("%s: no request-id header", name)
+	}
+	for mt, media := range res.Content {
+		if media.Example == nil && len(media.Examples) == 0 {
+			t.Errorf("%s: %s has no example", name, mt)
+		}
+	}
+}
+
+// checkDescribed fails for a schema, or any of its properties, without a
+// description; a property that is a $ref is described where it points.
+func checkDescribed(t *testing.T, name string, s *openapi3.SchemaRef) {
+	t.Helper()
+	if s.Value.Description == "" {
+		t.Errorf("%s has no description", name)
+	}
+	for prop, ps := range s.Value.Properties {
+		if ps.Ref == "" {
+			checkDescribed(t, name+"/properties/"+prop, ps)
+		}
+	}
+}
