@@ -3,7 +3,7 @@
 # linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench docs-assets breaking
+.PHONY: all generate check-generated build run test lint bench bench-go bench-http docs-assets breaking
 
 all: build
 
@@ -59,8 +59,18 @@ breaking:
 	$(OASDIFF) breaking "$$tmp/openapi.yaml" openapi.yaml --fail-on ERR --flatten-allof
 
 ## bench: the benchmarks; each compares against a baseline measured in the same run
-bench:
+bench: bench-go bench-http
+
+## bench-go: Go benchmarks: list depth (deep page vs first), token verification (cached vs not), the store and the handler
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
+	$(GO) test -run '^$$' -bench . ./jwtauth/ ./server/
+
+## bench-http: the wrk harness: invitationsd against the plain baseline server, as ratios (needs wrk and taskset)
+bench-http:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "bench-http needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(GO) run ./bench/harness $(BENCHFLAGS)
 
 ## lint: go vet, gofmt, the spec linters (Redocly, Spectral; zero warnings), and the /docs assets matching package.json's Swagger UI
 lint: node_modules
