@@ -120,17 +120,26 @@ func (s *Store) runBatch(live []*writeRequest, results []error) error {
 			}
 			break
 		}
-		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		if err := s.txExec(tx, "SAVEPOINT w"); err != nil {
 			return err
 		}
 		if results[i] = req.fn(tx); results[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+			if err := s.txExec(tx, "ROLLBACK TO w"); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec("RELEASE w"); err != nil {
+		if err := s.txExec(tx, "RELEASE w"); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// txExec runs one of the batch's own statements, prepared.
+func (s *Store) txExec(tx *sql.Tx, query string) error {
+	st, err := s.txStmt(context.Background(), tx, query)
+	if err == nil {
+		_, err = st.Exec()
+	}
+	return err
 }

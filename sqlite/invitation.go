@@ -29,7 +29,8 @@ const (
 
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
-var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation}
+var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation,
+	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
