@@ -215,7 +215,9 @@ type InnerError struct {
 	// Example: 2026-11-25T17:45:28Z
 	Date time.Time `json:"date"`
 
-	// RequestID The service's id for the request (also in the `request-id` header).
+	// RequestID The service's id for the request (also in the `request-id` header). In a replayed
+	// response (`Idempotency-Replayed: true`) it names the first request, which produced it.
+	//
 	//
 	// Example: 7b7c2b8e-1c8f-4d1e-a4d5-9a1f0e6c3b2d
 	RequestID string `json:"request-id"`
@@ -497,6 +499,9 @@ type Count = bool
 // Filter defines model for Filter.
 type Filter = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
@@ -529,6 +534,9 @@ type Forbidden = ODataError
 
 // Healthy A probe's answer.
 type Healthy = Health
+
+// IdempotencyKeyReused Microsoft Graph's error body.
+type IdempotencyKeyReused = ODataError
 
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
@@ -589,6 +597,13 @@ type ListInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
+	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
+	// new invitation, and the same one with every retry of it. The service compares keys
+	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
+	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
@@ -749,6 +764,21 @@ func (w *ServerInterfaceWrapper) CreateInvitation(ctx echo.Context) error {
 	var params CreateInvitationParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
 	// ------------- Optional header parameter "client-request-id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
 		var ClientRequestID ClientRequestID
@@ -985,8 +1015,10 @@ type BadRequestJSONResponse struct {
 }
 
 type ConflictResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	IdempotencyReplayed *bool
+	RetryAfter          *int
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ConflictJSONResponse struct {
 	Body ODataError
@@ -1011,6 +1043,16 @@ type HealthyJSONResponse struct {
 	Body Health
 
 	Headers HealthyResponseHeaders
+}
+
+type IdempotencyKeyReusedResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type IdempotencyKeyReusedJSONResponse struct {
+	Body ODataError
+
+	Headers IdempotencyKeyReusedResponseHeaders
 }
 
 type InternalServerErrorResponseHeaders struct {
@@ -1385,10 +1427,11 @@ type CreateInvitationResponseObject interface {
 }
 
 type CreateInvitation201ResponseHeaders struct {
-	ETag            *string
-	Location        *string
-	ClientRequestID *string
-	RequestID       *string
+	ETag                *string
+	IdempotencyReplayed *bool
+	Location            *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type CreateInvitation201JSONResponse struct {
@@ -1405,6 +1448,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.IdempotencyReplayed != nil {
+		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
@@ -1492,6 +1538,12 @@ func (response CreateInvitation409JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotencyReplayed != nil {
+		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1541,6 +1593,28 @@ func (response CreateInvitation415JSONResponse) VisitCreateInvitationResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInvitation422JSONResponse struct {
+	IdempotencyKeyReusedJSONResponse
+}
+
+func (response CreateInvitation422JSONResponse) VisitCreateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2737,123 +2811,138 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F17c9u2sv8qGLYzts+hZEl+JJanc+umSes2ryZOM7dRziFEriTUJMAAoGUl19/9DhbgU5QlO85Jctr+",
-	"kVoSCCwWi93F4rfLD14oklRw4Fp5ww/eDGgEEv98EDPg+gW8y0Dp0x/NVxGoULJUM8G9oXc2AxLSOAa5",
-	"pUgQYvOOtO07LAp8IiTRMyBB5UsynwHHb+2jRAHXhAsOXc/34JImaQze0DsIj2Aw7tPO/cle1Nkf96Bz",
-	"FB7e6/SjAexN9unB+DD0fE+FM0iooU0vUvOc0pLxqXd15XsPz+i0nWrGL5im5ostRS5AKia4TyZCkuB0",
-	"0nlCdTgLyDYlSkvBpwS4ZnpBNJ3u1IkceXsjbw0Vj0VI7dBtlLx68ZiIieWHBKohqhBXH2z3ot/t7caM",
-	"n0N0ynfLZmp3b9IL70Ofdg6pYdbk4F7niN6HzmB8L9oP+3A0OeytIfMF1fCYJUzjP2sW260neZcJTcm2",
-	"oV6Lc+BknIXnoLcUUew97PhEcAIXIBeEZnpm2BjiFCWoVHBVX/JBr1clMWGcJVniDXt+Ti7jGqYg6/S+",
-	"gIQybqaxRLOTXVUVt4QuiNIsjo3gRYRqInhYJ+SWZChoYdtLCAWPFMm4ZnGFji3lmMcUmWRxTOiUsvqC",
-	"D25CxvW7lEU4tAJ5wUIgU3oBRM9YsZDHSAwQpu32lJAKqRmfEkpSKcYxJHVZvDe+Fw7G96HTD+9POvtR",
-	"Hzp0PzroHNH+pAeH4d54EK0TONBycTLRIFdzTQsyp0yTMUyEBKLlAmlaYlX/Bqx6/fr1SUUY2xlWEVcm",
-	"OMHOgVAe+ZZB1Mn7nBoe/gmhBvxpQbZfPHpADu8d9Bqq4gegEiQBKYX8buQxfkFjFv0buxl5vv3h3xVK",
-	"vht55b6aUUXgMmUSojUK58r3UippAnpTNX7iRLITzoQCboRl4hS3Ew+fQDgTqJrc13b7tqt9Ym2I4Zad",
-	"FRmLaHEr7c4MfbY7z/c4TcyzSyPW+JHQy8fAp3rmDfuD+76RhuKzYY3WIE2v/3ozGl0O+p3R6PLew7f/",
-	"/NbzW2T0gch4y6Z+zfSMBFpmEPhOv6V0ara2lAwUCb4XEdW0G5rHAx95xrNkDNLoehrHJDEmxshyRYvX",
-	"OGQ6d/N/l4FclNP/Fnttk4GxEDFQjpQ/YnHrznogeMRwOPKnYBwiMl6QgPIoGJIA3gW7AYfAqO0AKQMZ",
-	"+PmfEOCSBlrS8Jzx6WkUkG3LrBGPTVsaKyMiivFpDFalKJ8EW1sBShS1Xx1XuyDwjvAsjm0L4wbs+GaY",
-	"ES+o2Q2m2vxj/orNX7Gj0BlMR1ZMlX4iIjZh5qttSEU4IwmLY6asNtnpjvhzKoHrGShQZCpFlnZJIHCO",
-	"XGjb0STjoWUQlUC40ERlqVGHEHVHvCbFji9mDluZ5MOYDY0xioc0ot1YXEBMQ/g+FFwLJbqhSLZwhNzQ",
-	"T4H07x0dHPbcf96KBZ/YtVwh5fu9o8M22T2doB/Tst/TNF5YUzSjfApE8HhBmHVCap5RmEnDLhIYTyow",
-	"pkpwcO6KAqvqjvr93og7R8n4klQyJfgOOn9wyYz5pRqFHv2rfwRd8kzPQM6ZAhyScjUHaXoP9vuDoMnk",
-	"3Mdq1QW5t7ZSBfQG+63MKaa50mRWGcGiuvra0N9CklOqZyXBqK2M6jKqPN/mJelV/dTrHNHO5KTz6O2H",
-	"+1ed6sf9m3zsD67aldszGYH8YbE8/XJjmQWr7SvUZZwEVIWB9fsimNAs1jvY1vQTdMmZUYJm94yl9QoX",
-	"hoPkR9t0WOxcYtvXWFsdDn9ftSuEIX+8WLXyh63r/hJiCHWrDRRJQjsKjPE0pMVMaSPqqRQpSG1mpAWR",
-	"oM1GJ4Gxc9s0ntOFcl9CtOOXOslfYlybQvVJkIBSdIp/VhRrt0XPSN895rtBVnFG2UmuYMzgoFVdvDxn",
-	"6TJffhZzklC+aDVYhiHqnKWFezYDMmFSabSGXfJUaMPWMeN0HAOZo9X81jyBTk3Q8P5XzcYQ1piL9e/6",
-	"Vm366zw+M7UzM2KLJZ+BIxwNuNJUatUlz1L6LoNjouk5OsWoISdSJITywrpzuNSPGT9vLNbJH+rk4P3v",
-	"s73J/V//+Om33h8/Plz88ecr75rpITtWrddBf9C2XmcibVdcdiLsff1Mc7CKvVrUuev2M3LXL3l9dHRU",
-	"4XO/hc9XRq9ZvxD9zh9o5JxO88kYQbC+FE3T2DnWu38qezAu6PzgoctoH4nQqyn7MVPgIB8WLZY8wY09",
-	"ywhdf2/QGxx2+v3O4OCsf2+4fzAc3P/DKeiix43OOle+53Zy6RcMiV0vEglQfEvbTeQ86GkWU2MgUwlK",
-	"mdUzDCyX4VsJE2/ofbNbhmd27a9q99mPVFPLBGT7sgzk53OmSELjiZAJRAQ9MKfOFuYndwY5Rooc9cTI",
-	"hSJMG+mpBINaWN1OpHtmt3nsuKpz9fqHK49ZN5xPYhZ+pCCFeS9fixhRXtG2Vv04LzMFqQQf9v43iX/g",
-	"f8iD34wq3sgDJTSWQKOFc83uTOpOSAo8qhuI4hipaOIcKncszB3nOjFfksg9EnLMosjajNvLHA1DUOpH",
-	"4MyZ669B7jAyZNSEXUUOENkQ2mnlsPoCaPRaMg1Gr7T+0D2JY5KCTNjdKzgXzItpeG5JK8fBjw3qvyTJ",
-	"+hlorGeLm8mV0lRnyht64tzbmI12pFUszIOBTJGZJanBpVvP8JSbMwyNX4K8qIr7rXcRa+nw6/EFLO02",
-	"FHanmyBfwQllMTgzHoGmLLanL8YJ04rEYkoyHkEtpOeOtF/Kpngq9COR8egj5URDUvT0VTmLVldtElZA",
-	"ZxLDUmg070ygnoqq5cazGtoBFuVRHD2jeukmBeBLEqPndBELGp0J8ZjKKXycNDkqHuLlX9Hl12PEy70+",
-	"FhE6/LGZgVEDlJPDg4O9QzJeaFCf5OjRNmb1Dsp4RqlWZPtwn/zKftj5osRIYsQY4+SPULl+nCSly/19",
-	"TWJU0QszqlzUODpG4/LwjE7NMnMxJyNvf+TdqTBdF40u9KA9VZcX98fmW4xVOUq/JNFyH3/GXx8xiCN1",
-	"p9qqteOvUGdtqfwacYJzQYdGC2H1yafQWK0jrtVee4MvTnu9tDS+4vSCspiO44+ULDfnp0KfFB1+TRIV",
-	"UU3HVOFJJyuZckwkaLkgdKJBkj6xt4SfxEE3x+kLkMY1sXE4ozlXkoWIhwDhER3ERwSOtuYxttJkvYgU",
-	"YIsr//OK55kQTyhf5Nicj5PNZmdfjVwKYe9VXD/qPyCNVbxdy/jXiB0xj8csYRhRTkG6vkZ8WwOnXGNQ",
-	"T2XjPyHUO/ghxZGc+HOlKQ/B3uxWBTgHT3UK0Nm1glSHqFXRV50aCmyjTsonGh05HNeGnZjWOZrpq9uL",
-	"rzjN9ExI9v5jXdxTe5dwUsNNnbl7ra/HVth47TLo6k43Ym0QpggGLvkUDYNlY0PRv379utPErF23yk2I",
-	"2+cXswJC8wQiRs/w7vBjxC1r6/FrEbQHdtodQzQZeRou9W4aU8ZHnj1KVSBHxw6m2mTPpzyyGwKC5ojB",
-	"l+PiFlNHQnBqD1As2q7DJ5TFmQQSxlSpLnlIwxlJaIrgBcGB/Hx29pzY8PpwxIPytjkg+72eT4LVms20",
-	"6PskqF7ymO/2fBJUQ5Hmu31/xIME9ExExpGOYzG3jQ98EuQ3k+bzkU+C5XhBQPb7A78A0tdjUubHPdN/",
-	"264wP5oxMp5KYeg0TqZ9PiD7A9Npw4kyXx+Z7q45UgZkf6+PQJalyHxADpBvLccG89Oew3fxLPGGb+q3",
-	"+9cakeZVWj3W22St51fve1sDMKvieyt0SwsDPb/FAV13EG+7ymg7Yr2tgkpqbGqAQfIrJVSjkZ0kjZ8X",
-	"uCVvOKGxgpYbWynGsKUcAK+LfCofKi+dlsBSFvYUiHPEYVISDHo9i4JxqyrO6+SL81YEWomDe5MP9rZo",
-	"J9Cb9PA+qarVbzBFi+4x7miRdGIByTOapsAhsjkfbrmXGdCq4768HJgleYhace2v23lAtl+dPWiA1VfY",
-	"vYmQCdXeEAfoaJZA2+jr2OWEHWGVTaQ52aaxEjnOPFhGle/cKg/hetGrIcmRd+1SmMcin+SW/Ib7LcyU",
-	"FkmOtFkWN2N/21mWg3OMq+ATqkkilCZ7vR4JZ1TSUINUDRRaRH1yuhWRmJ2DsXU0ishCZObPZGG2/sTi",
-	"jmhMOOi5kOemgwrubM8h6yro+WU2rufSqzSXxhvxKgE5BZJiaDfPj6qx75gEFjcuIREXBWTJfGdDXhZa",
-	"uymHOcxrXCbb7Vy2uGY3NAJCzehu8Ab7J8LYIuPZZ6lRlMmikdt1PbebU7kR938f3JTly2Aj4x49dulm",
-	"JAHMX9guYKw7Zvqh4BxCbe8LlUjAPLNd4Ft3uiP+IgcFYnrEIs+XyHFoyxcMPoHLEFJMRZJAAodnDQjm",
-	"p5AJGGOFTkR9cR0sU7vDxfIaoydMzO+Eci7cOpCSQIfntXQG3yQslEKJie5OJU1n3Sp3a+bu2pZmna/7",
-	"uWYo1/W0pGxzKPBqbV+91aUqTz7wjY6tZkcQxXhoobCvOLskmD9RT7K6d3RwOLh/b3B//95exRgwrg/3",
-	"0fGh0TMeLxryWiBEfW+VRWhg7X1CyatXpz8SqhSbuhyVSvT9Vlj8FdSVnHQy28ZJ4dCSTEM0JLRlU9Rx",
-	"eR9YdBVgHgtBNJ5RvtIc+WeURzGMePEA/nxify0fI+nM7CMaYqpPpXvz9Yn9tmiNsE5J5yNeH6s+xvCD",
-	"+/4KN2WNgxsBBxvqatCrJVO5LrYdA96cdP6gnfe9ztG/O2//+X+1WTZ+q82p7bnhm3+NRur7t//8Pv9j",
-	"NOrmf+58661cStkubM3Fm88c8gGUT6gy3MdJkFcvnnaJ83VTCeijMV4kv6kuORnxCGKYYsJABRUhMFKq",
-	"jc63241sYxJjKBKoJqPuHBsRqZy0i7hqkilNpsxalvblWsKA1lcIYf7LK9S6QK1MrKYvbKZezBP5netn",
-	"0S9J6ZhdFxGp6tTclzPWtEi/aDnycCIwJyBPpXWrHc6EUDY1JBRSQmwWu6l1jW1kWhExN9ITChk1nLX5",
-	"T49+fj/4afybfHb6/nlfHs3v/3o5/e67lhVd55BV/VoWrXFkfx88ELGxrS49/WanR+MqiUkzg7HVJmOg",
-	"71JfZ5Zdk1pCfEFcnV0zrVM13K1mwHfdr0ZT2Tz5bxPQ1Az+TVvGfJvAV5M2VziJa3M4XXpwYJM0v8MU",
-	"UTS7VJ1D1EzvXhLxZZFu5JqsLSJgGuLSHBM6RpXlELG4OVN37rghL9s4+D9l5sp3q1Nelph8QeMM1nkB",
-	"ys6GKSTYL9OO8ZyGV6iRDVgwDYm6yX73SreZSkkXS5umIbE5xWs3Eup53ERx/GziDd/ciKYP9Y3rXJHl",
-	"Qd+2uO3VrlARISnHlbRdl+hvuu82Cb/dYXbJa3Oq13hHGpLU6EHnmrhjG+aAk2cJ01hXwKwnxpsToFwV",
-	"RnlLGZOKGUjFOfnOXP1jB9uAyOpkIfH/IrOwxhgoJjAE3wTVQ4E7DVznmDse1s4EG7T3/Ov9/bxZ7YSw",
-	"Wb/tLlEzerGZgFZMZNnLmVvkaypOGDVZOVPb9pio0ij8kXs0y70P+4O9/YNbmMFr9+qdRyZWhSTMb/OZ",
-	"iKEa87k+QvHJJfu/WUTdit5IUDnMS+E0Z89NwjsfK7AfGdq5peT+8vLZ05r4YgL/vb2jwx3crHVTMiQx",
-	"THTHyFAlB/ocIDUyxSRBw6j8EW9IfZlkWElvtuOqMu4zLmNA3TI32pV+KCwXnqZ4vCASUrDwcyYLJKil",
-	"4JiYk0EHm1UoxQyIKRcyr9twJ9GiLzzqc+om/OnjNm0jffpYzBNzLoZ3GXW1lJwguPbdv2hY41quyO6X",
-	"Fz34NGJ6++N/aTiuCwIU5sK12dhc3Pp8fws78YQyfru7UqrJ3IjNXAo+bbkMdRCL61hbYjGummCc61ek",
-	"aFlfxqYFm2UJ5R0jCVhRAi7TmHLnAdkKQwggsHEXe83JtEtpx7TQycRlKRd2SEhS1Mtqq7oBw7LtKP/O",
-	"AnUcbqtN/DWVU1gRRWgdunIxyxShY5Fpv7gmluBq77QSuPZ+E1eu5GttZdrOtRXE0M1k6EluxshPxoxt",
-	"qUb9r7pAwSaiUYpzc1awgv4r31MQZpLpxUss22Zv/rD82klmYRL206Ncxfzy+sxrOVjXcHrbv7w+2yku",
-	"pk8cbBIlLb+btjjZHPVqpFSRQGOlGAuT3THOksrGrnSOjSHmkltGku2ApkWmEFdQBqR3fBKoMA3IdtF8",
-	"xMvcZ+UTldIQyjo2Fo0bSBGDCsh2NdZceWynS56Xn4YjHjQzugOLhFrO8q6SstPSqHsSx4Hf0mORI14n",
-	"y91O2Ip73tAtVSnjM61TC2RjfCJyFCG1xSHQstZyKlWHpuz7SkSrUjuqEm86eX5KNFDzaybjSlxsyvQs",
-	"G2MoDF2zjo2FsXo08Wr9TiiuHaphLglKZDIEsh3ULhd3fMIMwQlwIxB4K6E05RGNBYcRzy/CUOAM7TEz",
-	"nneZ5YuJBSnVMxJgCC/wiRKEWmo6Si9i1+bVi8dEZeGMUDXigZn1cHc3FiGNZ0Lp4f3e/Z7tgMyFPDdD",
-	"5ElVIz7iDwS/AG7nomZU2qs6e8NbpOAPTcsOeYjf5rcnRa082obyODZft1QWxICmuwx0EXimRpzk9QnH",
-	"NDwn2y3omkghvMY35gAdJVUb1ghdTuH+5SXumYPLy5LaGVUtOo1sB6WuNIs2xxvqwCjcark0akicsEuI",
-	"yIUI6TiLqVw4XBI+UJyS2kwVpiOtMG9I90lrbdUictVA2Zud3IKbd1X0GkD4wFC+ffrw7BExskFTRiJJ",
-	"J3rnGDNabHQBEwOaldwGR4Gr+FRNKUB6z1jizmdrL4j8SmSQhIW0WR0RsxC4QkfBbeknp2dLO1ikwO0u",
-	"6wo53XUPqV3T1lhqptGYtu7P7cY+3vF8z5UL9oZev9vr9kwfZgiaMnMA6va6ex66zjO0O7u2tsJ783er",
-	"R3CCPFMWQ0fmMxa7elQWbIjZQanNrzCbnk8Rsdolp5qEMwjPVZHtCLGNqxUbz/iwZlAHD2zUZxr0equM",
-	"b9FuNy9WceV7+3v99e2vS2+88r2DTcZsKx9Rtere8M1bC5lEKPKbJkefSzEGhSqRuIx1KYT2ici0YpFl",
-	"78nz0y1VqsluITa7GGRXWZJQuUC5uABuFgLRksYO0akZ1bML6729+rS0XPle6/3LSoF6zPKKx7VSbUt5",
-	"+8Mlv8P+7hONSmmel0YbcYvC6DCODokRyaJ7kDnA0Xmjzp2pXWvnRVIrl6JiMuLM0ImOUZc8xSIzy24H",
-	"nq82cTyEbPExrHuxsot272PEf8usASvLgMIFjTNXnduqZ2kzRWNtOKaE1L6revecTp12yxFkwbdapMGI",
-	"V9bj2IHDlovJkW1a3DW/evF4p0BI4s2eMShFKWk8Fow44kbNsHgkVRhZEwp99pxaQ58lGf0Auxot95f2",
-	"pshWMxxxuKShjhdYINs8w516qsqVmaeLRnXJCXlX4VwtYTbEGNqIzwQXmT3jkGC/ZxwTbsiph+rqKixm",
-	"Sp/W7m6rFY5XXLSVTXZdLdwrf23LvCTmBk1dJckNWp6JdKMOz9nG7SwmfoPGtoDxJg2b2Rlv283F5ik7",
-	"zav/O7q2r9/SD1puyD/mTluL9Lv+KOv1BoeVK3z3xSYX3u5++00jwLw2xFtEdBthMEwx2rjcrIuabhz6",
-	"LCKK14UF66G8Bn3VeNnqOBeasc3SlVagU9pLzrVDUL6URPz9TbydSplMfGQDJ6uWtYkP7a1/qCxoZ54Y",
-	"HK1/opna8tl9QPPsBjNtqX+A7mPFpVOaNMBAzqmrfmtkNhWqxcWyYA9VRYI2sdPljZYWJRKjS160XVVt",
-	"ByzCGMmq6sFF4AlPnZWbrWOS8XMu5rx585W/lAD9mZMlJ49sVwrmrfCvdnJYJKGKMK0gngwr80roYsTH",
-	"gGBH0/EKiKPxvhDNOIb66y+Q6CrSsuYyjvjGhKIXt0NKyGRBI07+LI+f5u6Y8aFailWmIFtrVDJ82wO6",
-	"qUNCXU48wTBM7sUcBZX3e9gKyEwhz3W7R2PXuZzNjV2adnONn35wOQ6bWWqrJRGigylfxSZppqtgDkkD",
-	"z+xV8Fw3M3efyFRVrg7q9GwGSWhFINickdsl1FxdbWwhTUsHImguRAFPqC5FE8fsF8Kr6Tk4LVS8QKS6",
-	"Uku8d5z8LTliv/Hf0/FPL97XedmOpliLgqim6t7I7Fss3VU94m8csaslp7R/K6f0v9wp+4q3wW3kZX31",
-	"sGrmi1XuiihtDCiJMknHcbP2af7qsOu8PWzTeMHXde2Ldp+7HMMX7Jf2NvBLi2rg5oH+BkM0q0Licweb",
-	"zKclEfwv7z1b7VzZXCvd51Why90PLLqyXrXxkJb96x/xe0VqBdCPbW2kOZWuGnWtqnhCXXgRmr+Be1/Y",
-	"iD8tClnjz5X7T+PhZogBKfUKvoaI2HiVqr4XsOhgThdtzp2d1Uc4d/mbe+4mbLO/Dm2PyjF3Vv8+Pm+k",
-	"pvbXP1EUp0B1M9hATS0XqfjLKxurCTZRNn77bchPoO01bCXz2l02UIRoVCvHbysA0og22xy9ym7BG5HK",
-	"VQqW6wEoQtr7gU/yyDm1Y2Pl5Hrd5jbFMQV950fCO4jg/u0s/7Wc5Y9whf+2F3dkL/7SSv8n0Jtp/Bu6",
-	"VdV3/hntmLa/H/EBApwa3ueWqqB0ll6DiUCXMr2iY9MrFCSUaxaqES8zLYbVlzDFMNFEZBrTKjDIanMa",
-	"/OXiJtYdbeZTjPgGCRWVTEB7DZu/+HFbuTBoLa1ixG1eBVo0W01rZ4Mci+YbOC3hE4Eeu83rQOikrd5t",
-	"KVAYoV1x9790y3/s3lRZuX4uQApkCaNgh8tfnVesJgCZGp8AbfVesHMzdAB5zfRsxMvTgH25qz07uJJK",
-	"auMXauINPMb//xGMeP6J8sXOMRHFOzJt1VVq346J61mvb67afInmaeY/fwi5bTCawzx/qlQJLyA1xr/2",
-	"pjJjZP0iIYlIWxytCHO2xi9X2Og1lXquXCjSiPSZ2/ZN+hD4j/HWMjugSk7VpJu9fcvYaJ6psEls9G93",
-	"r6TvqIcx6U/v7q0Xpbv02uw2j/723v5bTvt/xzP/096m1aibxjPxfYWbo3kdEL1a618CDWeYvkR55JMx",
-	"zBiPCCW/vP71pV+4MkaBnMNCkRm9ADIG4GQCxj+Ijklw0NtznXOhWyG/LzDj217RfsWo349c488CGC5Y",
-	"/9kQw/Wp13Of3ry9upYXZ8u9Gys2n7FwhjjNmVAaUZ1FyUU38kW/20NWuOku45LbAPaNvJdu5U3ptfya",
-	"5d4cLNv4w7LOcjx1EKMiyZjGlIdmR5p2QhoHW0uqha2X6YZyC3P19ur/AwAA//8=",
+	"7H19c9s28vBXwfA6E+t3lCzJsmPL03nqpknra9KkrnOZp2F+R4iEJJwpgAUgy0oef/dndgG+inqxk1zi",
+	"a/tHY0kguFgs9n0XH7xIzlIpmDDaG37wpozGTOGfTxLOhLlgf8yZNuc/wFcx05HiqeFSeEPvcspIRJOE",
+	"qUeahBEObys7vs3j0CdSETNlJCx9SRZTJvBb+yjRTBgipGAdz/fYDZ2lCfOG3mF0wvqjHm0fjw/i9mDU",
+	"Ze2T6Ohxuxf32cF4QA9HR5HnezqashkF2Mwyhee0UVxMvNtb33t6SSfNUHNxzQ2FLx5pcs2U5lL4ZCwV",
+	"Cc/H7RfURNOQ7FGijZJiQpgw3CyJoZNWFcjAOwi8LVCcx2yWSsNEtLxgaUKXLF4FKjRqzkIiBaFEMZ1K",
+	"oRkxU2rIgmoipCGpkvE8YjERckFGc0OUm2yIyJSC4b9jrjT8hvgOxIKbKTFTrklYgqP9M1uGZCJNh5yN",
+	"EP/STJlacM06gSivEMAqL4+J+cwbvoWv3/nZYkdSJowKXO1zGVG7pia8v754TuTY7r5i1LC4tBVV1O5f",
+	"9zrd/YSLKxafi/1imN4/GHejY9aj7SMKpDE+fNw+oces3R89jgdRj52Mj7pbNuWCGvacz7jB/20hbYdN",
+	"8sdcGkr2AHojr5ggo3l0xcwjTTR/z1o+bB+7ZmpJ6NxMgWgiXGK2oZUF9rvdMogzLvgMcNvN0cqFYROm",
+	"qvBesBnlApaxArM7qbp8uGZ0SbThSQLHLCbUECmiKiD3BEOzBrT9xiIpYk3mwvCkBMcj7ZDHNRnPk4TQ",
+	"CeXVDe/fBYzNPInH+GrN1DWPGJnQa2bPgNvIUwSGEW4sM1IslcpwMSEUjtkoYbMqLT4ePY76o2PW7kXH",
+	"4/Yg7rE2HcSH7RPaG3fZUXQw6sfbCI4ZtTwbG6bWY81IsqDckBEbS8WIUUuEaQVVvTug6s2bN2clYmxG",
+	"WIlcuRQEJ2eEiti3CKKO3oEXKfZvFhmGPy3J3sWzJ+To8WG3xhi/Z1QxRZhSUn0beFxc04TH/8JpAs+3",
+	"P/yrBMm3gVecqynVhN2kXLF4C3u99b2UKjpjZlehdeZIsh1NpWYCiGXsxJQjD5+waCqRNbmv7fFtFnLE",
+	"SkzAll0VGcl4eS9ZxgE+O53ne4LO4NmVN1bwMaM3z5mYmKk37PWPfaCG/DOgxhimYNb/fRsEN/1eOwhu",
+	"Hj999/dvPL+BRp/IuWg41G9AhlgB5Tv+ltIJHG2lONMk/E7G1NBOBI+HPuJMzGcjpoDX0yQhMxCoQMsl",
+	"Lt5ZFTO4/j/mTC2L5X+DszbRQFnqPONJ48l6IkXM8XXk35ILFpPRkoRUxOGQhOyPcD8UVuqGCBlToZ/9",
+	"yULc0tAoGl1xMTmPQ7JnkRWIBMbSRAOJaC4mCbMsRfskfPQoRIqi9qvT8hSE/UHEPEnsCFB6Wj68JhA5",
+	"NPvhxMD/4K8E/kochE5gOrASqs0LGfMxh6/2WCqjKZnxJOHacpNWJxCvqGLCTJlmmkyUnKcdEkpco5DG",
+	"TjSei8giiCqGioaep8AOWVxTBTyHF1jDo7kSw4QPQRglQxrTTiKvWUIj9l0khZFadiI5e4RvyAT9hJHe",
+	"45PDo677z1uz4WO7l2uofNA9OfI3a1k/s+X2Y3/Flla/mtErpgl1YBJNx8CFiAJ+TfbOn14+I1NjUppy",
+	"Eis6NoEIkGfW1Cny0+XlK/KT5QXPOEviwGsNndQlgi2IoiKWM1DUfELJ69fnPxBNlz5BFY3RaBoIGFYc",
+	"EaQMK8nozGp4diweQQugHBNuOuSyJO5An6eKaViiDsRoaRhSG/6BM+KKYd5rmswZoRokIddWs8FFOnnN",
+	"kDfOCBdRMo9Z3OqQn9kSSSUQFekuF4LspUwRwwQVBt+j5yMQFS38ANR1xVKDoPQHZCrnStcp7Jh1D04e",
+	"H7P2oBsftgcH7Lg9ik4O2kfHJwN6+Hh8ctAfrOOTtf1YRz/9w8NtXLK7mUuej9E+aCCxNE2WVumZUjGB",
+	"HUuWhFt1t2JxRHMFB5OEYKGEgHrYXKsYa2aF6kmv1w2EM0DsnnItRQuNKnbDQdGjBtkr2i3/E3bIy0yL",
+	"x1dSoRdMwezhoNcP68jObJdmbDoraK2w6fYHjcjJl7lWOSsjgsdVQbmjZo8gp9RMC4BRLoKQBKVh1W4p",
+	"73G3fULb47P2s3cfjm/b5Y+Du3zs9W+bCeSlipn6voEHFSwcNqzCwVFqChJSHYXuHLIxnSemhWNhnrBD",
+	"LkHcwkkaKWt/LAGD5Ac7dJjLCGLHV1Bbfh3+vo7/SgB/tPYAHTXu+28sYZFpZLtyNqNtzUBNA9ASrg2Q",
+	"eqpkypSBFVl2CyKFhKBR7dFkQZfafcnill9IP38FcU2i2yfhjGlNJ/hnSYR3GiSa8t1jvnvJOsxou8i1",
+	"nKVRMP12xdNVvPwkF2RGxbJRNQKE6Cue5oZAbteD3tUhv0gDaB1xQUeJEwrhN/AEqs9hzc5ctxoArLYW",
+	"a0n0rID2t9kWsLRLeGODzjhlDnBUFbWhyugOeZnSP+bsFEUQCB3kkGMlZ4SKXI8U7MY85+Kqtllnv+uz",
+	"w/f/nB6Mj3/+/cdfu7//8HT5+79fexuWh+hYt1+HvX7Tfl3KtJlx2YXw91Xr+XAdeo2sYtedZ8SuX+D6",
+	"5OSkhOdeA55vga9ZCwQtnO9p7Mwb+ATqFrNaO03TxJlw+//W1gWTw/nBQ+PEPhKj/lzMA0sQTD3NR6zY",
+	"HDvbMDEamV6/2z9q93rt/uFl7/FwcDjsH//uGHQ+405W9a3vuZNcaKBDYveLxJJp8cjYQ+Rstck8oSAg",
+	"U8W0ht0DBBbb8I1iY2/o/W2/cHvu21/1/ssfqKEWCYj2VRrIPEFckxlNQDdiMUFd37GzJfzkrN1ThMhB",
+	"T4AuQNEC6ik5WRtQ3Qyke2a/buDeVrG6+eHSY9bgE+OERx9JSFE2y0MhIypK3NayH2fPpExpKYbd/ztL",
+	"vhe/q8NfgRXvZOsQmihG46VTzT4Z1Z2RlIm4KiByhwXaBU6IoZadmWhVYMgeiIhAVFzAF4X7GF3PuVu+",
+	"4kEmWxzI+FMgrKrZOiVSOYMmRIdXGz1eziew+8RcW6dlILiAkzWBszx0Jo970K0e7DgKL8Gv0H1mJJkw",
+	"Q7jRhecVdd/SsWvCxLbD0+TIzzx77dy1t/n45U7AW//LHv1nUo14HFvZff+zT6OIaf0DE9ypTQ/h/CPV",
+	"Abu2p0kwFlt7+LzknrpgNH6juGHA3xt/6JwlCUmZmvFPL2ic+z6h0ZUFrXiPDfdUof+ahMpPjCZmurwb",
+	"XWlDzVx7Q09eeTuj0b5pHQozfwjXZGpBqmHp3ius+pou2Fxb5nH/YzQXqZJwkkChf4rRxgdzmmrc24Yj",
+	"gS0vqCaAGsuxKYn5eMzQ75HJgJGMl6cwxrnI4CnrOkWHWa6dGqomzDQ4eT7lkVsVQ/kCrB1mJRsXufvK",
+	"37yyTiDOcEnaUBFrXJkUuRJZcQ5WV16KidYF1xc92ufCMCVo8htT12XKvDfd84YJH44xYmG3UZ9PSooZ",
+	"6xpTnjBnR8TMUJ5Y9w8XqN0kckLmImaV6JXzqX0tJPOLNM/kXHwkf+SGzfKZHpS1aoX0Ln5NtGYxAoNa",
+	"+ycjqF9k2XQo1G4eZ+YBxkHqSQOMfU1k9IouE0njSymfgyz4OGpyUFg5m0/5cLRXVhEzoOAksAJgA1SQ",
+	"o8PDgyOM9ujP4vtoemc53QJMghSMzqMB+Zl/3/qqyEhhcBRDws+QuX4cJaWr8z0kMirxhSnVLmwVn6Jw",
+	"eXpJJ7DNQi5I4A0C75MS06ZwWM4HrVuvyMg7hW/RWe4g/ZpIy320EWAMAOtPyq0aJ36APOuRzjJmxrgW",
+	"VGiMlJaffA6O1fjGrdzroP/Vca/fLIyvBb2mPAFT8eMoy635F2nO8gkfEkXF1NAR1WjizwuknDpHoXUL",
+	"9ohNiPksCjrXRF4zBaqJDQQA51wLFnonK45RB1vdf/MwXYqXUr6gYpmloX4cbdYnezB0KaUN7Lp59H+A",
+	"GsuJ9A3v30B2mDiU8JnN/0mZcnMFYm9dIk+Kb3LkL7ShIlp1r+d5wu08v3ojIVWzscuJxu1KwvNOkxRP",
+	"1CZyKcs7TgKjH6x7/7WgczOVir//WBX33AYzzyopwpcusP5wZIUNVKzmF3/Sg1h5CdcEPfZigoLBorHG",
+	"6N+8edOup2dv2uV6NveXJ7M8W/QFizm9xOSFj/OEN8z4UAjtiV12G4AmgWfYjdlPE8pF4FlTqpRde+rc",
+	"v3X0fE6THQAI628Mvx4VN186AoJLe4Jk0ZSPM6Y8mStGooRq3SFPaTQlM5pi9pQUzCbk2rjSMBBhke4S",
+	"kkG365NwPWeDET2fhOXoJnx34JOw7IqE7wZ+IMIZM1MZgyKdJHJhBx/6JMxSI+DziU/CVX9BSAa9vp9X",
+	"yFV9UvDjAczfdCrgR3hHQ+woJIM+TFpTouDrE5hug0kZksFBDzPpVjzzITlEvDWYDfDTgUswtRVi1fSi",
+	"jUKkHkOu+nrrqPX8csJJowNmnX9vDW9pDr6tKqDbDPGmUEaTifWunNVWQVMtGy2LpSIbje0iafIqT5z0",
+	"hmOaaNaQMqLkiD3SLgO4g3gqHiqirSvZmjbvMpRXrhQx7He7Ng3P7aq8qoIvrxpTYItE3LfZy4pyQYna",
+	"pIfxpDJXv8MSbXohqKN52oqtvZnSNGWCxbaY0233KgIaedzXV9y6Qg9xYwnXm2YckL3Xl09qdVlr5N5Y",
+	"qhk13hBf0DZ8xprevg1djtgxr7teVEX2aKJlVlIVrhZQtTrk3Fa/2tSaQOR1sHubEpdahBuXXLeSZOST",
+	"xZRH06J2lpt6FvyOpX2bSbxSnIV71Eztmc/zRaYx3PFcR3Nt5CxLKVwla5DzzVuTZSGCSuITashMakMO",
+	"ul0STamikWFK19JtY+qT80cxSfgVVsTQOCZLOYc/Z0tA6dgmWNKECGYWUl3BBKUE2wOXQlwqtVhF43Ys",
+	"vU4zqr8TrmZMTRhJ0YWclRxX0HdKQluKpdhMXue5mfCdda3ZGoJdMSzYooJlsteMZVvA4V6Nme/wdvfy",
+	"GvrHEmQeWBDzFBjybFkrl96M7fpS7oT9f/bvivLVrEpQw567Cm4yY1gSuJfn67dg+ZEUgkUuHVDLGYNn",
+	"9vJE/lYnEBdZ9jNWHC6zEsQs4XY1kOETdhOxFKt7FSOhS9wPCdZ+kTEDoYh8oLq5Lv/cOCNmdY9R4ybw",
+	"O6FCSLcPpADQFS5YOMO/zXikpJZj05komk47ZexWxOrGkbDPm36uCORtM60w9azmYb1UKUePqc7q+Xzg",
+	"5eWCQ6K5iGzO/2vBbwiWJFbrlh+fHB71jx/3jwePD0pChwtzNEAFi8YvRbKs0WueCu976yRPragoL7Cj",
+	"WvOJK/ssefnvVXS0BroCk45mmzApXVo4NyC3aMOhqCYgf+DxbYiloQTTjoH5KqY1mVIRJywQ+QP485n9",
+	"tXiMpFM4RzTC6tnS9PD1mf02H41pR4ouAlF9V/Udww/u+1s8lBUM7pQhXWNX/W6l8s5NsecQ8Pas/Ttt",
+	"v++2T/7Vfvf3/1dZZe23ypqanhu+/d8g0N+9+/t32R9B0Mn+bH3jrd1K1Uxs9c1bTF2GBdM+oRqwj4sg",
+	"ry9+6RCnU6eKoS7IRZ6UrDvkLBAxS9gEK6NK2RcSPbIGeL6rS93DvgCRzPQcO7h1CiRSsuhz/+1srg2Z",
+	"cCtZmrdrJdm9ukNYz7S6Q40b1IjEcp3WbuwFnshiu1+Ev8wKxWyT56XMUzNdDqRpXmfWYFoJIrH4KetO",
+	"4XY7mkqpbQ1cJJViCWx2neuCbOTGVtmCwavimrK2+PHZT+/7P45+VS/P37/qqZPF8c83k2+/bdjRbQpZ",
+	"Wa/l8RZF9p/9JzIB2eo6vtzNSgVVSY7rTQEaZTI6FG/MJrHshlR6zOTAVdE1NSbVw/1yU5mO+xU4lW09",
+	"882MGQov/1tTE5omgi/3QVijJG5ti+A6boS278G3rjYDuIq+YnG9Y8oKia+SdK2obmtfHhiIW3NKqOsN",
+	"ZM8pHs7U2R13xGUTBv9PUaL37fravhUkY836Ni1A29VwjQD7RScPtNMwVBtbxwg3bKbvct69Qm2mStHl",
+	"yqGpUWwG8daDhHweD1GSvBx7w7d3gulD9eA6VWT1pe8a1PbyVMiIEJTTUicM1zsHpu/UAb+fMbuitTnW",
+	"C9qRYbMU+KBTTZzZhinV5OWMG2zVA/uJfu0Zo0LnQvmRBpGKpZa5nfzJVP1Tlx6S5bRLhf/KuU2fTBjF",
+	"Sq3wb2HZKHDWwCbF3OGwYhPsMN7zN+v72bCKhbDbvM0qUd17sRuBlkRkMcul2+QNTZyATZZsajseK/Jq",
+	"vbQyjWZ19mGvfzA4vIcY3HhWP7lnYp1LAmvapjJhZZ/PZg/FZ6fs/2YSdTt6J0IVbFEQJ9ieu7h3PpZg",
+	"P9K1c0/K/cdvL3+pkC92Knl8cHLUwsNaFSVDkrCxaQMNlZo9XDGWAk1xZdvPaD8QNaovqqlLfRzse3Xh",
+	"9xkVPqBO0QTCdVPKJRdaUyJZEsVSZtPcucozTi0EpwQsgzYOK0GKlRYTIVXWCumTeIu+cq/PuVvw5/fb",
+	"NL3p8/tiXoBdzP6YU9ee0BGCG9/5k7o1NmJFdb4+78HnIdP7m/+F4NjkBMjFhRuzs7i4t31/DznxgnJx",
+	"v5gsNWQBZLNQUkwagq4ulWMTaoucj9t60s/mHclHVrexLsGm8xkVbaAEbJ3DbtKECqcB2fpLTFSwfhcb",
+	"Tq2EF+V47Nox5HJIKpK3oGxqL8SGxdgg+84mBLn8sCbyz0peGzvRNL26FADmmtCRnBs/D0cr5pqMNQK4",
+	"Nb6JO1fgtbIzTXZtKTPpbjT0IhNj5EcQY490raVmlaDYLqRRkHN9VWwN/Le+p1k0V9wsf8NOqDbyhx1N",
+	"z+Y2HcN+epaxmH+8ufQaDOtKPuDeP95ctvIA+JlLz0RKy2Lg1UZ+QKWahAZbYtl03BYoS3o+cj3CrA8x",
+	"o9zCk2xfCCPmGvMXCod0yyehjtKQ7OXDA1E0F9A+0SmNWNGwy2b9hkomTIdkr+xrLj3W6pBXxadhIMJ6",
+	"y4TQZlyttlEog9JqGNQ5S5LQb5gxb8JQBctFJ2wTW2/otqqg8akxqU2Y42Iss2xFarvgoGSt1G7qNk35",
+	"dyWPVqlJXsnfdPbqnBhG4de5Skp+sQk30/kIXWGomrWtL4xXvYm3209CHnYou7kU03KuIsyRKAcXWz7h",
+	"APCMCSAIjEpgGTpNpGCByAJhSHAAe8JB8y6qibGAIaVmSkJ04YU+0ZJQC01bm2Xixry+eE70PJoSqgMR",
+	"wqqH+/uJjGgyldoMj7vHXTsBWUh1Ba/IircCEYgnUlwzYdeip1TZUJ2N8OY9LoYwsk2eur6XLiskaz9L",
+	"m7JJTuHrhma96NB0wUDngec6ECRr+Tui0RXZa8jiiTWm8fggDlBR0pXXAtFlEA5ubvDMHN7cFNBOqW7g",
+	"aWQvLHglbNoCI9QhMNxyX0gKII75DYvJtYzoaJ5QtXT5T/hAbiU1iSose1oj3hDus8Z25bnnqpbNDye5",
+	"IT/fNaatJdyHAHlDG9XWKVbOWO8CFiDUW1b2T8KGVkII7yWfOftsa4DIL3kGSZRTm+URCY+Y0KgouCP9",
+	"4vxy5QTLlAl7yjpSTfbdQ3ofxoKk5gaFaeP53Kud45bne+6+AW/o9TrdThfmgFfQlIMB1Ol2DjxUnaco",
+	"d/Zt85L38HejRnCGONM2V48spjxxjfdsUiNWIaW2jgMOvZhgZmyHnBsSTVl0pfOqSpZYv1p+8ECHhZe6",
+	"NMRaI7p+t7tO+Obj9rNuMLe+NzjobR+/qYzy1vcOd3lnU5uKslT3hm/f2dRMTHl+W8foKyVHTCNLJK4y",
+	"XklpfCLnRvPYovfs1fkjXbDJTk42++hk1/PZjKol0sU1E7ARmJWJ3Uwm8FbPbqz37vbzwnLre43xl7UE",
+	"9ZxnlwhUelKu9AcYrugd9nefGGRKi6wHZCBsFkabC1RIgCTz6ZnKEimdNurUmUpYO+s7XgqKynEgOMCJ",
+	"ilGH/IJdnFbVDrSvdlE8pGrQMax6sXaKZu0jEL/OrQArOmuza5rM3YUXlj0rW5GaGMCYlsr4rr3nKzpx",
+	"3C3LIAu/MTINA1Haj1OXHLbaNZPs0TzW/PrieSvPxMTIHgiU/HYGNAsCgfmp8Fo0STV61qRGnT2DFuCz",
+	"IKMeYHejIX5pI0W2bWsg2A2NTLLEOyfgGeHYU5muYJ3OG9UhZ+SPEuYqhbkR+tACMZVCzq2NQ8JBFxQT",
+	"AeBUXXVVFpZwbc4rsdvypQFrAm3FkH3XXv7W3zoy6/27w1DXMneHkZcy3WnCK77zOJt7v8NgeyfALgPr",
+	"VSDvmsXF7qVB9dD/JwrbV6P0/YYI+cfEtI1Mv+0F8263f1QK4bsvdgl4u/j225qDeauLN/fo1txgWMq0",
+	"c19t5zXd2fWZexQ3uQWrrrwafGV/2Xo/F4qx3cqi1mSnNPfWbE5B+VoK/ge7aDulfsD4yA5KVqU6FB86",
+	"2P5Q0TESnuifbH+iXkLzxXVAeHaHlTb0WUD1saTSaUNqyUBOqSt/CzSbSt2gYtlkD13OBK3nThcRLSOL",
+	"TIwOuWgKVe2FPEYfybo26bnjCa3OUmTrlMzFlZALUY98Zff8oD5ztqLk4W0PWUfKNfpVK0uLtFdMaJaM",
+	"h6V1zegyECOGyY4w8ZoUR9C+MJtxxMjKnROVTMuKyhiInQFFLa5FipTJHEZc/GXmP83UMdChGrrypkw1",
+	"NuPleIESqqlDQl3tPUE3TKbFnISlK7NsCQvXiPNsB/ASHioauhQ2Gdd+6Yo10JwAd4oZxVmMN5wktk1j",
+	"ILJymezGOUko9iLkevW2Dj/XJDPMNvUIMFNqAmFzXY1PKAgt9FNhC3iHGNs2QIPCt7apb/nuE6TaCTM6",
+	"ENisLAcYL8fySaZo7tliMx8f8EmY3UYH5wGbC7V8MqPqCpTTTUVFfunmmtw+dt7ZDMCV3o+uyjYQsKX9",
+	"fniK1Uy4utwor/ZAzvock1KbY1KiCde2ueL/KCUWOVSM5+7Cj7zc114bYJs6WDdZDPYi2XMKczjo9pBd",
+	"DLoH+LHn/jnEf/onofX6uhJbnaWpZLr4Xnh4cwNj3JVBQCrDbLX5pYMWTWoOSr5gC9hsuyxn32H3udoZ",
+	"ci9KKVcZDTYp9HZnisN8Z42+dl3QvfVb/PS9KwraTbW1agXmtGEtZi5V6vVdeBprBQBeKQHybvrhZ9Lt",
+	"SrG2Kjy75fA0puzYIqv7VaDd3u6sUsJIl3VT34g8n6e8FfXEfz/n9oZeMSe280vsyju1gnuHyV9nJ/xX",
+	"8c909OPF+youm9OPtqYNlWvo76Qn2+TT22qIDFjh7YoV17uXFfdfbsU84GNwH3rZ3tavXCpmhT7IOtA4",
+	"STxXdJQsy5cFNIriQDhZXL6E8e5XFKw0J8quBd5kiOGYaqvvj70noHwz7qbH83FfurnLV2x9dnewPvPL",
+	"TeCB3g6vqPeYxecOd1lPQ1sJtJH7O9ipTb3k//QGtpVHJXay1sJeF93Y/8DjW2t4gxG1aoL/gN+Dalp6",
+	"zalt07agyt0IUblhZUZdBILVf3OGSCcQv+SXSeDPpRQJMILnmCZ2Xrvi0bq0dfnu8XyCBV02KcB2VR+j",
+	"ALtbDD+NZ3ewrSAHxUFmz/7lYduJxw22P5H3yUFetQO7aWiA/KdnNpYT7MJs/OaA6Y/M2EyNUnMGF4+k",
+	"mMVVvr1lTzNGagEpW8ZbOi3omylFW7FzGGO5b2AQFj4Pqt3l/9TUWsg3MY4JMx/BNT5bkOcv8+DPZR50",
+	"7q+S/yUvPpG8+FMz/R+Z2Y3j31GtKt9/DNwxbb4r+gnmQNa0z0e6lMi3cvk8mrlFBVbbVmBpNqPC8EgH",
+	"oijGGpYvpEzY2KD394qxFOMwtuzJX+1/ZNXReslVIHaouSoVC9tMjewS7D3tIiWVyqtA2NIrlGi2sV9r",
+	"hzKs+r33FvCxRI3dln5hdrW9SMBCoDF+siY9aCUR6NTd2l3KUMnzmMhKGpN9XXaNcL6bjGGwwsrqg7B1",
+	"twQi8sbd1phZA9YDYm0H191N73y5OCbpYIjwf8JAZJ+oWLZOiczvC7exAmpvCsf9rF61oJt0ibo18583",
+	"Qu7rfhdskT1VsAR01rgE0szva+NIWc0ihrHKjt1Gj+0aGb2lmdetc74CSV+6Y1+HD2uD0MNcFBCVwSmL",
+	"dDjb9/QGZ8VMu3iD/1L3CvhOuuiF//zq3nZS+pRamz3m8V/a23+Ltf9lnKF/Zm3TctRd/Zl4d/PuCf+u",
+	"VqV87YhiNJpihSMVsU9GbMrxqsl/vPn5Nz9XZYCBXLGlJlN6zciIMUHGDPSD+JSEh90DN7mQprEq4AKb",
+	"Qtig9AMuDPjIPf4iNQU56r9YUUF16dXyyLfvbjfi4nJ1dpBi2KsXU7mnUhtMNsm7sro3X/c6XUSFW+5q",
+	"6UJTDU6tNK5TVPBVS/BWZ3OVG6APqyrK7XWuwCLJiCZURHAiYZxUoGAbRY20LXXdq9zG3L67/f8BAAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
