@@ -40,6 +40,7 @@ type Store struct {
 	writes    chan *writeRequest // to the writer goroutine (see batch.go)
 	stopped   chan struct{}      // closed by Close
 	loopDone  chan struct{}      // closed when the writer has stopped
+	purgeDone chan struct{}      // closed when the purge of expired keys has stopped
 	closeOnce sync.Once
 }
 
@@ -54,7 +55,16 @@ type Options struct {
 	// OnBatch, when set, is told the size of every committed write batch
 	// (for metrics). It runs on the writer goroutine: keep it quick.
 	OnBatch func(size int)
+	// PurgeEvery is how often expired idempotency keys are deleted; every
+	// minute when 0, never when negative (PurgeExpiredKeys still does it).
+	PurgeEvery time.Duration
+	// OnPurge, when set, is told the outcome of every periodic purge that
+	// deleted keys or failed (for logs and metrics).
+	OnPurge func(deleted int, err error)
 }
+
+// defaultPurgeEvery is how often expired idempotency keys are deleted.
+const defaultPurgeEvery = time.Minute
 
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations.
@@ -83,14 +93,24 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
 
 	s := &Store{writer: writer, reader: reader, now: opts.Now, onBatch: opts.OnBatch,
-		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{})}
+		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
+		purgeDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	go s.writeLoop()
 	if err := s.migrate(ctx); err != nil {
+		close(s.purgeDone)
 		s.Close()
 		return nil, err
+	}
+	switch every := opts.PurgeEvery; {
+	case every == 0:
+		go s.purgeLoop(defaultPurgeEvery, opts.OnPurge)
+	case every > 0:
+		go s.purgeLoop(every, opts.OnPurge)
+	default:
+		close(s.purgeDone)
 	}
 	return s, nil
 }
@@ -118,6 +138,7 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		close(s.stopped)
 		<-s.loopDone
+		<-s.purgeDone
 		err = errors.Join(s.reader.Close(), s.writer.Close())
 	})
 	return err
