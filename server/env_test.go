@@ -61,12 +61,27 @@ func withVerifier(v *jwtauth.Verifier) envOption {
 // unless an option says otherwise.
 func newEnv(t testing.TB, options ...envOption) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	store := openStore(t, sqlite.Options{})
+	e := newEnvOver(t, store, options...)
+	e.store = store
+	return e
+}
+
+// openStore opens a SQLite store in a temporary directory, closed when the
+// test ends.
+func openStore(t testing.TB, opts sqlite.Options) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// newEnvOver is newEnv over store (the env's store field stays nil).
+func newEnvOver(t testing.TB, store invitations.Store, options ...envOption) *env {
+	t.Helper()
 	opts := server.Options{Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)}
 	for _, o := range options {
 		o(&opts)
@@ -82,7 +97,7 @@ func newEnv(t testing.TB, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store, handler: h}
+	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, handler: h}
 }
 
 // claims are a valid token's claims for sub in tenant.

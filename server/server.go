@@ -114,7 +114,8 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		s.checkQuery, s.readBody, s.validate)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready}, nil))
+	h := &handler{store: s.store, ready: opts.Ready, log: logger, now: opts.Now, lease: opts.RequestTimeout}
+	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	s.routes = router.routes
 	return e, nil
 }
