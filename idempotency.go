@@ -49,8 +49,9 @@ type StoredResponse struct {
 // invitation as stored when err is nil, or for the failure err (an
 // ErrConflict: the pair has an invitation already) otherwise. It runs inside
 // the store's transaction, perhaps more than once if the transaction is
-// retried: it must be quick, and depend on nothing but its arguments.
-type Responder func(created Invitation, err error) StoredResponse
+// retried: it must be quick, and depend on nothing but its arguments. An
+// error from it undoes the create.
+type Responder func(created Invitation, err error) (StoredResponse, error)
 
 // IdempotencyStore keeps idempotency keys and their responses. Every engine
 // implements it as part of Store; times come from the engine's clock.

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -49,14 +48,23 @@ func (s *Store) CreateInvitationIdempotent(_ context.Context, inv invitations.In
 	if rec == nil || rec.Response != nil || rec.Token != c.Token {
 		return invitations.StoredResponse{}, invitations.KeyLostError()
 	}
-	var res invitations.StoredResponse
-	switch err := s.insertLocked(inv); {
-	case errors.Is(err, invitations.ErrConflict):
-		res = respond(invitations.Invitation{}, err)
-	case err != nil:
+	// The response first: if it cannot be rendered, nothing is created.
+	_, taken := s.pairs[pair{inv.Tenant, inv.Inviter, inv.Invitee}]
+	var (
+		res invitations.StoredResponse
+		err error
+	)
+	if taken {
+		res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+	} else {
+		res, err = respond(clone(inv), nil)
+	}
+	if err != nil {
 		return invitations.StoredResponse{}, err
-	default:
-		res = respond(clone(inv), nil)
+	}
+	if !taken {
+		s.pairs[pair{inv.Tenant, inv.Inviter, inv.Invitee}] = inv.ID
+		s.byID[inv.ID] = inv
 	}
 	res = *cloneResponse(&res)
 	*rec = invitations.IdempotencyRecord{Fingerprint: rec.Fingerprint, Expires: s.now().Add(invitations.IdempotencyTTL), Response: &res}

@@ -83,9 +83,12 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 			return err
 		}
 		if tag.RowsAffected() == 1 {
-			res = respond(inv, nil)
+			res, err = respond(inv, nil)
 		} else {
-			res = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+			res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+		}
+		if err != nil {
+			return err
 		}
 		tag, err = tx.Exec(ctx, `
 			UPDATE idempotency_keys

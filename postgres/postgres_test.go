@@ -325,8 +325,8 @@ func TestKeysAcrossInstances(t *testing.T) {
 		t.Errorf("ClaimIdempotencyKey on B while A holds the key = %v; want ErrConflict", err)
 	}
 	want, err := a.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
-		func(inv invitations.Invitation, _ error) invitations.StoredResponse {
-			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}
+		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
+			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
 		})
 	if err != nil {
 		t.Fatal(err)

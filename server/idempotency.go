@@ -27,9 +27,13 @@ func (h *handler) createIdempotent(ctx context.Context, key string, body *gen.In
 		return nil, invitations.Invalidf("Idempotency-Key", "the header is empty; send a key of 1 to 255 printable ASCII characters")
 	}
 	ri := info(ctx)
+	fp, err := fingerprint(http.MethodPost, BasePath+"/linkedIn/invitations", body)
+	if err != nil {
+		return nil, err
+	}
 	claim := invitations.IdempotencyClaim{
 		Key:         invitations.IdempotencyKey{Tenant: ri.caller.Tenant, Subject: ri.caller.Subject, Key: key},
-		Fingerprint: fingerprint(http.MethodPost, BasePath+"/linkedIn/invitations", body),
+		Fingerprint: fp,
 		Token:       ri.id,
 	}
 	// The claim lasts as long as this request may work: past that, the
@@ -71,37 +75,39 @@ const releaseTimeout = 2 * time.Second
 // responder renders the responses a create under a key records, exactly as
 // the caller will get them, now and on every replay.
 func (h *handler) responder(ri *requestInfo) invitations.Responder {
-	return func(created invitations.Invitation, err error) invitations.StoredResponse {
+	return func(created invitations.Invitation, err error) (invitations.StoredResponse, error) {
 		if err != nil {
 			p := classify(err)
-			return invitations.StoredResponse{Status: p.status, Body: encode(errorBody(p, ri, h.now()))}
+			body, err := encode(errorBody(p, ri, h.now()))
+			return invitations.StoredResponse{Status: p.status, Body: body}, err
 		}
+		body, err := encode(invitationToWire(created))
 		return invitations.StoredResponse{
 			Status:   http.StatusCreated,
 			Location: location(created),
 			ETag:     *etag(created),
-			Body:     encode(invitationToWire(created)),
-		}
+			Body:     body,
+		}, err
 	}
 }
 
 // encode is v's JSON as the generated responses write it (with a newline).
-func encode(v any) []byte {
+func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		panic(err) // the wire types always encode
-	}
-	return buf.Bytes()
+	err := json.NewEncoder(&buf).Encode(v)
+	return buf.Bytes(), err
 }
 
 // fingerprint identifies a request for its key: its method, its path and
 // its body as validated and decoded, encoded again. Equal JSON bodies have
 // equal fingerprints, however their properties are ordered and spaced.
-func fingerprint(method, path string, body any) string {
-	h := sha256.New()
-	h.Write([]byte(method + " " + path + "\n"))
-	h.Write(encode(body))
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+func fingerprint(method, path string, body any) (string, error) {
+	b, err := encode(body)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append([]byte(method+" "+path+"\n"), b...))
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
 // recorded is a response recorded under an idempotency key: the first

@@ -11,6 +11,14 @@ func TestFingerprint(t *testing.T) {
 	body := func(tracking *string) *gen.InvitationV2Create {
 		return &gen.InvitationV2Create{Invitee: "urn:li:person:B0b", TrackingID: tracking}
 	}
+	fingerprint := func(method, path string, body any) string {
+		t.Helper()
+		f, err := fingerprint(method, path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
 	empty, one := "", "1"
 	base := fingerprint("POST", "/v1.0/linkedIn/invitations", body(nil))
 	if !strings.HasPrefix(base, "sha256:") || len(base) != len("sha256:")+64 {

@@ -64,12 +64,17 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		if err != nil {
 			return err
 		}
-		if n, err := r.RowsAffected(); err != nil {
+		n, err := r.RowsAffected()
+		if err != nil {
 			return err
-		} else if n == 1 {
-			res = respond(inv, nil)
+		}
+		if n == 1 {
+			res, err = respond(inv, nil)
 		} else {
-			res = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+			res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+		}
+		if err != nil {
+			return err
 		}
 		r, err = tx.ExecContext(ctx, `
 			UPDATE idempotency_keys
@@ -82,9 +87,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		if err != nil {
 			return err
 		}
-		if n, err := r.RowsAffected(); err != nil {
+		if n, err = r.RowsAffected(); err != nil {
 			return err
-		} else if n != 1 {
+		}
+		if n != 1 {
 			return invitations.KeyLostError() // undoes the insert
 		}
 		return nil

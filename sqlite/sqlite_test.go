@@ -116,8 +116,8 @@ func TestReopenKeepsKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, err := s.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
-		func(inv invitations.Invitation, _ error) invitations.StoredResponse {
-			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}
+		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
+			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
 		})
 	if err != nil {
 		t.Fatal(err)

@@ -58,16 +58,16 @@ func claim(key, fingerprint string) invitations.IdempotencyClaim {
 
 // respond renders responses as a server would, with a body that is not
 // text (every byte value), to see that it is kept byte for byte.
-func respond(created invitations.Invitation, err error) invitations.StoredResponse {
+func respond(created invitations.Invitation, err error) (invitations.StoredResponse, error) {
 	if err != nil {
-		return invitations.StoredResponse{Status: 409, Body: []byte(err.Error())}
+		return invitations.StoredResponse{Status: 409, Body: []byte(err.Error())}, nil
 	}
 	body := []byte(`{"id":"` + created.ID + `"}`)
 	for b := range 256 {
 		body = append(body, byte(b))
 	}
 	return invitations.StoredResponse{Status: 201, Location: "/v1.0/linkedIn/invitations/" + created.ID,
-		ETag: fmt.Sprintf(`"%d"`, created.Version), Body: body}
+		ETag: fmt.Sprintf(`"%d"`, created.Version), Body: body}, nil
 }
 
 // createdID reads the id respond put in a 201's body.
@@ -405,4 +405,28 @@ func testIdempotencyConcurrentTakeover(t *testing.T, s invitations.Store, clock 
 	if taken != 1 || held != n-1 {
 		t.Errorf("%d retries after the lease: %d took the key, %d found it held; want 1 and %d", n, taken, held, n-1)
 	}
+}
+
+// A response that cannot be rendered undoes the create; the claim still
+// holds the key, to release.
+func testIdempotentRespondFails(t *testing.T, s invitations.Store) {
+	ctx := context.Background()
+	c := claim("key-1", "fingerprint-1")
+	mustClaim(t, s, c)
+	broken := errors.New("cannot render")
+	fail := func(invitations.Invitation, error) (invitations.StoredResponse, error) {
+		return invitations.StoredResponse{}, broken
+	}
+	if _, err := s.CreateInvitationIdempotent(ctx, Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"), c, fail); !errors.Is(err, broken) {
+		t.Errorf("CreateInvitationIdempotent with a failing responder = %v; want its error", err)
+	}
+	if n := count(t, s); n != 0 {
+		t.Errorf("tenant-1 has %d invitations; want 0", n)
+	}
+	if err := s.ReleaseIdempotencyKey(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	retry := claim("key-1", "fingerprint-1")
+	mustClaim(t, s, retry)
+	mustComplete(t, s, Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"), retry)
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotencyScope", testIdempotencyScope, nil},
 		{"IdempotentConflict", testIdempotentConflict, nil},
 		{"IdempotencyRelease", testIdempotencyRelease, nil},
+		{"IdempotentRespondFails", testIdempotentRespondFails, nil},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent, nil},
 		{"CreateInvitation", testCreate, nil},
 		{"CreateInvitationConflict", testCreateConflict, nil},
