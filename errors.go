@@ -14,6 +14,7 @@ var (
 	ErrForbidden            = errors.New("forbidden")
 	ErrNotFound             = errors.New("not found")
 	ErrConflict             = errors.New("conflict")
+	ErrKeyReused            = errors.New("idempotency key reused") // sent again with another request
 	ErrPreconditionFailed   = errors.New("precondition failed")
 	ErrTooLarge             = errors.New("request too large")
 	ErrUnsupportedMediaType = errors.New("unsupported media type")

@@ -111,4 +111,8 @@ type Store interface {
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
+
+	// IdempotencyStore keeps the responses to creates with an
+	// Idempotency-Key (see idempotency.go).
+	IdempotencyStore
 }

@@ -183,7 +183,9 @@ type InnerError struct {
 	// Example: 2026-11-25T17:45:28Z
 	Date time.Time `json:"date"`
 
-	// RequestID The service's id for the request (also in the `request-id` header).
+	// RequestID The service's id for the request (also in the `request-id` header). In a replayed
+	// response (`Idempotency-Replayed: true`) it names the first request, which produced it.
+	//
 	//
 	// Example: 7b7c2b8e-1c8f-4d1e-a4d5-9a1f0e6c3b2d
 	RequestID string `json:"request-id"`
@@ -465,6 +467,9 @@ type Count = bool
 // Filter defines model for Filter.
 type Filter = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
@@ -494,6 +499,9 @@ type Conflict = ODataError
 
 // Forbidden Microsoft Graph's error body.
 type Forbidden = ODataError
+
+// IdempotencyKeyReused Microsoft Graph's error body.
+type IdempotencyKeyReused = ODataError
 
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
@@ -554,6 +562,13 @@ type ListInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
+	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
+	// new invitation, and the same one with every retry of it. The service compares keys
+	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
+	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
@@ -692,6 +707,16 @@ type ClientInterface interface {
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
 	// is a `409` until the first is deleted.
 	//
+	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+	// sent it, across restarts and instances. A retry with the same key and the same body gets
+	// that response again, exactly (status, body, `Location`, `ETag`), marked
+	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// a `422`; a retry while the first request is still in progress is a `409` with
+	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+	// with the key runs anew. A `409` for an existing invitation of the pair is kept.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
@@ -708,6 +733,16 @@ type ClientInterface interface {
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
 	// is a `409` until the first is deleted.
+	//
+	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+	// sent it, across restarts and instances. A retry with the same key and the same body gets
+	// that response again, exactly (status, body, `Location`, `ETag`), marked
+	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// a `422`; a retry while the first request is still in progress is a `409` with
+	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+	// with the key runs anew. A `409` for an existing invitation of the pair is kept.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -805,6 +840,16 @@ func (c *rawClient) ListInvitations(ctx context.Context, params *ListInvitations
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
 // is a `409` until the first is deleted.
 //
+// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+// sent it, across restarts and instances. A retry with the same key and the same body gets
+// that response again, exactly (status, body, `Location`, `ETag`), marked
+// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// a `422`; a retry while the first request is still in progress is a `409` with
+// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+// with the key runs anew. A `409` for an existing invitation of the pair is kept.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
@@ -831,6 +876,16 @@ func (c *rawClient) CreateInvitationWithBody(ctx context.Context, params *Create
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
 // is a `409` until the first is deleted.
+//
+// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+// sent it, across restarts and instances. A retry with the same key and the same body gets
+// that response again, exactly (status, body, `Location`, `ETag`), marked
+// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// a `422`; a retry while the first request is still in progress is a `409` with
+// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+// with the key runs anew. A `409` for an existing invitation of the pair is kept.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1119,15 +1174,26 @@ func NewCreateInvitationRequestWithBody(server string, params *CreateInvitationP
 
 	if params != nil {
 
-		if params.ClientRequestID != nil {
+		if params.IdempotencyKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "client-request-id", *params.ClientRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("client-request-id", headerParam0)
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.ClientRequestID != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "client-request-id", *params.ClientRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("client-request-id", headerParam1)
 		}
 
 	}
@@ -1391,6 +1457,16 @@ type ClientWithResponsesInterface interface {
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
 	// is a `409` until the first is deleted.
 	//
+	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+	// sent it, across restarts and instances. A retry with the same key and the same body gets
+	// that response again, exactly (status, body, `Location`, `ETag`), marked
+	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// a `422`; a retry while the first request is still in progress is a `409` with
+	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+	// with the key runs anew. A `409` for an existing invitation of the pair is kept.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
@@ -1407,6 +1483,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
 	// is a `409` until the first is deleted.
+	//
+	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+	// sent it, across restarts and instances. A retry with the same key and the same body gets
+	// that response again, exactly (status, body, `Location`, `ETag`), marked
+	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// a `422`; a retry while the first request is still in progress is a `409` with
+	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+	// with the key runs anew. A `409` for an existing invitation of the pair is kept.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1632,10 +1718,11 @@ func (r ListInvitationsResponse) ContentType() string {
 
 // CreateInvitationResponse201Headers the declared response headers of an HTTP 201 response for CreateInvitation
 type CreateInvitationResponse201Headers struct {
-	ETag            *string
-	Location        *string
-	ClientRequestID *string
-	RequestID       *string
+	ETag                *string
+	IdempotencyReplayed *bool
+	Location            *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CreateInvitationResponse400Headers the declared response headers of an HTTP 400 response for CreateInvitation
@@ -1659,8 +1746,10 @@ type CreateInvitationResponse403Headers struct {
 
 // CreateInvitationResponse409Headers the declared response headers of an HTTP 409 response for CreateInvitation
 type CreateInvitationResponse409Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	IdempotencyReplayed *bool
+	RetryAfter          *int
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CreateInvitationResponse413Headers the declared response headers of an HTTP 413 response for CreateInvitation
@@ -1671,6 +1760,12 @@ type CreateInvitationResponse413Headers struct {
 
 // CreateInvitationResponse415Headers the declared response headers of an HTTP 415 response for CreateInvitation
 type CreateInvitationResponse415Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CreateInvitationResponse422Headers the declared response headers of an HTTP 422 response for CreateInvitation
+type CreateInvitationResponse422Headers struct {
 	ClientRequestID *string
 	RequestID       *string
 }
@@ -1721,6 +1816,8 @@ type CreateInvitationResponse struct {
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReused
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -1743,6 +1840,8 @@ type CreateInvitationResponse struct {
 	Headers413 *CreateInvitationResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *CreateInvitationResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreateInvitationResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateInvitationResponse429Headers
 	// Headers431 the parsed response headers for an HTTP 431 response
@@ -1786,6 +1885,11 @@ func (r CreateInvitationResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CreateInvitationResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateInvitationResponse) GetJSON422() *IdempotencyKeyReused {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -2453,6 +2557,16 @@ func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, p
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
 // is a `409` until the first is deleted.
 //
+// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+// sent it, across restarts and instances. A retry with the same key and the same body gets
+// that response again, exactly (status, body, `Location`, `ETag`), marked
+// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// a `422`; a retry while the first request is still in progress is a `409` with
+// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+// with the key runs anew. A `409` for an existing invitation of the pair is kept.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
@@ -2475,6 +2589,16 @@ func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.C
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
 // is a `409` until the first is deleted.
+//
+// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
+// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
+// sent it, across restarts and instances. A retry with the same key and the same body gets
+// that response again, exactly (status, body, `Location`, `ETag`), marked
+// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// a `422`; a retry while the first request is still in progress is a `409` with
+// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
+// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
+// with the key runs anew. A `409` for an existing invitation of the pair is kept.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2886,6 +3010,13 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2925,6 +3056,13 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 				return nil, err
 			}
 			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value bool
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
 		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
@@ -3008,6 +3146,20 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateInvitationResponse409Headers
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value bool
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -3057,6 +3209,23 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 			headers.RequestID = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreateInvitationResponse422Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateInvitationResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {

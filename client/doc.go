@@ -13,7 +13,10 @@
 // An answer other than 2xx is an *Error with the Graph code, message and
 // request id; errors.Is tells its kind (ErrNotFound, ErrConflict, ...).
 // Requests that meet 429 or 503 or a failed connection are retried (see
-// RetryPolicy), and every request carries a client-request-id.
+// RetryPolicy), creates included: each carries an Idempotency-Key, so the
+// service answers a retry of a create it carried out with that create's
+// answer (see WithIdempotencyKey). Every request carries a
+// client-request-id.
 //
 // Underneath is a client generated from openapi.yaml (client.gen.go), with
 // the models of the wire format (InvitationV2 and so on).

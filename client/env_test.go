@@ -128,3 +128,14 @@ func newClient(t testing.TB, url, token string, opts ...client.Option) (*client.
 	}
 	return c, rec
 }
+
+// count is how many invitations the test tenant has at the service at url.
+func count(t testing.TB, url string) int64 {
+	t.Helper()
+	c, _ := newClient(t, url, app(t))
+	page, err := c.ListPage(context.Background(), client.ListOptions{Count: true})
+	if err != nil || page.Count == nil {
+		t.Fatalf("ListPage with Count: %v", err)
+	}
+	return *page.Count
+}

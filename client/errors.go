@@ -16,11 +16,12 @@ import (
 // the service's own kinds (package invitations), so code that handles both a
 // store and a client checks one set.
 var (
-	ErrInvalid              = invitations.ErrInvalid              // 400 badRequest (and 422)
+	ErrInvalid              = invitations.ErrInvalid              // 400 badRequest
 	ErrUnauthorized         = invitations.ErrUnauthenticated      // 401 InvalidAuthenticationToken
 	ErrForbidden            = invitations.ErrForbidden            // 403 accessDenied
 	ErrNotFound             = invitations.ErrNotFound             // 404 itemNotFound
 	ErrConflict             = invitations.ErrConflict             // 409 conflict
+	ErrKeyReused            = invitations.ErrKeyReused            // 422 unprocessableEntity: an Idempotency-Key sent with another create
 	ErrPreconditionFailed   = invitations.ErrPreconditionFailed   // 412 preconditionFailed
 	ErrTooLarge             = invitations.ErrTooLarge             // 413 requestEntityTooLarge (and 431)
 	ErrUnsupportedMediaType = invitations.ErrUnsupportedMediaType // 415 unsupportedMediaType
@@ -78,8 +79,10 @@ func (e *Error) Kind() error {
 		return k
 	}
 	switch s := e.StatusCode; {
-	case s == http.StatusBadRequest, s == http.StatusUnprocessableEntity:
+	case s == http.StatusBadRequest:
 		return ErrInvalid
+	case s == http.StatusUnprocessableEntity:
+		return ErrKeyReused
 	case s == http.StatusUnauthorized:
 		return ErrUnauthorized
 	case s == http.StatusForbidden:
@@ -107,7 +110,7 @@ func (e *Error) Kind() error {
 // kindOfCode reverses the service's mapping of kinds to Graph codes.
 var kindOfCode = map[ErrorCode]error{
 	ErrorCodeBadRequest:                  ErrInvalid,
-	ErrorCodeUnprocessableEntity:         ErrInvalid,
+	ErrorCodeUnprocessableEntity:         ErrKeyReused,
 	ErrorCodeInvalidAuthenticationToken:  ErrUnauthorized,
 	ErrorCodeAccessDenied:                ErrForbidden,
 	ErrorCodeItemNotFound:                ErrNotFound,

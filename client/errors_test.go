@@ -15,7 +15,7 @@ import (
 
 var kinds = []error{
 	client.ErrInvalid, client.ErrUnauthorized, client.ErrForbidden, client.ErrNotFound, client.ErrConflict,
-	client.ErrPreconditionFailed, client.ErrTooLarge, client.ErrUnsupportedMediaType, client.ErrThrottled,
+	client.ErrKeyReused, client.ErrPreconditionFailed, client.ErrTooLarge, client.ErrUnsupportedMediaType, client.ErrThrottled,
 	client.ErrUnavailable, client.ErrServer,
 }
 
@@ -144,7 +144,7 @@ func TestErrorKinds(t *testing.T) {
 		{412, client.ErrorCodePreconditionFailed, client.ErrPreconditionFailed},
 		{413, client.ErrorCodeRequestEntityTooLarge, client.ErrTooLarge},
 		{415, client.ErrorCodeUnsupportedMediaType, client.ErrUnsupportedMediaType},
-		{422, client.ErrorCodeUnprocessableEntity, client.ErrInvalid},
+		{422, client.ErrorCodeUnprocessableEntity, client.ErrKeyReused},
 		{429, client.ErrorCodeTooManyRequests, client.ErrThrottled},
 		{431, client.ErrorCodeRequestHeaderFieldsTooLarge, client.ErrTooLarge},
 		{500, client.ErrorCodeInternalServerError, client.ErrServer},
@@ -154,6 +154,7 @@ func TestErrorKinds(t *testing.T) {
 		{400, "", client.ErrInvalid},
 		{401, "", client.ErrUnauthorized},
 		{404, "", client.ErrNotFound},
+		{422, "", client.ErrKeyReused},
 		{429, "", client.ErrThrottled},
 		{500, "", client.ErrServer},
 		{502, "", client.ErrUnavailable},

@@ -63,10 +63,21 @@ func (inv *Invitation) UnmarshalJSON(b []byte) error {
 
 // CreateInvitation creates an invitation. A second invitation from the same
 // inviter to the same invitee fails with ErrConflict until the first is
-// deleted. Create is not retried once the request was sent.
+// deleted.
+//
+// Every call sends an Idempotency-Key, a random one unless
+// WithIdempotencyKey gives it, the same on each attempt: so a create is
+// retried like any other request (see RetryPolicy), and a retry of one the
+// service carried out already gets its answer instead of a second
+// invitation.
 func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	res, err := c.raw.CreateInvitation(ctx, &CreateInvitationParams{ClientRequestID: o.requestID}, inv.wire())
+	key := o.idempotencyKey
+	if key == nil {
+		key = ptr(newRequestID())
+	}
+	params := &CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
+	res, err := c.raw.CreateInvitation(ctx, params, inv.wire())
 	if err != nil {
 		return nil, err
 	}

@@ -15,9 +15,12 @@ import (
 
 // RetryPolicy bounds how a Client retries: on 429 and 503 answers and on
 // connection failures, with exponential backoff and jitter, waiting as long
-// as a Retry-After header asks. A create (POST) is retried only when the
-// connection failed before the request was sent: without an idempotency key
-// a second attempt could create a second invitation. Zero fields take the
+// as a Retry-After header asks. A create is retried too, because it carries
+// an Idempotency-Key (see CreateInvitation): the service answers a retry of
+// a create it carried out with that create's answer, and a retry while the
+// first attempt is still in progress with a 409 and Retry-After, which is
+// retried as well. A POST without an Idempotency-Key is retried only when the
+// connection failed before the request was sent. Zero fields take the
 // defaults of DefaultRetryPolicy.
 type RetryPolicy struct {
 	// MaxAttempts counts every attempt, the first included; 1 disables
@@ -92,19 +95,28 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// retryable reports whether the answer to an attempt may be retried, and
-// the wait the service asked for, if it did.
-func retryable(method string, res *http.Response, err error, now time.Time) (wait time.Duration, asked, ok bool) {
+// retryable reports whether the answer to an attempt of req may be
+// retried, and the wait the service asked for, if it did.
+func retryable(req *http.Request, res *http.Response, err error, now time.Time) (wait time.Duration, asked, ok bool) {
+	keyed := req.Method == http.MethodPost && req.Header.Get("Idempotency-Key") != ""
+	// A POST without a key must not run twice: the service may have acted
+	// on an attempt whose answer was lost.
+	once := req.Method == http.MethodPost && !keyed
 	if err != nil {
-		if method == http.MethodPost {
+		if once {
 			return 0, false, notSent(err)
 		}
 		return 0, false, transient(err)
 	}
-	if method == http.MethodPost {
-		return 0, false, false // it was sent: the service may have acted on it
-	}
-	if res.StatusCode != http.StatusTooManyRequests && res.StatusCode != http.StatusServiceUnavailable {
+	switch {
+	case once:
+		return 0, false, false
+	case res.StatusCode == http.StatusTooManyRequests, res.StatusCode == http.StatusServiceUnavailable:
+	case res.StatusCode == http.StatusConflict && keyed && res.Header.Get("Retry-After") != "":
+		// The first attempt with the key is still in progress; once it is
+		// done, a retry gets its answer. (A 409 for the invitation's pair
+		// has no Retry-After: it is final.)
+	default:
 		return 0, false, false
 	}
 	wait, asked = retryAfter(res.Header, now)
@@ -166,7 +178,7 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 			return res, err
 		}
 		now := c.now()
-		wait, asked, ok := retryable(req.Method, res, err, now)
+		wait, asked, ok := retryable(req, res, err, now)
 		if !ok {
 			return res, err
 		}

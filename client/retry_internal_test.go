@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,7 +64,7 @@ func TestRetryable(t *testing.T) {
 		return &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {"3"}}}
 	}
 	tests := []struct {
-		method string
+		method string // "POST+key" is a POST with an Idempotency-Key
 		res    *http.Response
 		err    error
 		ok     bool
@@ -85,9 +86,25 @@ func TestRetryable(t *testing.T) {
 		{"POST", nil, eof, false},
 		{"GET", nil, fmt.Errorf("x: %w", context.Canceled), false},
 		{"GET", nil, errors.New("tls: failed to verify certificate"), false},
+		{"POST+key", answer(503), nil, true},
+		{"POST+key", answer(429), nil, true},
+		{"POST+key", nil, refused, true},
+		{"POST+key", nil, reset, true},
+		{"POST+key", nil, eof, true},
+		{"POST+key", answer(409), nil, true}, // in progress: it has Retry-After
+		{"POST+key", &http.Response{StatusCode: 409, Header: http.Header{}}, nil, false},
+		{"POST", answer(409), nil, false},
+		{"GET", answer(409), nil, false},
+		{"POST+key", answer(500), nil, false},
+		{"POST+key", answer(422), nil, false},
+		{"POST+key", nil, fmt.Errorf("x: %w", context.DeadlineExceeded), false},
 	}
 	for _, tt := range tests {
-		_, _, ok := retryable(tt.method, tt.res, tt.err, time.Now())
+		req := &http.Request{Method: strings.TrimSuffix(tt.method, "+key"), Header: http.Header{}}
+		if strings.HasSuffix(tt.method, "+key") {
+			req.Header.Set("Idempotency-Key", "k")
+		}
+		_, _, ok := retryable(req, tt.res, tt.err, time.Now())
 		if ok != tt.ok {
 			status := 0
 			if tt.res != nil {

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -44,7 +45,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusServiceUnavailable
 	}
-	code := map[int]string{429: "TooManyRequests", 503: "serviceNotAvailable"}[status]
+	code := map[int]string{409: "conflict", 429: "TooManyRequests", 503: "serviceNotAvailable"}[status]
 	if f.retryAfter != "" {
 		w.Header().Set("Retry-After", f.retryAfter)
 	}
@@ -261,25 +262,42 @@ func TestRetryStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-// A create that was sent is never sent again: the service may have acted on
-// it.
-func TestCreateNotRetriedOnceSent(t *testing.T) {
+// A create is retried like any other request, with the same
+// Idempotency-Key (and client-request-id) on every attempt.
+func TestCreateRetried(t *testing.T) {
 	ada := client.NewInvitation{Inviter: alice, Invitee: "urn:li:email:ada.lovelace@contoso.com"}
 	t.Run("503", func(t *testing.T) {
 		f := &flaky{fail: first(1), retryAfter: "1"}
 		clock := newFakeClock()
-		c := plainClient(t, startFlaky(t, newServer(t), f), clock.option())
-		_, err := c.CreateInvitation(context.Background(), ada)
-		if !errors.Is(err, client.ErrUnavailable) || len(f.requests()) != 1 || len(clock.waits) != 0 {
-			t.Errorf("CreateInvitation: %v after %d attempts; want ErrUnavailable after 1", err, len(f.requests()))
+		api := newServer(t)
+		c := plainClient(t, startFlaky(t, api, f), clock.option())
+		inv, err := c.CreateInvitation(context.Background(), ada)
+		if err != nil {
+			t.Fatalf("CreateInvitation through a 503: %v", err)
+		}
+		reqs := f.requests()
+		if len(reqs) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
+			t.Fatalf("%d attempts, waits %v; want 2 attempts, one wait of 1s", len(reqs), clock.waits)
+		}
+		for _, name := range []string{"Idempotency-Key", "client-request-id"} {
+			if v := reqs[0].Header.Get(name); v == "" || reqs[1].Header.Get(name) != v {
+				t.Errorf("%s %q, then %q; want one on both attempts", name, v, reqs[1].Header.Get(name))
+			}
+		}
+		if n := count(t, api); n != 1 || inv.Invitee != ada.Invitee {
+			t.Errorf("%d invitations, created %+v; want one, to %s", n, inv, ada.Invitee)
 		}
 	})
 	t.Run("connection lost", func(t *testing.T) {
 		var mu sync.Mutex
 		var seen []string
+		keys := map[string]bool{}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
 			seen = append(seen, r.Method)
+			if r.Method == http.MethodPost {
+				keys[r.Header.Get("Idempotency-Key")] = true
+			}
 			mu.Unlock()
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -292,16 +310,133 @@ func TestCreateNotRetriedOnceSent(t *testing.T) {
 		if _, err := c.CreateInvitation(context.Background(), ada); err == nil {
 			t.Error("CreateInvitation succeeded; want a connection error")
 		}
-		if _, err := c.GetInvitation(context.Background(), "x"); err == nil {
-			t.Error("GetInvitation succeeded; want a connection error")
-		}
 		mu.Lock()
 		defer mu.Unlock()
-		// The GET is retried (4 attempts); the POST is not.
-		if want := []string{"POST", "GET", "GET", "GET", "GET"}; !slices.Equal(seen, want) {
-			t.Errorf("requests %v; want %v", seen, want)
+		if want := []string{"POST", "POST", "POST", "POST"}; !slices.Equal(seen, want) || len(keys) != 1 || keys[""] {
+			t.Errorf("requests %v with keys %v; want %v, all with one key", seen, keys, want)
 		}
 	})
+}
+
+// dropFirstAnswer is a proxy that hands the first create to the service,
+// waits for its answer, and hangs up on the client instead of passing it
+// on, as a load balancer timing out would: the service created the
+// invitation, and the client does not know.
+type dropFirstAnswer struct {
+	next    http.Handler
+	mu      sync.Mutex
+	dropped *httptest.ResponseRecorder // the answer the client never got
+	seen    []*http.Request
+}
+
+func (d *dropFirstAnswer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	d.seen = append(d.seen, r)
+	drop := r.Method == http.MethodPost && d.dropped == nil
+	d.mu.Unlock()
+	if !drop {
+		d.next.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	d.next.ServeHTTP(rec, r)
+	d.mu.Lock()
+	d.dropped = rec
+	d.mu.Unlock()
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		conn.Close()
+	}
+}
+
+// A create whose answer was lost is retried, and the retry gets the answer
+// the service gave the first attempt: one invitation, not two.
+func TestCreateRetryGetsFirstAnswer(t *testing.T) {
+	api := newServer(t)
+	u, _ := url.Parse(api)
+	d := &dropFirstAnswer{next: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})}
+	srv := httptest.NewServer(d)
+	defer srv.Close()
+	clock := newFakeClock()
+	c := plainClient(t, srv.URL+u.Path, clock.option())
+
+	inv, err := c.CreateInvitation(context.Background(), client.NewInvitation{Inviter: alice, Invitee: bob, TrackingID: "t-1"})
+	if err != nil {
+		t.Fatalf("CreateInvitation with its first answer lost: %v", err)
+	}
+	d.mu.Lock()
+	dropped, attempts := d.dropped, len(d.seen)
+	d.mu.Unlock()
+	if dropped == nil || dropped.Code != http.StatusCreated || attempts != 2 {
+		t.Fatalf("the proxy dropped %v after %d attempts; want a 201 dropped, and 2 attempts", dropped, attempts)
+	}
+	var first client.InvitationV2
+	if err := json.Unmarshal(dropped.Body.Bytes(), &first); err != nil {
+		t.Fatal(err)
+	}
+	if inv.ID != *first.ID || inv.ETag != dropped.Header().Get("ETag") {
+		t.Errorf("CreateInvitation = %s (ETag %s); want the first attempt's invitation %s (ETag %s)",
+			inv.ID, inv.ETag, *first.ID, dropped.Header().Get("ETag"))
+	}
+	if n := count(t, api); n != 1 {
+		t.Errorf("%d invitations after a retried create; want 1", n)
+	}
+}
+
+// A retry that finds the first attempt still in progress (409 with
+// Retry-After) waits and tries again; a 409 for the invitation's pair is
+// final.
+func TestCreateRetriesWhileInProgress(t *testing.T) {
+	ctx := context.Background()
+	api := newServer(t)
+	f := &flaky{fail: first(1), status: http.StatusConflict, retryAfter: "1"}
+	clock := newFakeClock()
+	c := plainClient(t, startFlaky(t, api, f), clock.option())
+	if _, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: bob}); err != nil {
+		t.Fatalf("CreateInvitation after an in-progress 409: %v", err)
+	}
+	if len(f.requests()) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
+		t.Errorf("%d attempts, waits %v; want 2, [1s]", len(f.requests()), clock.waits)
+	}
+	_, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: bob})
+	if !errors.Is(err, client.ErrConflict) || len(f.requests()) != 3 {
+		t.Errorf("CreateInvitation of the same pair: %v after %d attempts in all; want ErrConflict after 1 more", err, len(f.requests()))
+	}
+}
+
+// WithIdempotencyKey sets the key: a create repeated with it returns the
+// first one's invitation; the key with another invitation is ErrKeyReused.
+// Without it, every call has a key of its own.
+func TestWithIdempotencyKey(t *testing.T) {
+	ctx := context.Background()
+	api := newServer(t)
+	c, rec := newClient(t, api, app(t))
+	const key = "order-4711"
+	first, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: bob}, client.WithIdempotencyKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: bob}, client.WithIdempotencyKey(key))
+	if err != nil || again.ID != first.ID {
+		t.Errorf("CreateInvitation again with the key = %v, %v; want the first invitation, %s", again, err, first.ID)
+	}
+	_, err = c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: "urn:li:person:C4rol"}, client.WithIdempotencyKey(key))
+	var e *client.Error
+	if !errors.Is(err, client.ErrKeyReused) || !errors.As(err, &e) || e.StatusCode != http.StatusUnprocessableEntity || e.Target != "Idempotency-Key" {
+		t.Errorf("CreateInvitation of another invitation with the key: %v; want ErrKeyReused, a 422 about Idempotency-Key", err)
+	}
+	if _, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: "urn:li:person:C4rol"}); err != nil {
+		t.Errorf("CreateInvitation without a key: %v", err)
+	}
+	if _, err := c.CreateInvitation(ctx, client.NewInvitation{Inviter: alice, Invitee: "urn:li:person:D4ve"}); err != nil {
+		t.Errorf("CreateInvitation without a key: %v", err)
+	}
+	var keys []string
+	for _, r := range rec.requests() {
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+	}
+	if len(keys) != 5 || keys[0] != key || keys[1] != key || keys[2] != key || keys[3] == "" || keys[4] == "" || keys[3] == keys[4] || keys[3] == key {
+		t.Errorf("Idempotency-Keys sent: %q; want %q three times, then two random ones", keys, key)
+	}
 }
 
 // A connection that cannot be made is retried, for a create too: the

@@ -125,3 +125,5 @@ func optional(s string) *string {
 	}
 	return &s
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -210,7 +210,9 @@ type InnerError struct {
 	// Example: 2026-11-25T17:45:28Z
 	Date time.Time `json:"date"`
 
-	// RequestID The service's id for the request (also in the `request-id` header).
+	// RequestID The service's id for the request (also in the `request-id` header). In a replayed
+	// response (`Idempotency-Replayed: true`) it names the first request, which produced it.
+	//
 	//
 	// Example: 7b7c2b8e-1c8f-4d1e-a4d5-9a1f0e6c3b2d
 	RequestID string `json:"request-id"`
@@ -511,6 +513,9 @@ type Count = bool
 // Filter defines model for Filter.
 type Filter = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
@@ -543,6 +548,9 @@ type Forbidden = ODataError
 
 // Healthy A probe's answer.
 type Healthy = Health
+
+// IdempotencyKeyReused Microsoft Graph's error body.
+type IdempotencyKeyReused = ODataError
 
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
@@ -603,6 +611,13 @@ type ListInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
+	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
+	// new invitation, and the same one with every retry of it. The service compares keys
+	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
+	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
@@ -865,6 +880,21 @@ func (w *ServerInterfaceWrapper) CreateInvitation(ctx echo.Context) error {
 	var params CreateInvitationParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
 	// ------------- Optional header parameter "client-request-id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
 		var ClientRequestID ClientRequestID
@@ -1121,8 +1151,10 @@ type BadRequestJSONResponse struct {
 }
 
 type ConflictResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	IdempotencyReplayed *bool
+	RetryAfter          *int
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ConflictJSONResponse struct {
 	Body ODataError
@@ -1147,6 +1179,16 @@ type HealthyJSONResponse struct {
 	Body Health
 
 	Headers HealthyResponseHeaders
+}
+
+type IdempotencyKeyReusedResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type IdempotencyKeyReusedJSONResponse struct {
+	Body ODataError
+
+	Headers IdempotencyKeyReusedResponseHeaders
 }
 
 type InternalServerErrorResponseHeaders struct {
@@ -1541,10 +1583,11 @@ type CreateInvitationResponseObject interface {
 }
 
 type CreateInvitation201ResponseHeaders struct {
-	ETag            *string
-	Location        *string
-	ClientRequestID *string
-	RequestID       *string
+	ETag                *string
+	IdempotencyReplayed *bool
+	Location            *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type CreateInvitation201JSONResponse struct {
@@ -1561,6 +1604,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.IdempotencyReplayed != nil {
+		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
@@ -1648,6 +1694,12 @@ func (response CreateInvitation409JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotencyReplayed != nil {
+		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1697,6 +1749,28 @@ func (response CreateInvitation415JSONResponse) VisitCreateInvitationResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInvitation422JSONResponse struct {
+	IdempotencyKeyReusedJSONResponse
+}
+
+func (response CreateInvitation422JSONResponse) VisitCreateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }

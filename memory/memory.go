@@ -23,6 +23,9 @@ type Store struct {
 	mu    sync.RWMutex
 	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
 	pairs map[pair]string                   // the one invitation of each pair, by id
+	keys  map[invitations.IdempotencyKey]*invitations.IdempotencyRecord
+	// nextPurge is when a claim next sweeps out expired keys.
+	nextPurge time.Time
 }
 
 type pair struct{ tenant, inviter, invitee string }
@@ -32,25 +35,39 @@ func New(now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{now: now, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{}}
+	return &Store{now: now, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{},
+		keys: map[invitations.IdempotencyKey]*invitations.IdempotencyRecord{}}
 }
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(_ context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
+	inv = s.newInvitation(inv)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.insertLocked(inv); err != nil {
+		return invitations.Invitation{}, err
+	}
+	return clone(inv), nil
+}
+
+// newInvitation gives inv a new id, the current time and version 1.
+func (s *Store) newInvitation(inv invitations.Invitation) invitations.Invitation {
 	inv.ID = uuid.NewString()
 	inv.Created = s.now().Truncate(time.Millisecond)
 	inv.LastModified, inv.Version = inv.Created, 1
 	inv.Message = cloneMessage(inv.Message)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	return inv
+}
+
+// insertLocked stores inv unless its pair has an invitation already.
+func (s *Store) insertLocked(inv invitations.Invitation) error {
 	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
 	if _, ok := s.pairs[p]; ok {
-		return invitations.Invitation{}, invitations.Errorf(invitations.ErrConflict,
-			"an invitation from %s to %s already exists", inv.Inviter, inv.Invitee)
+		return invitations.ConflictError(inv.Inviter, inv.Invitee)
 	}
 	s.pairs[p] = inv.ID
 	s.byID[inv.ID] = inv
-	return clone(inv), nil
+	return nil
 }
 
 // Invitation returns the tenant's invitation with this id.

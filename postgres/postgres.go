@@ -33,6 +33,9 @@ type Store struct {
 	pool   *pgxpool.Pool
 	now    func() time.Time
 	closed atomic.Bool // pgxpool's "closed pool" error is not exported
+
+	stopPurge func()        // stops the purge of expired keys
+	purgeDone chan struct{} // closed when it has stopped
 }
 
 // Options tune a Store; the zero value is ready to use.
@@ -47,9 +50,20 @@ type Options struct {
 	// connection; the server's own setting when 0. Each call's context
 	// bounds it from the client side as well.
 	StatementTimeout time.Duration
-	// Now is the clock for created and lastModified; time.Now when nil.
+	// Now is the clock for created and lastModified, and for idempotency
+	// keys' leases and expiry; time.Now when nil. (Instances sharing a
+	// database should have synchronized clocks.)
 	Now func() time.Time
+	// PurgeEvery is how often expired idempotency keys are deleted; every
+	// minute when 0, never when negative (PurgeExpiredKeys still does it).
+	PurgeEvery time.Duration
+	// OnPurge, when set, is told the outcome of every periodic purge that
+	// deleted keys or failed (for logs and metrics).
+	OnPurge func(deleted int, err error)
 }
+
+// defaultPurgeEvery is how often expired idempotency keys are deleted.
+const defaultPurgeEvery = time.Minute
 
 // migrationLockTimeout is how long Open waits for another instance's
 // migration to finish (goose polls the advisory lock once a second).
@@ -82,9 +96,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, now: opts.Now}
+	s := &Store{pool: pool, now: opts.Now, purgeDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	purgeCtx, stop := context.WithCancel(context.Background())
+	s.stopPurge = stop
+	switch every := opts.PurgeEvery; {
+	case every == 0:
+		go s.purgeLoop(purgeCtx, defaultPurgeEvery, opts.OnPurge)
+	case every > 0:
+		go s.purgeLoop(purgeCtx, every, opts.OnPurge)
+	default:
+		close(s.purgeDone)
 	}
 	return s, nil
 }
@@ -117,6 +141,8 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 // Close closes the pool, waiting for connections in use to be returned.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	s.stopPurge()
+	<-s.purgeDone
 	s.pool.Close()
 	return nil
 }

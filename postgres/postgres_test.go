@@ -269,3 +269,70 @@ func TestStatementTimeout(t *testing.T) {
 		t.Errorf("DeleteInvitation took %v with a 200ms statement timeout", d)
 	}
 }
+
+// The store purges expired idempotency keys by itself, by its clock.
+func TestPurgeLoop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock()
+	purged := make(chan int, 100)
+	s := open(t, pgtest.Database(t), postgres.Options{
+		Now:        clock.Now,
+		PurgeEvery: 10 * time.Millisecond,
+		OnPurge: func(n int, err error) {
+			if err != nil {
+				t.Errorf("purge: %v", err)
+			}
+			purged <- n
+		},
+	})
+	for _, key := range []string{"a", "b", "c"} {
+		c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key}, Fingerprint: "f", Token: key}
+		if stored, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); stored != nil || err != nil {
+			t.Fatalf("ClaimIdempotencyKey = %v, %v", stored, err)
+		}
+	}
+	select {
+	case n := <-purged:
+		t.Fatalf("purged %d keys before any expired", n)
+	case <-time.After(100 * time.Millisecond):
+	}
+	clock.Add(invitations.IdempotencyTTL)
+	select {
+	case n := <-purged:
+		if n != 3 {
+			t.Errorf("purged %d keys; want 3", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no purge within 10 s of the keys expiring")
+	}
+	s.Close()
+}
+
+// Recorded responses are in the database: another instance replays them.
+func TestKeysAcrossInstances(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := pgtest.Database(t)
+	a, b := open(t, dsn, postgres.Options{}), open(t, dsn, postgres.Options{})
+	c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"}, Fingerprint: "f", Token: "first"}
+	if _, err := a.ClaimIdempotencyKey(ctx, c, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	retry := c
+	retry.Token = "retry"
+	if _, err := b.ClaimIdempotencyKey(ctx, retry, time.Minute); !errors.Is(err, invitations.ErrConflict) {
+		t.Errorf("ClaimIdempotencyKey on B while A holds the key = %v; want ErrConflict", err)
+	}
+	want, err := a.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
+		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
+			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.ClaimIdempotencyKey(ctx, retry, time.Minute)
+	if err != nil || got == nil || got.Location != want.Location || string(got.Body) != string(want.Body) {
+		t.Errorf("ClaimIdempotencyKey on B = %+v, %v; want A's response %+v", got, err, want)
+	}
+}

@@ -62,17 +62,33 @@ func withVerifier(v *jwtauth.Verifier) envOption {
 // unless an option says otherwise.
 func newEnv(t testing.TB, options ...envOption) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	store := openStore(t, sqlite.Options{})
+	e := newEnvOver(t, store, options...)
+	e.store = store
+	return e
+}
+
+// openStore opens a SQLite store in a temporary directory, closed when the
+// test ends.
+func openStore(t testing.TB, opts sqlite.Options) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	reg := prometheus.NewRegistry()
+	return store
+}
+
+// newEnvOver is newEnv over store (the env's store field stays nil). Its
+// server checks its own responses against openapi.yaml too, and the test
+// fails on any violation.
+func newEnvOver(t testing.TB, store invitations.Store, options ...envOption) *env {
+	t.Helper()
 	opts := server.Options{
 		Verifier:          jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
 		ValidateResponses: true,
-		Metrics:           reg,
+		Metrics:           prometheus.NewRegistry(),
 	}
 	for _, o := range options {
 		o(&opts)
@@ -81,8 +97,11 @@ func newEnv(t testing.TB, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The server checks its own responses too; this runs after srv.Close,
-	// once every request has been answered.
+	// This runs after srv.Close, once every request has been answered.
+	reg, ok := opts.Metrics.(prometheus.Gatherer)
+	if !ok {
+		t.Fatal("newEnv needs Options.Metrics to be a prometheus.Gatherer, to read response violations")
+	}
 	t.Cleanup(func() {
 		if n := responseViolations(t, reg); n > 0 {
 			t.Errorf("the server sent %v responses that violate openapi.yaml (see the log: \"response violates openapi.yaml\")", n)
@@ -95,7 +114,7 @@ func newEnv(t testing.TB, options ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, store: store, handler: h}
+	return &env{t: t, url: srv.URL + server.BasePath, client: c, transport: tr, handler: h}
 }
 
 // responseViolations reads invitations_response_violations_total, summed

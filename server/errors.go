@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -28,6 +30,7 @@ var kinds = []struct {
 	{invitations.ErrForbidden, http.StatusForbidden, gen.ErrorCodeAccessDenied},
 	{invitations.ErrNotFound, http.StatusNotFound, gen.ErrorCodeItemNotFound},
 	{invitations.ErrConflict, http.StatusConflict, gen.ErrorCodeConflict},
+	{invitations.ErrKeyReused, http.StatusUnprocessableEntity, gen.ErrorCodeUnprocessableEntity},
 	{invitations.ErrPreconditionFailed, http.StatusPreconditionFailed, gen.ErrorCodePreconditionFailed},
 	{invitations.ErrTooLarge, http.StatusRequestEntityTooLarge, gen.ErrorCodeRequestEntityTooLarge},
 	{invitations.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType},
@@ -60,26 +63,18 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	h := c.Response().Header()
-	switch p.status {
-	case http.StatusUnauthorized:
+	var later *retryLater
+	switch {
+	case p.status == http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", challenge(err, p.message))
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case p.status == http.StatusTooManyRequests, p.status == http.StatusServiceUnavailable:
 		if h.Get("Retry-After") == "" { // the throttle sets its own
 			h.Set("Retry-After", "1")
 		}
+	case errors.As(err, &later):
+		h.Set("Retry-After", strconv.Itoa(later.seconds))
 	}
-	body := gen.ODataError{Error: gen.MainError{
-		Code:    p.code,
-		Message: p.message,
-		InnerError: gen.InnerError{
-			RequestID:       ri.id,
-			ClientRequestID: &ri.clientID,
-			Date:            s.opts.Now().UTC().Truncate(1e9),
-		},
-	}}
-	if p.target != "" {
-		body.Error.Target = &p.target
-	}
+	body := errorBody(p, ri, s.opts.Now())
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(p.status)
 	} else {
@@ -90,6 +85,32 @@ func (s *server) handleError(err error, c echo.Context) {
 			slog.String("request_id", ri.id), slog.String("error", err.Error()))
 	}
 }
+
+// errorBody is Graph's error body for p, in the request ri at now.
+func errorBody(p problem, ri *requestInfo, now time.Time) gen.ODataError {
+	body := gen.ODataError{Error: gen.MainError{
+		Code:    p.code,
+		Message: p.message,
+		InnerError: gen.InnerError{
+			RequestID:       ri.id,
+			ClientRequestID: &ri.clientID,
+			Date:            now.UTC().Truncate(time.Second),
+		},
+	}}
+	if p.target != "" {
+		body.Error.Target = &p.target
+	}
+	return body
+}
+
+// retryLater is a refusal (of any status) that asks the caller to try again
+// after a few seconds, in Retry-After.
+type retryLater struct {
+	error
+	seconds int
+}
+
+func (r *retryLater) Unwrap() error { return r.error }
 
 // classify decides how an error looks to the caller.
 func classify(err error) problem {

@@ -74,6 +74,9 @@ func FuzzRequest(f *testing.F) {
 	id := "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
 	for _, s := range []seed{
 		{"POST", "/v1.0/linkedIn/invitations", "", "client-request-id", "abc", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "k-1", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "k-1", "application/json", `{"invitee": "urn:li:person:Other"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "clé", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
 		{"GET", "/v1.0/linkedIn/invitations", "$filter=inviter%20eq%20'urn:li:person:a'&$top=5&$count=true", "", "", "", "", 2},
 		{"GET", "/v1.0/linkedIn/invitations", "$orderby=lastModified%20desc&$select=id,invitee&$skiptoken=AQID", "", "", "", "", 1},
 		{"GET", "/v1.0/linkedIn/invitations/" + id, "", "If-Match", `"1"`, "", "", 1},

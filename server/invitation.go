@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -17,6 +19,11 @@ type handler struct {
 	store    invitations.Store
 	ready    func(ctx context.Context) error // Options.Ready; nil when unset
 	contract contract                        // openapi.yaml, served as the contract
+	log      *slog.Logger
+	now      func() time.Time // Options.Now
+	// lease is how long a request holds its idempotency key: as long as
+	// it may work (Options.RequestTimeout).
+	lease time.Duration
 }
 
 // CreateInvitation is POST /linkedIn/invitations.
@@ -28,15 +35,22 @@ func (h *handler) CreateInvitation(ctx context.Context, req gen.CreateInvitation
 	if err := inv.Validate(); err != nil {
 		return nil, err
 	}
+	if key := req.Params.IdempotencyKey; key != nil {
+		return h.createIdempotent(ctx, *key, req.Body, inv)
+	}
 	created, err := h.store.CreateInvitation(ctx, inv)
 	if err != nil {
 		return nil, err
 	}
-	location := BasePath + "/linkedIn/invitations/" + created.ID
 	return gen.CreateInvitation201JSONResponse{
 		Body:    invitationToWire(created),
-		Headers: gen.CreateInvitation201ResponseHeaders{Location: &location, ETag: etag(created)},
+		Headers: gen.CreateInvitation201ResponseHeaders{Location: ptr(location(created)), ETag: etag(created)},
 	}, nil
+}
+
+// location is the URL path of a created invitation.
+func location(inv invitations.Invitation) string {
+	return BasePath + "/linkedIn/invitations/" + inv.ID
 }
 
 // GetInvitation is GET /linkedIn/invitations/{id}.

@@ -134,7 +134,8 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	gen.RegisterHandlers(router, gen.NewStrictHandler(&handler{store: s.store, ready: opts.Ready, contract: doc}, nil))
+	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now, lease: opts.RequestTimeout}
+	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	s.routes = router.routes
 	e.GET("/docs", s.docs)
 	e.GET("/docs/*", s.docs)

@@ -95,14 +95,16 @@ func (s *Store) commit(batch []*writeRequest) {
 	}
 	results := make([]error, len(live))
 	err := s.runBatch(live, results)
+	// Counted before anyone is answered, so that a caller who reads the
+	// metrics after its answer finds its write among them.
+	if s.onBatch != nil && err == nil {
+		s.onBatch(len(live))
+	}
 	for i, req := range live {
 		if err != nil {
 			results[i] = err
 		}
 		req.done <- results[i]
-	}
-	if s.onBatch != nil && err == nil {
-		s.onBatch(len(live))
 	}
 }
 

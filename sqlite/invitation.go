@@ -50,8 +50,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 		return err
 	})
 	if isUniqueViolation(err) {
-		return invitations.Invitation{}, invitations.Errorf(invitations.ErrConflict,
-			"an invitation from %s to %s already exists", inv.Inviter, inv.Invitee)
+		return invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee)
 	}
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)

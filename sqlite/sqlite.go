@@ -44,6 +44,7 @@ type Store struct {
 	readStmts      *stmtCache         // prepared statements of the reader pool
 	writeStmts     *stmtCache         // and of the writer (see stmts.go)
 	checkpointDone chan struct{}      // closed when the checkpoint loop has stopped
+	purgeDone      chan struct{}      // closed when the purge of expired keys has stopped
 	closeOnce      sync.Once
 }
 
@@ -58,7 +59,16 @@ type Options struct {
 	// OnBatch, when set, is told the size of every committed write batch
 	// (for metrics). It runs on the writer goroutine: keep it quick.
 	OnBatch func(size int)
+	// PurgeEvery is how often expired idempotency keys are deleted; every
+	// minute when 0, never when negative (PurgeExpiredKeys still does it).
+	PurgeEvery time.Duration
+	// OnPurge, when set, is told the outcome of every periodic purge that
+	// deleted keys or failed (for logs and metrics).
+	OnPurge func(deleted int, err error)
 }
+
+// defaultPurgeEvery is how often expired idempotency keys are deleted.
+const defaultPurgeEvery = time.Minute
 
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations.
@@ -96,13 +106,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch,
 		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
-		checkpointDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
+		checkpointDone: make(chan struct{}), purgeDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	go s.writeLoop()
 	go s.checkpointLoop(checkpointer)
 	if err := s.migrate(ctx); err != nil {
+		close(s.purgeDone)
 		s.Close()
 		return nil, err
 	}
@@ -111,6 +122,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			s.Close()
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
+	}
+	switch every := opts.PurgeEvery; {
+	case every == 0:
+		go s.purgeLoop(defaultPurgeEvery, opts.OnPurge)
+	case every > 0:
+		go s.purgeLoop(every, opts.OnPurge)
+	default:
+		close(s.purgeDone)
 	}
 	return s, nil
 }
@@ -139,6 +158,7 @@ func (s *Store) Close() error {
 		close(s.stopped)
 		<-s.loopDone
 		<-s.checkpointDone
+		<-s.purgeDone
 		s.readStmts.close()
 		s.writeStmts.close()
 		err = errors.Join(s.reader.Close(), s.checkpointer.Close(), s.writer.Close())

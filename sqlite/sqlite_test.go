@@ -61,3 +61,72 @@ func TestClosed(t *testing.T) {
 		t.Errorf("Ping on a closed store = %v; want ErrUnavailable", err)
 	}
 }
+
+// The store purges expired idempotency keys by itself, by its clock.
+func TestPurgeLoop(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock()
+	purged := make(chan int, 100)
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{
+		Now:        clock.Now,
+		PurgeEvery: 10 * time.Millisecond,
+		OnPurge: func(n int, err error) {
+			if err != nil {
+				t.Errorf("purge: %v", err)
+			}
+			purged <- n
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, key := range []string{"a", "b", "c"} {
+		c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key}, Fingerprint: "f", Token: key}
+		if stored, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); stored != nil || err != nil {
+			t.Fatalf("ClaimIdempotencyKey = %v, %v", stored, err)
+		}
+	}
+	select {
+	case n := <-purged:
+		t.Fatalf("purged %d keys before any expired", n)
+	case <-time.After(100 * time.Millisecond):
+	}
+	clock.Add(invitations.IdempotencyTTL)
+	select {
+	case n := <-purged:
+		if n != 3 {
+			t.Errorf("purged %d keys; want 3", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no purge within 10 s of the keys expiring")
+	}
+	if n, err := s.PurgeExpiredKeys(ctx); n != 0 || err != nil {
+		t.Errorf("PurgeExpiredKeys after the store purged = %d, %v; want 0", n, err)
+	}
+}
+
+// Recorded responses survive a restart.
+func TestReopenKeepsKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "invitations.db")
+	s := open(t, path)
+	c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"}, Fingerprint: "f", Token: "first"}
+	if _, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
+		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
+			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	c.Token = "retry"
+	got, err := s.ClaimIdempotencyKey(ctx, c, time.Minute)
+	if err != nil || got == nil || got.Location != want.Location || string(got.Body) != string(want.Body) {
+		t.Errorf("ClaimIdempotencyKey after reopening = %+v, %v; want %+v", got, err, want)
+	}
+}

@@ -29,6 +29,12 @@ func Run(t *testing.T, open Opener) {
 		// clock returns the store's clock; time.Now when nil.
 		clock func() func() time.Time
 	}{
+		{"IdempotentCreate", testIdempotentCreate, nil},
+		{"IdempotencyScope", testIdempotencyScope, nil},
+		{"IdempotentConflict", testIdempotentConflict, nil},
+		{"IdempotencyRelease", testIdempotencyRelease, nil},
+		{"IdempotentRespondFails", testIdempotentRespondFails, nil},
+		{"IdempotencyConcurrent", testIdempotencyConcurrent, nil},
 		{"CreateInvitation", testCreate, nil},
 		{"CreateInvitationConflict", testCreateConflict, nil},
 		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair, nil},
@@ -51,6 +57,22 @@ func Run(t *testing.T, open Opener) {
 				now = tt.clock()
 			}
 			tt.fn(t, open(t, now))
+		})
+	}
+	// Cases that move the store's clock by hand.
+	manual := []struct {
+		name string
+		fn   func(t *testing.T, s invitations.Store, clock *Clock)
+	}{
+		{"IdempotencyLease", testIdempotencyLease},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"IdempotencyConcurrentTakeover", testIdempotencyConcurrentTakeover},
+	}
+	for _, tt := range manual {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := NewClock()
+			tt.fn(t, open(t, clock.Now), clock)
 		})
 	}
 }

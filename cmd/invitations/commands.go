@@ -19,7 +19,9 @@ var createCommand = &command{
 	summary: `Create an invitation and print it. A delegated caller may leave out --inviter
 (it becomes the signed-in user); an application must give it. A second
 invitation to the same invitee is refused (conflict) until the first is
-deleted.`,
+deleted. Every create carries an Idempotency-Key, so it is retried safely;
+give your own with --idempotency-key to run the command again safely (within
+24 hours, the same key and invitation print the first run's invitation).`,
 	flags: func(fs *flag.FlagSet) {
 		fs.String("invitee", "", "who is invited: urn:li:person:{id}, urn:li:email:{address}, ... (required)")
 		fs.String("inviter", "", "who invites: urn:li:person:{id}")
@@ -27,6 +29,7 @@ deleted.`,
 		fs.String("template", "", "a message template id")
 		fs.String("tracking-id", "", "your own id for the invitation")
 		fs.String("body", "", `a JSON InvitationV2 to create, in a file ("-" for standard input); the other flags override it`)
+		fs.String("idempotency-key", "", "the create's Idempotency-Key (1 to 255 printable ASCII characters); random when not given")
 	},
 	run: func(ctx context.Context, e *env, c *client.Client, fs *flag.FlagSet, _ []string) error {
 		var inv client.NewInvitation
@@ -60,7 +63,11 @@ deleted.`,
 		if inv.Invitee == "" {
 			return &usageError{cmd: "create", err: errors.New("--invitee is required")}
 		}
-		created, err := c.CreateInvitation(ctx, inv, requestOptions(e)...)
+		var opts []client.RequestOption
+		if key, ok := set["idempotency-key"]; ok {
+			opts = append(opts, client.WithIdempotencyKey(key))
+		}
+		created, err := c.CreateInvitation(ctx, inv, requestOptions(e, opts...)...)
 		if err != nil {
 			return err
 		}

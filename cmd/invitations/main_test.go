@@ -280,6 +280,21 @@ func TestConflict(t *testing.T) {
 	}
 }
 
+// A create run again with its --idempotency-key prints the first run's
+// invitation; the key with another invitation is refused.
+func TestIdempotencyKey(t *testing.T) {
+	url, token := newServer(t)
+	env := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": token}
+	first := must(t, env, "create", "--invitee", "urn:li:person:B0bY7z", "--idempotency-key", "run-42", "--output", "id")
+	again := must(t, env, "create", "--invitee", "urn:li:person:B0bY7z", "--idempotency-key", "run-42", "--output", "id")
+	if first != again || strings.TrimSpace(first) == "" {
+		t.Errorf("create twice with one key printed %q, then %q; want the same id", first, again)
+	}
+	r := cli(t, env, "", "create", "--invitee", "urn:li:person:C4rol", "--idempotency-key", "run-42")
+	checkFailure(t, r, "unprocessableEntity")
+	checkFailure(t, cli(t, env, "", "create", "--invitee", "urn:li:person:C4rol", "--idempotency-key", "clé"), "badRequest")
+}
+
 // Mistakes in the command line exit with 2 and say what is wrong.
 func TestUsageErrors(t *testing.T) {
 	env := map[string]string{"INVITATIONS_URL": "http://127.0.0.1:1/v1.0"}

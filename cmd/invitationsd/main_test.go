@@ -395,6 +395,7 @@ func TestMetricsListener(t *testing.T) {
 		`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
 		"invitations_db_write_batch_size_count 1",
 		"invitations_db_duration_seconds_bucket",
+		"invitations_idempotency_keys_purged_total 0",
 		"go_goroutines",
 	} {
 		if !strings.Contains(string(body), want) {

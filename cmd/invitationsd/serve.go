@@ -41,13 +41,29 @@ func isPostgres(db string) bool {
 // PostgreSQL database must be reachable now (a server that cannot migrate
 // should not say it is listening); once running, an outage makes requests
 // answer 503 and /readyz fail until the database is back.
-func openStore(ctx context.Context, cfg config, reg prometheus.Registerer) (store, error) {
+func openStore(ctx context.Context, cfg config, reg prometheus.Registerer, logger *slog.Logger) (store, error) {
+	// Expired idempotency keys are purged in the background (the in-memory
+	// store purges as it goes); report what that does.
+	purged := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "invitations_idempotency_keys_purged_total",
+		Help: "Idempotency keys deleted after expiring (24 hours).",
+	})
+	if err := reg.Register(purged); err != nil {
+		return nil, err
+	}
+	onPurge := func(n int, err error) {
+		purged.Add(float64(n))
+		if err != nil {
+			logger.Warn("purging expired idempotency keys", "deleted", n, "error", err.Error())
+		}
+	}
 	switch {
 	case isPostgres(cfg.db):
 		s, err := postgres.Open(ctx, cfg.db, postgres.Options{
 			MaxConns:         int32(cfg.dbMaxConns),
 			ConnectTimeout:   cfg.dbConnect,
 			StatementTimeout: cfg.dbStatement,
+			OnPurge:          onPurge,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", redact(cfg.db), err)
@@ -64,7 +80,7 @@ func openStore(ctx context.Context, cfg config, reg prometheus.Registerer) (stor
 	if err := reg.Register(batches); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, cfg.db, sqlite.Options{OnBatch: func(n int) { batches.Observe(float64(n)) }})
+	return sqlite.Open(ctx, cfg.db, sqlite.Options{OnBatch: func(n int) { batches.Observe(float64(n)) }, OnPurge: onPurge})
 }
 
 // memoryStore gives the in-memory store the Close the others have.
@@ -105,7 +121,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, err := openStore(ctx, cfg, reg)
+	store, err := openStore(ctx, cfg, reg, logger)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/graph-linkedin/invitations/postgres/pgtest"
+)
+
+// sameResponse reports how a replay differs from the first response: it
+// must have its status, body, Location and ETag, and say it is a replay.
+func sameResponse(first, replay response) error {
+	switch {
+	case replay.status != first.status || !bytes.Equal(replay.body, first.body):
+		return fmt.Errorf("%d %s; want the first response, %d %s", replay.status, replay.body, first.status, first.body)
+	case replay.header.Get("Location") != first.header.Get("Location"), replay.header.Get("ETag") != first.header.Get("ETag"):
+		return fmt.Errorf("Location %q, ETag %q; want the first response's %q, %q", replay.header.Get("Location"),
+			replay.header.Get("ETag"), first.header.Get("Location"), first.header.Get("ETag"))
+	case replay.header.Get("Idempotency-Replayed") != "true":
+		return fmt.Errorf("no Idempotency-Replayed: true")
+	}
+	return nil
+}
+
+// A key's response is in the database file: after a restart, a retry gets
+// it again, and creates nothing.
+func TestIdempotencyAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", filepath.Join(dir, "dev-jwt.key")}
+	addr, stop := startRun(t, args...)
+	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+	const body = `{"invitee": "urn:li:person:Qm9i", "trackingId": "t-1"}`
+	first := newAPI(t, addr, tok).do("POST", collection, body, "Idempotency-Key", "restart-key")
+	if first.status != http.StatusCreated {
+		t.Fatalf("POST = %d; want 201\n%s", first.status, first.body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run returned %v after a graceful stop; want nil", err)
+	}
+
+	addr, stop = startRun(t, args...)
+	defer stop()
+	c := newAPI(t, addr, tok)
+	if err := sameResponse(first, c.do("POST", collection, body, "Idempotency-Key", "restart-key")); err != nil {
+		t.Errorf("retry after the restart: %v", err)
+	}
+	if res := c.do("POST", collection, `{"invitee": "urn:li:person:Other"}`, "Idempotency-Key", "restart-key"); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("another body after the restart = %d; want 422\n%s", res.status, res.body)
+	}
+	if list := c.do("GET", collection+"?$count=true", ""); list.field("@odata.count") != "1" {
+		t.Errorf("list after the retries: %s; want one invitation", list.body)
+	}
+}
+
+// Two instances over one PostgreSQL database share keys: a retry on the
+// other instance gets the first response; retries at once over both create
+// one invitation; an instance killed and started again still replays.
+func TestIdempotencyTwoInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs server processes; skipped with -short")
+	}
+	dsn := pgtest.Database(t)
+	t.Parallel()
+	bin := buildServer(t)
+	keyFile := filepath.Join(t.TempDir(), "dev-jwt.key") // shared, so a token works on both
+	tok := token(t, keyFile, "urn:li:person:A1iceX9")
+	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", dsn, "-dev-key-file", keyFile, "-db-max-conns", "4"}
+	addrA, killA := startProcess(t, bin, args...)
+	addrB, _ := startProcess(t, bin, args...)
+	a, b := newAPI(t, addrA, tok), newAPI(t, addrB, tok)
+
+	const body = `{"invitee": "urn:li:person:Qm9i"}`
+	first := a.do("POST", collection, body, "Idempotency-Key", "key-1")
+	if first.status != http.StatusCreated {
+		t.Fatalf("POST to A = %d; want 201\n%s", first.status, first.body)
+	}
+	if err := sameResponse(first, b.do("POST", collection, body, "Idempotency-Key", "key-1")); err != nil {
+		t.Errorf("retry on B: %v", err)
+	}
+	if res := b.do("POST", collection, `{"invitee": "urn:li:person:Other"}`, "Idempotency-Key", "key-1"); res.status != http.StatusUnprocessableEntity {
+		t.Errorf("another body on B = %d; want 422\n%s", res.status, res.body)
+	}
+
+	// Retries of one request at once, over both instances.
+	const n = 20
+	responses := make(chan response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			responses <- []*api{a, b}[i%2].do("POST", collection, `{"invitee": "urn:li:person:Same"}`, "Idempotency-Key", "key-2")
+		})
+	}
+	wg.Wait()
+	close(responses)
+	var created []response
+	inProgress, replays := 0, 0
+	for res := range responses {
+		switch {
+		case res.status == http.StatusCreated && res.header.Get("Idempotency-Replayed") == "":
+			created = append(created, res)
+		case res.status == http.StatusCreated:
+			replays++
+		case res.status == http.StatusConflict && res.header.Get("Retry-After") != "":
+			inProgress++
+		default:
+			t.Errorf("a retry = %d\n%s; want 201, or 409 with Retry-After", res.status, res.body)
+		}
+	}
+	if len(created) != 1 {
+		t.Fatalf("%d retries at once over two instances: %d created, %d replays, %d in progress; want 1 created",
+			n, len(created), replays, inProgress)
+	}
+
+	killA()
+	addrA, _ = startProcess(t, bin, args...)
+	a = newAPI(t, addrA, tok)
+	if err := sameResponse(first, a.do("POST", collection, body, "Idempotency-Key", "key-1")); err != nil {
+		t.Errorf("retry on A after kill -9 and a new start: %v", err)
+	}
+	if err := sameResponse(created[0], a.do("POST", collection, `{"invitee": "urn:li:person:Same"}`, "Idempotency-Key", "key-2")); err != nil {
+		t.Errorf("retry of the concurrent request on A after its restart: %v", err)
+	}
+	if list := b.do("GET", collection+"?$count=true", ""); list.field("@odata.count") != "2" {
+		t.Errorf("list: %s; want two invitations", list.body)
+	}
+}

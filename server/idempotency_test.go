@@ -1,0 +1,373 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/server"
+	"github.com/graph-linkedin/invitations/sqlite"
+	"github.com/graph-linkedin/invitations/storetest"
+)
+
+const idemKey = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+
+// createKeyed posts body with token and the Idempotency-Key key, through
+// the generated client's parameter.
+func (e *env) createKeyed(token, key string, body client.InvitationV2Create, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+	e.t.Helper()
+	params := &client.CreateInvitationParams{IdempotencyKey: &key}
+	res, err := e.client.CreateInvitationWithResponse(context.Background(), params, body, append([]client.RequestEditorFn{as(token)}, edit...)...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// count is how many invitations the token's caller sees.
+func (e *env) count(token string) int64 {
+	e.t.Helper()
+	res := e.list(token, client.ListInvitationsParams{Count: ptr(true)})
+	if res.JSON200 == nil || res.JSON200.OdataCount == nil {
+		e.t.Fatalf("list: status %d; body %s", res.StatusCode(), res.Body)
+	}
+	return *res.JSON200.OdataCount
+}
+
+// replayed reports whether a response says it is a replay.
+func replayed(h http.Header) bool { return h.Get("Idempotency-Replayed") == "true" }
+
+// A retry with the key and the same body gets the first response again,
+// exactly, and creates nothing; the request ids are the retry's own.
+func TestIdempotentCreateReplays(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	body := client.InvitationV2Create{Invitee: "urn:li:email:ada@contoso.com", TrackingID: ptr("t-1"),
+		Message: &client.InvitationV2Message{InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, <let's> connect & more")}}}
+	first := e.createKeyed(token, idemKey, body, header("client-request-id", "first"))
+	if first.StatusCode() != http.StatusCreated || first.JSON201 == nil {
+		t.Fatalf("status = %d; want 201; body %s", first.StatusCode(), first.Body)
+	}
+	if replayed(first.HTTPResponse.Header) {
+		t.Error("the first response says Idempotency-Replayed")
+	}
+	// The same body, its properties in another order and spacing.
+	raw := `{ "trackingId":"t-1", "message": {"invitationMessage": {"body": "Ada, <let's> connect & more"}},
+	          "invitee": "urn:li:email:ada@contoso.com" }`
+	retries := []*client.CreateInvitationResponse{
+		e.createKeyed(token, idemKey, body, header("client-request-id", "retry")),
+		e.createRaw(token, "application/json", raw, header("Idempotency-Key", idemKey), header("client-request-id", "retry")),
+	}
+	for i, res := range retries {
+		h, fh := res.HTTPResponse.Header, first.HTTPResponse.Header
+		if res.StatusCode() != http.StatusCreated || !bytes.Equal(res.Body, first.Body) || !replayed(h) {
+			t.Errorf("retry %d: %d, Idempotency-Replayed %q, body %s; want the first response, 201 %s, replayed",
+				i+1, res.StatusCode(), h.Get("Idempotency-Replayed"), res.Body, first.Body)
+		}
+		for _, name := range []string{"Location", "ETag", "Content-Type"} {
+			if h.Get(name) != fh.Get(name) {
+				t.Errorf("retry %d: %s = %q; want the first response's %q", i+1, name, h.Get(name), fh.Get(name))
+			}
+		}
+		if h.Get("request-id") == fh.Get("request-id") || h.Get("client-request-id") != "retry" {
+			t.Errorf("retry %d: request-id %q, client-request-id %q; want the retry's own", i+1, h.Get("request-id"), h.Get("client-request-id"))
+		}
+	}
+	if n := e.count(token); n != 1 {
+		t.Errorf("%d invitations after three creates with one key; want 1", n)
+	}
+	if got := e.get(token, *first.JSON201.ID); got.StatusCode() != http.StatusOK {
+		t.Errorf("GET the created invitation = %d; want 200", got.StatusCode())
+	}
+}
+
+// The key with another body is a 422 naming the key; it creates nothing.
+func TestIdempotencyKeyReused(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
+		t.Fatalf("status = %d; want 201; body %s", res.StatusCode(), res.Body)
+	}
+	for _, body := range []client.InvitationV2Create{
+		{Invitee: "urn:li:person:C4rol"},
+		{Invitee: bob, TrackingID: ptr("another")},
+	} {
+		res := e.createKeyed(token, idemKey, body)
+		if res.StatusCode() != http.StatusUnprocessableEntity || res.JSON422 == nil {
+			t.Fatalf("status = %d; want 422; body %s", res.StatusCode(), res.Body)
+		}
+		if got := res.JSON422.Error; got.Code != client.ErrorCodeUnprocessableEntity || got.Target == nil || *got.Target != "Idempotency-Key" ||
+			!strings.HasPrefix(got.Message, "Idempotency-Key: ") {
+			t.Errorf("error %+v; want unprocessableEntity, target and message naming Idempotency-Key", got)
+		}
+	}
+	if n := e.count(token); n != 1 {
+		t.Errorf("%d invitations; want 1", n)
+	}
+}
+
+// Keys are the caller's: another user, an application, or the same user in
+// another tenant uses the same key for a request of its own.
+func TestIdempotencyKeyScope(t *testing.T) {
+	e := newEnv(t)
+	carol := "urn:li:person:C4rol"
+	for _, tt := range []struct {
+		name  string
+		token string
+		body  client.InvitationV2Create
+	}{
+		{"alice", delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
+		{"bob", delegated(t, tenantA, bob, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
+		{"alice in another tenant", delegated(t, tenantB, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
+		{"an application", application(t, tenantA, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: ptr("urn:li:person:D4n"), Invitee: carol}},
+	} {
+		res := e.createKeyed(tt.token, idemKey, tt.body)
+		if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
+			t.Errorf("%s: status = %d, replayed %v; want a new 201; body %s", tt.name, res.StatusCode(), replayed(res.HTTPResponse.Header), res.Body)
+		}
+	}
+}
+
+// A create that conflicts with an invitation of the pair records that 409,
+// and its retry gets it again, even once the pair is free.
+func TestIdempotentConflictRecorded(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	existing := e.create(token, client.InvitationV2Create{Invitee: bob})
+	if existing.StatusCode() != http.StatusCreated {
+		t.Fatalf("status = %d; want 201", existing.StatusCode())
+	}
+	first := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	if first.StatusCode() != http.StatusConflict || first.JSON409.Error.Code != client.ErrorCodeConflict || replayed(first.HTTPResponse.Header) {
+		t.Fatalf("status = %d; want a 409 conflict; body %s", first.StatusCode(), first.Body)
+	}
+	if first.HTTPResponse.Header.Get("Retry-After") != "" {
+		t.Error("the pair's 409 has Retry-After; only the in-progress one has")
+	}
+	if res := e.delete(token, *existing.JSON201.ID, ""); res.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete = %d", res.StatusCode())
+	}
+	retry := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	if retry.StatusCode() != http.StatusConflict || !bytes.Equal(retry.Body, first.Body) || !replayed(retry.HTTPResponse.Header) {
+		t.Errorf("retry = %d, replayed %v, body %s; want the first 409 again, replayed", retry.StatusCode(), replayed(retry.HTTPResponse.Header), retry.Body)
+	}
+	if n := e.count(token); n != 0 {
+		t.Errorf("%d invitations; want 0", n)
+	}
+}
+
+// Many requests with one key at once: one creates; the others are told it
+// is in progress (409, Retry-After) or get its response.
+func TestIdempotencyConcurrent(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	const n = 16
+	var (
+		wg                 sync.WaitGroup
+		mu                 sync.Mutex
+		firsts, inProgress int
+		bodies             [][]byte
+	)
+	for range n {
+		wg.Go(func() {
+			res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case res.StatusCode() == http.StatusCreated && !replayed(res.HTTPResponse.Header):
+				firsts++
+				bodies = append(bodies, res.Body)
+			case res.StatusCode() == http.StatusCreated:
+				bodies = append(bodies, res.Body)
+			case res.StatusCode() == http.StatusConflict && res.HTTPResponse.Header.Get("Retry-After") == "1":
+				inProgress++
+			default:
+				t.Errorf("status = %d; body %s", res.StatusCode(), res.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if firsts != 1 || inProgress+len(bodies) != n {
+		t.Errorf("%d requests with one key: %d created, %d in progress, %d replays; want 1 created", n, firsts, inProgress, len(bodies)-firsts)
+	}
+	for _, b := range bodies {
+		if !bytes.Equal(b, bodies[0]) {
+			t.Errorf("a replay %s differs from %s", b, bodies[0])
+		}
+	}
+	if got := e.count(token); got != 1 {
+		t.Errorf("%d invitations; want 1", got)
+	}
+}
+
+// gatedStore holds every idempotent create until released, and can fail
+// them or lose releases, as a database or an instance in trouble would.
+type gatedStore struct {
+	*sqlite.Store
+	entered chan struct{} // told when a create is held; nil: none is
+	release chan struct{}
+	fail    error // what creates answer, when set
+	// dead makes releases do nothing, as if the instance died mid-request.
+	dead bool
+}
+
+func (g *gatedStore) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
+	if g.entered != nil {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	if g.fail != nil {
+		return invitations.StoredResponse{}, g.fail
+	}
+	return g.Store.CreateInvitationIdempotent(ctx, inv, c, respond)
+}
+
+func (g *gatedStore) ReleaseIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim) error {
+	if g.dead {
+		return nil
+	}
+	return g.Store.ReleaseIdempotencyKey(ctx, c)
+}
+
+// A retry while the first request runs is a 409 asking to retry; once the
+// first request answered, the retry gets its answer.
+func TestIdempotencyInProgress(t *testing.T) {
+	store := &gatedStore{Store: openStore(t, sqlite.Options{}), entered: make(chan struct{}), release: make(chan struct{})}
+	e := newEnvOver(t, store)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	done := make(chan *client.CreateInvitationResponse)
+	go func() { done <- e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}) }()
+	<-store.entered
+
+	res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	if res.StatusCode() != http.StatusConflict || res.HTTPResponse.Header.Get("Retry-After") != "1" ||
+		res.JSON409.Error.Target == nil || *res.JSON409.Error.Target != "Idempotency-Key" {
+		t.Errorf("retry while the first runs = %d, Retry-After %q; body %s; want 409, Retry-After 1, about Idempotency-Key",
+			res.StatusCode(), res.HTTPResponse.Header.Get("Retry-After"), res.Body)
+	}
+	// Another body is another request: refused as such even now.
+	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}); res.StatusCode() != http.StatusUnprocessableEntity {
+		t.Errorf("another body while the first runs = %d; want 422", res.StatusCode())
+	}
+	close(store.release)
+	first := <-done
+	if first.StatusCode() != http.StatusCreated {
+		t.Fatalf("first = %d; want 201; body %s", first.StatusCode(), first.Body)
+	}
+	store.entered = nil
+	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}); !bytes.Equal(res.Body, first.Body) || !replayed(res.HTTPResponse.Header) {
+		t.Errorf("retry after the first answered = %d, body %s; want its 201 replayed", res.StatusCode(), res.Body)
+	}
+}
+
+// Refusals before the create (validation, permissions) and failures of the
+// service are not recorded: a retry with the key runs anew.
+func TestIdempotencyFailuresNotRecorded(t *testing.T) {
+	store := &gatedStore{Store: openStore(t, sqlite.Options{}), fail: errors.Join(invitations.ErrUnavailable, errors.New("disk on fire"))}
+	e := newEnvOver(t, store)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	for _, tt := range []struct {
+		body   client.InvitationV2Create
+		status int
+	}{
+		{client.InvitationV2Create{Invitee: "urn:li:nobody"}, http.StatusBadRequest},
+		{client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:C4rol"}, http.StatusForbidden},
+		{client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}, http.StatusServiceUnavailable},
+	} {
+		if res := e.createKeyed(token, idemKey, tt.body); res.StatusCode() != tt.status {
+			t.Errorf("status = %d; want %d; body %s", res.StatusCode(), tt.status, res.Body)
+		}
+	}
+	store.fail = nil
+	res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: "urn:li:person:D4ve"})
+	if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
+		t.Errorf("status = %d; want a new 201 (nothing was recorded); body %s", res.StatusCode(), res.Body)
+	}
+}
+
+// A key whose request died without answering (and without releasing it) is
+// held only for its lease, the request timeout; then a retry takes it over.
+func TestIdempotencyLeaseEnds(t *testing.T) {
+	clock := storetest.NewClock()
+	store := &gatedStore{Store: openStore(t, sqlite.Options{Now: clock.Now}), fail: invitations.ErrUnavailable, dead: true}
+	const timeout = 5 * time.Second
+	e := newEnvOver(t, store, func(o *server.Options) { o.RequestTimeout = timeout })
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	body := client.InvitationV2Create{Invitee: bob}
+	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d; want 503", res.StatusCode())
+	}
+	store.fail, store.dead = nil, false
+	clock.Add(timeout - time.Millisecond)
+	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusConflict {
+		t.Errorf("retry within the lease = %d; want 409 (in progress)", res.StatusCode())
+	}
+	clock.Add(time.Millisecond)
+	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
+		t.Errorf("retry after the lease = %d; want a new 201; body %s", res.StatusCode(), res.Body)
+	}
+}
+
+// After 24 hours a key is new again.
+func TestIdempotencyKeyExpires(t *testing.T) {
+	clock := storetest.NewClock()
+	e := newEnvOver(t, openStore(t, sqlite.Options{Now: clock.Now}))
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	first := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	if first.StatusCode() != http.StatusCreated {
+		t.Fatalf("status = %d; want 201", first.StatusCode())
+	}
+	other := client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}
+	clock.Add(invitations.IdempotencyTTL - time.Millisecond)
+	if res := e.createKeyed(token, idemKey, other); res.StatusCode() != http.StatusUnprocessableEntity {
+		t.Errorf("another body just before 24 h = %d; want 422", res.StatusCode())
+	}
+	clock.Add(time.Millisecond)
+	res := e.createKeyed(token, idemKey, other)
+	if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) || *res.JSON201.ID == *first.JSON201.ID {
+		t.Errorf("another body after 24 h = %d; want a new 201; body %s", res.StatusCode(), res.Body)
+	}
+}
+
+// A malformed key is a 400 that names it, never a 5xx.
+func TestIdempotencyKeyMalformed(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	for _, tt := range []struct {
+		name string
+		set  client.RequestEditorFn
+	}{
+		{"too long", header("Idempotency-Key", strings.Repeat("k", 256))},
+		{"not ASCII", header("Idempotency-Key", "clé")},
+		{"tab", header("Idempotency-Key", "a\tb")},
+		{"empty", header("Idempotency-Key", "")},
+		{"twice", func(_ context.Context, req *http.Request) error {
+			req.Header.Add("Idempotency-Key", "a")
+			req.Header.Add("Idempotency-Key", "b")
+			return nil
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.create(token, client.InvitationV2Create{Invitee: bob}, tt.set)
+			if res.StatusCode() != http.StatusBadRequest || !strings.Contains(string(res.Body), "Idempotency-Key") {
+				t.Errorf("status = %d; want 400 naming Idempotency-Key; body %s", res.StatusCode(), res.Body)
+			}
+		})
+	}
+	// The longest key, of every printable character.
+	var longest strings.Builder
+	for longest.Len() < 255 {
+		longest.WriteByte(byte(0x20 + longest.Len()%95))
+	}
+	key := strings.TrimSpace(longest.String()) + "x"
+	if res := e.createKeyed(token, key, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
+		t.Errorf("a key of %d printable characters: status = %d; want 201; body %s", len(key), res.StatusCode(), res.Body)
+	}
+}
