@@ -229,7 +229,8 @@ func TestBadFlags(t *testing.T) {
 		t.Error("run(-no-such-flag) = nil; want an error")
 	}
 	for _, key := range []string{"INVITATIONS_SHUTDOWN_TIMEOUT", "INVITATIONS_REQUEST_TIMEOUT",
-		"INVITATIONS_DB_CONNECT_TIMEOUT", "INVITATIONS_DB_STATEMENT_TIMEOUT", "INVITATIONS_DB_MAX_CONNS"} {
+		"INVITATIONS_DB_CONNECT_TIMEOUT", "INVITATIONS_DB_STATEMENT_TIMEOUT", "INVITATIONS_DB_MAX_CONNS",
+		"INVITATIONS_READ_HEADER_TIMEOUT", "INVITATIONS_READ_TIMEOUT", "INVITATIONS_WRITE_TIMEOUT", "INVITATIONS_IDLE_TIMEOUT"} {
 		env := func(k string) string {
 			if k == key {
 				return "soon"
@@ -240,7 +241,9 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("run with a bad %s = %v; want an error naming it", key, err)
 		}
 	}
-	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"}} {
+	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"},
+		{"-read-header-timeout", "0"}, {"-read-timeout", "0"}, {"-write-timeout", "0"}, {"-idle-timeout", "0"},
+		{"-request-timeout", "40s"}, {"-write-timeout", "10s"}} {
 		if err := run(context.Background(), append([]string{"invitationsd"}, args...), noEnv, &out, &out); err == nil {
 			t.Errorf("run(%s) = nil; want an error", strings.Join(args, " "))
 		}

@@ -127,12 +127,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// The timeouts cut off slow clients: one dribbling its header fields or
+	// its body, or holding a kept-alive connection idle, gives up its
+	// connection (and the goroutine serving it) when its timeout ends.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
 		// Above the handler's own 32 KiB limit, so the handler answers 431
 		// with a Graph error body; past this, net/http answers itself.
 		MaxHeaderBytes: 1 << 20,
