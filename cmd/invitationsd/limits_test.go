@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,6 +62,85 @@ func graphCode(body []byte) string {
 	var e struct{ Error struct{ Code string } }
 	json.Unmarshal(body, &e)
 	return e.Error.Code
+}
+
+// Bodies over the limit get a 413 with a Graph error body at once, without
+// the server reading them to the end: whether the length is declared (far
+// over the limit, or within net/http's own 256 KiB of eager reading) or the
+// body is chunked. The connection is closed after the answer, since the
+// rest of the body would come next on it.
+func TestBodyTooLargeIsNotRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a server process; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "dev-jwt.key")
+	tok := token(t, keyFile, "urn:li:person:A1iceX9")
+	// Long read timeouts: a server waiting for the rest of a body would
+	// answer only when the test has given up.
+	addr, _ := startProcess(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", keyFile, "-read-timeout", "2m", "-write-timeout", "2m", "-read-header-timeout", "1m")
+	head := "POST /v1.0/linkedIn/invitations HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + tok +
+		"\r\nContent-Type: application/json\r\n"
+	for _, tt := range []struct {
+		name, header, sent string
+	}{
+		{"a declared gibibyte", "Content-Length: 1073741824\r\n", `{"invitee": "urn:li:person:`},
+		{"a declared 100 KiB", "Content-Length: 102400\r\n", `{"invitee": "urn:li:person:`},
+		{"chunked, 80 KiB of it sent", "Transfer-Encoding: chunked\r\n",
+			fmt.Sprintf("%x\r\n%s\r\n", 80<<10, `{"trackingId": "`+strings.Repeat("x", 80<<10-16))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			conn := dial(t, addr)
+			if _, err := io.WriteString(conn, head+tt.header+"\r\n"+tt.sent); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			res, body := readResponse(t, conn, bufio.NewReader(conn), 20*time.Second)
+			if res.StatusCode != http.StatusRequestEntityTooLarge || graphCode(body) != "requestEntityTooLarge" {
+				t.Errorf("status %d, body %s; want 413 with a requestEntityTooLarge error", res.StatusCode, body)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("the 413 took %v", d)
+			}
+			if !res.Close {
+				t.Error("the 413 does not say Connection: close")
+			}
+			closedWithin(t, conn, 10*time.Second)
+		})
+	}
+}
+
+// Header fields over the handler's limit get its 431 with a Graph error
+// body; over net/http's own (1 MiB), net/http's 431.
+func TestHeadersTooLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a server process; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "dev-jwt.key")
+	tok := token(t, keyFile, "urn:li:person:A1iceX9")
+	addr, _ := startProcess(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", keyFile)
+	for _, tt := range []struct {
+		size      int
+		graphBody bool
+	}{{40 << 10, true}, {2 << 20, false}} {
+		conn := dial(t, addr)
+		req := "GET /v1.0/linkedIn/invitations HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + tok +
+			"\r\nX-Padding: " + strings.Repeat("x", tt.size) + "\r\n\r\n"
+		go io.WriteString(conn, req) // net/http answers before reading all of a 2 MiB header
+		res, body := readResponse(t, conn, bufio.NewReader(conn), 20*time.Second)
+		if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%d bytes of header fields: status %d; want 431", tt.size, res.StatusCode)
+		}
+		if got := graphCode(body); tt.graphBody && got != "requestHeaderFieldsTooLarge" {
+			t.Errorf("%d bytes of header fields: body %s; want a requestHeaderFieldsTooLarge error", tt.size, body)
+		}
+	}
 }
 
 // Slow clients are cut off by the server's timeouts: one dribbling its
