@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,8 +89,10 @@ func redact(db string) string {
 }
 
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully:
-// new connections are refused, in-flight requests get up to the shutdown
-// timeout to finish.
+// new connections are refused, idle ones closed, and in-flight requests get
+// up to the shutdown timeout to finish. Requests still running then have
+// their connections closed, and serve returns an error (main exits 1), so a
+// supervisor can tell a clean stop from one that cut requests off.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -170,15 +173,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(shutdownCtx); err != nil {
-			s.Close()
-			errs = append(errs, err)
-		}
+	// All at once: each Shutdown closes its listeners first, then waits for
+	// its requests, and no listener should stay open while another server's
+	// requests finish.
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Go(func() {
+			if errs[i] = s.Shutdown(shutdownCtx); errs[i] != nil {
+				s.Close()
+			}
+		})
 	}
+	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		logger.Error("requests did not finish within the shutdown timeout; their connections are closed",
+			"timeout", cfg.shutdownTimeout.String())
+		return fmt.Errorf("shutdown: requests still running after %v were cut off: %w", cfg.shutdownTimeout, err)
 	}
 	logger.Info("stopped")
 	return nil
