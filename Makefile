@@ -2,7 +2,7 @@
 # need (Go modules; npm packages from package-lock.json for the spec linters).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench
+.PHONY: all generate check-generated build run test fuzz lint bench
 
 all: build
 
@@ -28,6 +28,22 @@ run:
 ## test: run the whole test suite (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN is set)
 test:
 	$(GO) test -race -count=1 ./...
+
+# Every fuzz target, as package:Func. `make test` runs their seed corpora (the
+# f.Add seeds and testdata/fuzz); `make fuzz` fuzzes each in turn.
+FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./odata:FuzzParseFilter ./odata:FuzzDecodeSkipToken
+FUZZTIME ?= 10s
+
+## fuzz: fuzz each target for FUZZTIME (default 10s); fails if a fuzz target is not listed in FUZZ_TARGETS
+fuzz:
+	@listed=$$(for t in $(FUZZ_TARGETS); do echo $${t#*:}; done | sort); \
+	  found=$$(git ls-files '*_test.go' | xargs grep -ho '^func Fuzz[A-Za-z0-9_]*' | sed 's/^func //' | sort); \
+	  if [ "$$listed" != "$$found" ]; then \
+	    echo "FUZZ_TARGETS lists:" $$listed "; the tests define:" $$found >&2; exit 1; fi
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
+	done
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
