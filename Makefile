@@ -2,7 +2,7 @@
 # need (Go modules; npm packages from package-lock.json for the spec linters).
 GO ?= go
 
-.PHONY: all generate check-generated build run test fuzz lint bench
+.PHONY: all generate check-generated build run test fuzz crashtest lint bench
 
 all: build
 
@@ -44,6 +44,10 @@ fuzz:
 	  echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
 	done
+
+## crashtest: SIGKILL invitationsd under concurrent writes and restart it, rounds on SQLite and on PostgreSQL (INVITATIONS_TEST_POSTGRES_DSN): every 201 must be stored, whole
+crashtest:
+	$(GO) run ./bench/crashtest $(CRASHTEST_FLAGS)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
