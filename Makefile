@@ -2,7 +2,7 @@
 # need (Go modules; npm packages from package-lock.json for the spec linters).
 GO ?= go
 
-.PHONY: all generate check-generated build run test fuzz crashtest lint bench
+.PHONY: all generate check-generated build run test fuzz crashtest soak lint bench
 
 all: build
 
@@ -48,6 +48,10 @@ fuzz:
 ## crashtest: SIGKILL invitationsd under concurrent writes and restart it, rounds on SQLite and on PostgreSQL (INVITATIONS_TEST_POSTGRES_DSN): every 201 must be stored, whole
 crashtest:
 	$(GO) run ./bench/crashtest $(CRASHTEST_FLAGS)
+
+## soak: five minutes of mixed load on invitationsd (SQLite, default configuration): no errors, no memory growth (see BENCHMARKS.md)
+soak:
+	$(GO) run ./bench/soak $(SOAK_FLAGS)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund

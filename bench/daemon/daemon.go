@@ -18,11 +18,11 @@ import (
 	"time"
 )
 
-// Build builds invitationsd from the module in the working directory into
-// dir, and returns the binary's path.
+// Build builds invitationsd into dir, and returns the binary's path. The
+// working directory must be inside the module.
 func Build(ctx context.Context, dir string, log io.Writer) (string, error) {
 	bin := filepath.Join(dir, "invitationsd")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/invitationsd")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/graph-linkedin/invitations/cmd/invitationsd")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build invitationsd: %w", err)
