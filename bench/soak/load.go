@@ -265,7 +265,7 @@ func soak(ctx context.Context, cfg config, p *daemon.Process, tokens []string, s
 	// The load is over: its connections close, and the goroutines serving
 	// them must end.
 	hc.CloseIdleConnections()
-	if res.idleAfter, err = idleGoroutines(p, res.idleBefore+goroutineSlack, 15*time.Second); err != nil {
+	if res.idleAfter, err = idleGoroutines(p, res.idleBefore, 15*time.Second); err != nil {
 		return nil, err
 	}
 	res.check(cfg)

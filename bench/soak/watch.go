@@ -40,15 +40,15 @@ type result struct {
 	problems              []string
 }
 
-// watch samples the server every cfg.sample until ctx ends, and once more
-// then, printing each sample.
+// watch samples the server every cfg.sample until ctx ends, printing each
+// sample.
 func (r *result) watch(ctx context.Context, cfg config, p *daemon.Process, total *counters, stdout io.Writer) {
 	tick := time.NewTicker(cfg.sample)
 	defer tick.Stop()
-	for done := false; !done; {
+	for {
 		select {
 		case <-ctx.Done():
-			done = true
+			return
 		case <-tick.C:
 		}
 		s := sample{at: time.Since(r.start), requests: total.requests.Load(), errors: total.errors.Load()}
@@ -75,7 +75,8 @@ func (r *result) watch(ctx context.Context, cfg config, p *daemon.Process, total
 }
 
 // idleGoroutines waits up to limit for the server's goroutines to number at
-// most atMost (any number, when atMost is 0), and returns the last count.
+// most atMost (any number, when atMost is 0), and returns the last count,
+// which may be more.
 func idleGoroutines(p *daemon.Process, atMost int, limit time.Duration) (int, error) {
 	deadline := time.Now().Add(limit)
 	for {
