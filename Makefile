@@ -3,7 +3,7 @@
 # linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test lint bench bench-go bench-http docs-assets breaking
+.PHONY: all generate check-generated build run test fuzz crashtest soak lint bench bench-go bench-http docs-assets breaking
 
 all: build
 
@@ -35,6 +35,30 @@ test: examples/typescript/node_modules
 examples/typescript/node_modules: examples/typescript/package.json examples/typescript/package-lock.json
 	cd examples/typescript && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
+
+# Every fuzz target, as package:Func. `make test` runs their seed corpora (the
+# f.Add seeds and testdata/fuzz); `make fuzz` fuzzes each in turn.
+FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./odata:FuzzParseFilter ./odata:FuzzDecodeSkipToken
+FUZZTIME ?= 10s
+
+## fuzz: fuzz each target for FUZZTIME (default 10s); fails if a fuzz target is not listed in FUZZ_TARGETS
+fuzz:
+	@listed=$$(for t in $(FUZZ_TARGETS); do echo $${t#*:}; done | sort); \
+	  found=$$(git ls-files '*_test.go' | xargs grep -ho '^func Fuzz[A-Za-z0-9_]*' | sed 's/^func //' | sort); \
+	  if [ "$$listed" != "$$found" ]; then \
+	    echo "FUZZ_TARGETS lists:" $$listed "; the tests define:" $$found >&2; exit 1; fi
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
+	done
+
+## crashtest: SIGKILL invitationsd under concurrent writes and restart it, rounds on SQLite and on PostgreSQL (INVITATIONS_TEST_POSTGRES_DSN): every 201 must be stored, whole
+crashtest:
+	$(GO) run ./bench/crashtest $(CRASHTEST_FLAGS)
+
+## soak: five minutes of mixed load on invitationsd (SQLite, default configuration): no errors, no memory growth (see BENCHMARKS.md)
+soak:
+	$(GO) run ./bench/soak $(SOAK_FLAGS)
 
 node_modules: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund

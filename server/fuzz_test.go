@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client"
 )
 
 // No request body, however malformed, gets a 5xx; every refusal is a Graph
@@ -62,53 +64,91 @@ func FuzzCreateInvitation(f *testing.F) {
 	})
 }
 
-// FuzzRequest sends arbitrary requests (method, path, query, a header, a
-// body, with or without a valid token) into the real handler: never a 5xx
-// or a panic, a Graph error body on every 4xx, and every answer to a
-// declared operation within openapi.yaml.
+// FuzzRequest sends arbitrary requests into the real handler (over a real
+// SQLite store): any method, request target (path and query), header
+// fields and body, with or without a valid token. Whatever comes, never a
+// 5xx or a panic, and every 4xx carries a Graph error body.
+//
+// The request is what net/http would hand the handler: a target it could
+// parse, header fields it would accept, Host and Transfer-Encoding moved out
+// of the header, and the body's length known unless it is chunked.
 func FuzzRequest(f *testing.F) {
-	type seed struct {
-		method, path, query, header, value, contentType, body string
-		token                                                 uint8
-	}
-	id := "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
-	for _, s := range []seed{
-		{"POST", "/v1.0/linkedIn/invitations", "", "client-request-id", "abc", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
-		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "k-1", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
-		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "k-1", "application/json", `{"invitee": "urn:li:person:Other"}`, 1},
-		{"POST", "/v1.0/linkedIn/invitations", "", "Idempotency-Key", "clé", "application/json", `{"invitee": "urn:li:person:Qm9i"}`, 1},
-		{"GET", "/v1.0/linkedIn/invitations", "$filter=inviter%20eq%20'urn:li:person:a'&$top=5&$count=true", "", "", "", "", 2},
-		{"GET", "/v1.0/linkedIn/invitations", "$orderby=lastModified%20desc&$select=id,invitee&$skiptoken=AQID", "", "", "", "", 1},
-		{"GET", "/v1.0/linkedIn/invitations/" + id, "", "If-Match", `"1"`, "", "", 1},
-		{"PATCH", "/v1.0/linkedIn/invitations/" + id, "", "If-Match", "*", "application/json", `{"trackingId": null}`, 1},
-		{"DELETE", "/v1.0/linkedIn/invitations/" + id, "", "If-Match", `W/"2"`, "", "", 1},
-		{"PUT", "/v1.0/linkedIn/invitations/%zz", "", "Content-Length", "-1", "text/plain", "x", 0},
-		{"GET", "/healthz", "", "", "", "", "", 0},
-		{"GET", "/readyz", "a=b", "", "", "", "", 0},
-		{"OPTIONS", "/v1.0/linkedIn/invitations", "", "Origin", "http://evil.example", "", "", 1},
-		{"GET", "/v1.0/linkedIn/invitations", "access_token=x", "Authorization", "Bearer a b", "", "", 0},
-		{"POST", "/v1.0/linkedIn/invitations", "", "Content-Type", "application/json; charset=\"", "", `{}`, 1},
-		{"GET", "/../../etc/passwd", "", "", "", "", "", 0},
-		{"GET", "/v1.0//linkedIn//invitations", "$top=0", "", "", "", "", 2},
-	} {
-		f.Add(s.method, s.path, s.query, s.header, s.value, s.contentType, []byte(s.body), s.token)
-	}
 	e := newEnv(f)
 	tokens := []string{"", delegated(f, tenantA, alice, invitations.PermReadWrite), application(f, tenantA, invitations.PermReadAll)}
+	created := e.create(tokens[1], client.InvitationV2Create{Invitee: bob})
+	if created.JSON201 == nil {
+		f.Fatalf("create: %d %s", created.StatusCode(), created.Body)
+	}
+	id, missing := *created.JSON201.ID, "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
+	const json = "Content-Type: application/json\n"
+	type seed struct {
+		method, target, header, body string
+		token                        uint8
+	}
+	for _, s := range []seed{
+		{"POST", "/v1.0/linkedIn/invitations", json + "client-request-id: abc", `{"invitee": "urn:li:person:Qm9i"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", json + "Idempotency-Key: k-1", `{"invitee": "urn:li:person:Qm9i"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", json + "Idempotency-Key: k-1", `{"invitee": "urn:li:person:Other"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", json + "Idempotency-Key: clé\nIdempotency-Key: k-2", `{"invitee": "urn:li:person:Qm9i"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", json + "Transfer-Encoding: chunked", `{"invitee": "urn:li:person:Q2h1bmtlZA"}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", "Content-Type: application/json; charset=\"", `{}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", "Content-Type: text/plain\nContent-Type: application/json", `{}`, 1},
+		{"POST", "/v1.0/linkedIn/invitations", json + "Content-Length: 3", `{"invitee": "urn:li:person:Qm9i"} trailing`, 1},
+		{"GET", "/v1.0/linkedIn/invitations?$filter=inviter%20eq%20'urn:li:person:a'&$top=5&$count=true", "", "", 2},
+		{"GET", "/v1.0/linkedIn/invitations?$orderby=lastModified%20desc&$select=id,invitee&$skiptoken=AQID", "", "", 1},
+		{"GET", "/v1.0/linkedIn/invitations?$top=1&$top=2", "", "", 1},
+		{"GET", "/v1.0/linkedIn/invitations/" + id, "If-Match: \"1\"\nIf-None-Match: *", "", 1},
+		{"GET", "/v1.0/linkedIn/invitations/" + id + "?$select=message", "Accept: application/xml", "", 2},
+		{"PATCH", "/v1.0/linkedIn/invitations/" + id, json + "If-Match: *", `{"trackingId": null}`, 1},
+		{"PATCH", "/v1.0/linkedIn/invitations/" + id, json + "If-Match: \"1\", \"2\"", `{"message": {"invitationMessage": {"body": "x"}}}`, 1},
+		{"DELETE", "/v1.0/linkedIn/invitations/" + missing, "If-Match: W/\"2\"", "", 1},
+		{"PUT", "/v1.0/linkedIn/invitations/%zz", "Content-Type: text/plain", "x", 0},
+		{"GET", "/v1.0/linkedIn/invitations/a%2Fb", "", "", 1},
+		{"HEAD", "/v1.0/linkedIn/invitations/" + id, "", "", 1},
+		{"GET", "/healthz", "", "", 0},
+		{"GET", "/readyz?a=b", "", "", 0},
+		{"OPTIONS", "/v1.0/linkedIn/invitations", "Origin: http://evil.example\nAccess-Control-Request-Method: DELETE", "", 1},
+		{"GET", "/v1.0/linkedIn/invitations?access_token=x", "Authorization: Bearer a b", "", 0},
+		{"GET", "/v1.0/linkedIn/invitations", "Authorization: Bearer x\nAuthorization: Bearer y", "", 0},
+		{"GET", "/v1.0/linkedIn/invitations", "Authorization: Basic YTpi", "", 0},
+		{"GET", "/v1.0/linkedIn/invitations", "Host: evil.example\nX-Forwarded-Proto: https", "", 1},
+		{"GET", "/../../etc/passwd", "", "", 0},
+		{"GET", "/v1.0//linkedIn//invitations?$top=0", "", "", 2},
+		{"GET", "*", "", "", 0},
+		{"GET", "http://other.example/v1.0/linkedIn/invitations", "", "", 1},
+	} {
+		f.Add(s.method, s.target, s.header, []byte(s.body), s.token)
+	}
 	h := e.handler
-	f.Fuzz(func(t *testing.T, method, path, query, name, value, contentType string, body []byte, token uint8) {
+	f.Fuzz(func(t *testing.T, method, target, header string, body []byte, token uint8) {
 		if method == "" || !validToken(method) {
 			method = "GET" // net/http would refuse it before any handler
 		}
-		req := httptest.NewRequest("GET", "/", bytes.NewReader(body))
-		req.Method = method
-		req.URL = &url.URL{Path: path, RawQuery: query}
-		req.RequestURI = req.URL.RequestURI()
-		if httpguts.ValidHeaderFieldName(name) && httpguts.ValidHeaderFieldValue(value) {
-			req.Header.Set(name, value)
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return // net/http answers 400 itself
 		}
-		if contentType != "" && httpguts.ValidHeaderFieldValue(contentType) {
-			req.Header.Set("Content-Type", contentType)
+		req := httptest.NewRequest("GET", "/", bytes.NewReader(body))
+		req.Method, req.URL, req.RequestURI = method, u, target
+		if u.Host != "" {
+			req.Host = u.Host
+		}
+		for line := range strings.Lines(header) {
+			name, value, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+			value = strings.Trim(value, " \t")
+			if !ok || !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
+				continue // net/http answers 400 itself
+			}
+			switch http.CanonicalHeaderKey(name) {
+			case "Host":
+				req.Host = value
+			case "Transfer-Encoding":
+				req.TransferEncoding, req.ContentLength = []string{"chunked"}, -1
+			case "Content-Length":
+				// The body's length is len(body): net/http frames it.
+			default:
+				req.Header.Add(name, value)
+			}
 		}
 		if tok := tokens[int(token)%len(tokens)]; tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
@@ -118,11 +158,11 @@ func FuzzRequest(f *testing.F) {
 		res := rec.Result()
 		got, _ := io.ReadAll(res.Body)
 		if res.StatusCode >= 500 {
-			t.Fatalf("%s %s?%s -> %d: %s", method, path, query, res.StatusCode, got)
+			t.Fatalf("%s %s\n%s\n-> %d: %s", method, target, header, res.StatusCode, got)
 		}
 		if res.StatusCode >= 400 && method != http.MethodHead {
 			if err := e.transport.CheckError(got); err != nil {
-				t.Errorf("%s %s?%s -> %d without a Graph error body: %v\n%s", method, path, query, res.StatusCode, err, got)
+				t.Errorf("%s %s\n%s\n-> %d without a Graph error body: %v\n%s", method, target, header, res.StatusCode, err, got)
 			}
 		}
 	})

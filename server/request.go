@@ -198,13 +198,13 @@ func (s *server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if req.ContentLength > s.opts.MaxBodyBytes {
-			return &http.MaxBytesError{Limit: s.opts.MaxBodyBytes}
+			return refuseBody(c, s.opts.MaxBodyBytes)
 		}
 		data, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, s.opts.MaxBodyBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				return err
+				return refuseBody(c, s.opts.MaxBodyBytes)
 			}
 			return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
 		}
@@ -218,6 +218,18 @@ func (s *server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
 		req.Body, _ = req.GetBody()
 		return next(c)
 	}
+}
+
+// refuseBody is the 413 for a body over limit, which reads no more of it:
+// the connection is closed after the answer (the rest of the body would come
+// next on it), and reading from it stops now. Otherwise net/http would read
+// up to 256 KiB more of the body, before answering and again before closing,
+// waiting on a sender that may never send it.
+func refuseBody(c echo.Context, limit int64) error {
+	c.Response().Header().Set("Connection", "close")
+	// It fails only without a connection under the response (a recorder).
+	_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
+	return &http.MaxBytesError{Limit: limit}
 }
 
 func isJSON(contentType string) bool {

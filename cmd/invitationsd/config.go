@@ -30,6 +30,11 @@ type config struct {
 	shutdownTimeout time.Duration
 	// validateResponses checks every response against openapi.yaml.
 	validateResponses bool
+	// The http.Server's timeouts, which cut off slow and idle clients.
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
 
 	// Keys: production ones (a JWKS URL or a PEM public key file, with the
 	// issuer and audience tokens must carry), or else the development key.
@@ -103,15 +108,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		p                *time.Duration
 		flag, env, usage string
 		fallback         time.Duration
+		// positive: 0 is refused. The server's own timeouts bound clients;
+		// without one, a slow client holds a connection for ever.
+		positive bool
 	}{
 		{&cfg.dbConnect, "db-connect-timeout", "INVITATIONS_DB_CONNECT_TIMEOUT",
-			"PostgreSQL: how long establishing a connection may take", 5 * time.Second},
+			"PostgreSQL: how long establishing a connection may take", 5 * time.Second, false},
 		{&cfg.dbStatement, "db-statement-timeout", "INVITATIONS_DB_STATEMENT_TIMEOUT",
-			"PostgreSQL: the server-side statement_timeout; 0 for the server's own", 10 * time.Second},
+			"PostgreSQL: the server-side statement_timeout; 0 for the server's own", 10 * time.Second, false},
 		{&cfg.requestTimeout, "request-timeout", "INVITATIONS_REQUEST_TIMEOUT",
-			"how long one request's work may take", 10 * time.Second},
+			"how long one request's work may take", 10 * time.Second, false},
 		{&cfg.shutdownTimeout, "shutdown-timeout", "INVITATIONS_SHUTDOWN_TIMEOUT",
-			"how long in-flight requests may take to finish on SIGTERM", 15 * time.Second},
+			"how long in-flight requests may take to finish on SIGTERM; past it their connections are closed and the exit status is 1", 15 * time.Second, false},
+		{&cfg.readHeaderTimeout, "read-header-timeout", "INVITATIONS_READ_HEADER_TIMEOUT",
+			"how long a client may take to send a request's header fields", 5 * time.Second, true},
+		{&cfg.readTimeout, "read-timeout", "INVITATIONS_READ_TIMEOUT",
+			"how long a client may take to send a whole request, body included", 30 * time.Second, true},
+		{&cfg.writeTimeout, "write-timeout", "INVITATIONS_WRITE_TIMEOUT",
+			"how long a request may take from its header fields read to its response written; more than -request-timeout", 30 * time.Second, true},
+		{&cfg.idleTimeout, "idle-timeout", "INVITATIONS_IDLE_TIMEOUT",
+			"how long a kept-alive connection may wait for its next request", 2 * time.Minute, true},
 	}
 	for _, d := range durations {
 		v, err := envDuration(getenv, d.env, d.fallback)
@@ -135,6 +151,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if *d.p < 0 {
 			return cfg, fmt.Errorf("-%s: %v is negative", d.flag, *d.p)
 		}
+		if d.positive && *d.p == 0 {
+			return cfg, fmt.Errorf("-%s: must be more than 0", d.flag)
+		}
+	}
+	// The write deadline runs from the request's header fields to the end of
+	// its response: a request that took its whole request timeout must
+	// still have time to answer.
+	if cfg.writeTimeout <= cfg.requestTimeout {
+		return cfg, fmt.Errorf("-write-timeout (%v) must be more than -request-timeout (%v), or slow answers are cut off unsent",
+			cfg.writeTimeout, cfg.requestTimeout)
 	}
 	if cfg.rateLimit < 0 || math.IsNaN(cfg.rateLimit) || math.IsInf(cfg.rateLimit, 0) {
 		return cfg, fmt.Errorf("-rate-limit: %v is not a rate", cfg.rateLimit)

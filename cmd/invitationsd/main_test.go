@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -141,34 +142,66 @@ func buildServer(t *testing.T) string {
 	return bin
 }
 
+// daemon is a server process a test started.
+type daemon struct {
+	cmd    *exec.Cmd
+	logs   *logBuffer
+	addr   string        // the API's address
+	exited chan struct{} // closed when the process has exited; then cmd.ProcessState is set
+}
+
+// startDaemon starts the server binary with args and waits until it is
+// healthy. The test's end kills it (SIGKILL) if it still runs, and shows
+// its logs if the test failed.
+func startDaemon(t *testing.T, bin string, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{cmd: exec.Command(bin, append([]string{"-validate-responses"}, args...)...), logs: &logBuffer{},
+		exited: make(chan struct{})}
+	d.cmd.Stdout = d.logs
+	d.cmd.Stderr = d.logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		d.kill()
+		checkResponses(t, d.logs)
+		if t.Failed() {
+			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), d.logs)
+		}
+	})
+	d.addr = listenAddr(t, d.logs)
+	waitHealthy(t, d.addr)
+	return d
+}
+
+// kill sends SIGKILL and waits for the process to exit.
+func (d *daemon) kill() {
+	d.cmd.Process.Signal(syscall.SIGKILL)
+	<-d.exited
+}
+
+// wait waits up to limit for the process to exit and returns how it did and
+// how long the wait took; it fails the test if the process still runs.
+func (d *daemon) wait(t *testing.T, limit time.Duration) (*os.ProcessState, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	select {
+	case <-d.exited:
+		return d.cmd.ProcessState, time.Since(start)
+	case <-time.After(limit):
+		t.Fatalf("invitationsd still runs %v later", limit)
+		return nil, 0
+	}
+}
+
 // startProcess starts the server binary with args and waits until it is
 // healthy. It returns the server's address and a function that kills it
 // (SIGKILL) and waits for it to exit; the test's end does that too.
 func startProcess(t *testing.T, bin string, args ...string) (addr string, kill func()) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-validate-responses"}, args...)...)
-	logs := &logBuffer{}
-	cmd.Stdout = logs
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	kill = func() {
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
-	}
-	t.Cleanup(func() {
-		kill()
-		checkResponses(t, logs)
-		if t.Failed() {
-			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), logs)
-		}
-	})
-	addr = listenAddr(t, logs)
-	waitHealthy(t, addr)
-	return addr, kill
+	d := startDaemon(t, bin, args...)
+	return d.addr, d.kill
 }
 
 // token mints a delegated ReadWrite token with the key in keyFile.
@@ -265,6 +298,10 @@ func TestBadFlags(t *testing.T) {
 		"INVITATIONS_DB_MAX_CONNS":         "many",
 		"INVITATIONS_RATE_LIMIT":           "fast",
 		"INVITATIONS_VALIDATE_RESPONSES":   "maybe",
+		"INVITATIONS_READ_HEADER_TIMEOUT":  "soon",
+		"INVITATIONS_READ_TIMEOUT":         "soon",
+		"INVITATIONS_WRITE_TIMEOUT":        "soon",
+		"INVITATIONS_IDLE_TIMEOUT":         "soon",
 	} {
 		env := func(k string) string {
 			if k == key {
@@ -276,7 +313,9 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("run with %s=%s = %v; want an error naming it", key, value, err)
 		}
 	}
-	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"}} {
+	for _, args := range [][]string{{"-db-max-conns", "-1"}, {"-request-timeout", "-1s"}, {"-db-connect-timeout", "-5s"},
+		{"-read-header-timeout", "0"}, {"-read-timeout", "0"}, {"-write-timeout", "0"}, {"-idle-timeout", "0"},
+		{"-request-timeout", "40s"}, {"-write-timeout", "10s"}} {
 		if err := run(context.Background(), append([]string{"invitationsd"}, args...), noEnv, &out, &out); err == nil {
 			t.Errorf("run(%s) = nil; want an error", strings.Join(args, " "))
 		}

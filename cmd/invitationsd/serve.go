@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -105,8 +106,10 @@ func redact(db string) string {
 }
 
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully:
-// new connections are refused, in-flight requests get up to the shutdown
-// timeout to finish.
+// new connections are refused, idle ones closed, and in-flight requests get
+// up to the shutdown timeout to finish. Requests still running then have
+// their connections closed, and serve returns an error (main exits 1), so a
+// supervisor can tell a clean stop from one that cut requests off.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -148,12 +151,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// The timeouts cut off slow clients: one dribbling its header fields or
+	// its body, or holding a kept-alive connection idle, gives up its
+	// connection (and the goroutine serving it) when its timeout ends.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
 		// Above the handler's own 32 KiB limit, so the handler answers 431
 		// with a Graph error body; past this, net/http answers itself.
 		MaxHeaderBytes: 1 << 20,
@@ -193,15 +199,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(shutdownCtx); err != nil {
-			s.Close()
-			errs = append(errs, err)
-		}
+	// All at once: each Shutdown closes its listeners first, then waits for
+	// its requests, and no listener should stay open while another server's
+	// requests finish.
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Go(func() {
+			if errs[i] = s.Shutdown(shutdownCtx); errs[i] != nil {
+				s.Close()
+			}
+		})
 	}
+	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		logger.Error("requests did not finish within the shutdown timeout; their connections are closed",
+			"timeout", cfg.shutdownTimeout.String())
+		return fmt.Errorf("shutdown: requests still running after %v were cut off: %w", cfg.shutdownTimeout, err)
 	}
 	logger.Info("stopped")
 	return nil
