@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"sync/atomic"
-	"time"
 )
 
 // Group commit. With synchronous=FULL every commit waits for an fsync, and
@@ -16,10 +15,6 @@ import (
 
 // maxBatch bounds how many writes share one transaction.
 const maxBatch = 256
-
-// gatherWindow is how long the writer waits for more writes before a
-// batch under concurrent load: a fraction of an fsync.
-const gatherWindow = 300 * time.Microsecond
 
 // writeRequest is one write waiting for the writer.
 type writeRequest struct {
@@ -67,10 +62,6 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (s *Store) writeLoop() {
 	defer close(s.loopDone)
 	batch := make([]*writeRequest, 0, maxBatch)
-	// Go 1.23 timers: Stop and Reset leave no stale tick behind.
-	gather := time.NewTimer(time.Hour)
-	gather.Stop()
-	busy := false // the last batch had company: writers are arriving together
 	for {
 		select {
 		case req := <-s.writes:
@@ -78,34 +69,15 @@ func (s *Store) writeLoop() {
 		case <-s.stopped:
 			return
 		}
-		// Under concurrent load, wait a moment for the writers still on
-		// their way: a commit costs an fsync whatever its size, so a
-		// fuller batch is nearly free, while a lone writer (busy false)
-		// never waits.
-		if busy {
-			gather.Reset(gatherWindow)
-		}
 	more:
 		for len(batch) < maxBatch {
-			if !busy {
-				select {
-				case req := <-s.writes:
-					batch = append(batch, req)
-					continue
-				default:
-					break more
-				}
-			}
 			select {
 			case req := <-s.writes:
 				batch = append(batch, req)
-			case <-gather.C:
-				busy = false
+			default:
 				break more
 			}
 		}
-		gather.Stop()
-		busy = len(batch) > 1
 		s.commit(batch)
 	}
 }

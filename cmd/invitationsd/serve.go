@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -118,13 +117,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if err != nil {
 		return err
-	}
-	// The live heap is a few MiB, so at the default GOGC the collector runs
-	// every few milliseconds under load; a larger target trades tens of
-	// MiB for a few percent of throughput. A GOGC in the environment wins.
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-		defer debug.SetGCPercent(100)
 	}
 	out := newBufferedLog(stdout)
 	defer out.Close()
