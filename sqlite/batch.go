@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync/atomic"
+	"time"
 )
 
 // Group commit. With synchronous=FULL every commit waits for an fsync, and
@@ -15,6 +16,14 @@ import (
 
 // maxBatch bounds how many writes share one transaction.
 const maxBatch = 256
+
+// Under a stream of writes (the next arriving within streamGap of a
+// commit), the writer gathers a batch for up to gatherWindow, a fraction of
+// an fsync.
+const (
+	streamGap    = 2 * time.Millisecond
+	gatherWindow = 250 * time.Microsecond
+)
 
 // writeRequest is one write waiting for the writer.
 type writeRequest struct {
@@ -62,6 +71,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 func (s *Store) writeLoop() {
 	defer close(s.loopDone)
 	batch := make([]*writeRequest, 0, maxBatch)
+	// Go 1.23 timers: Stop and Reset leave no stale tick behind.
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	var committed time.Time // when the last batch ended
 	for {
 		select {
 		case req := <-s.writes:
@@ -69,16 +82,37 @@ func (s *Store) writeLoop() {
 		case <-s.stopped:
 			return
 		}
+		// A write arriving right after a commit means writers are coming
+		// in a stream: wait a moment for the ones on their way. Every
+		// commit costs an fsync, so a fuller batch is nearly free, and
+		// without the wait the writer settles into batches of one and
+		// spends the machine on fsyncs. A write after a pause (light
+		// load) goes at once.
+		window := time.Since(committed) < streamGap
+		if window {
+			gather.Reset(gatherWindow)
+		}
 	more:
 		for len(batch) < maxBatch {
+			if !window {
+				select {
+				case req := <-s.writes:
+					batch = append(batch, req)
+					continue
+				default:
+					break more
+				}
+			}
 			select {
 			case req := <-s.writes:
 				batch = append(batch, req)
-			default:
+			case <-gather.C:
 				break more
 			}
 		}
+		gather.Stop()
 		s.commit(batch)
+		committed = time.Now()
 	}
 }
 
