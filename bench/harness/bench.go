@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/graph-linkedin/invitations/bench/daemon"
 )
 
 var lookPath = exec.LookPath
@@ -56,93 +57,56 @@ type result struct {
 }
 
 func (b *bench) build(ctx context.Context) error {
-	for _, target := range []struct{ out, pkg string }{
-		{"invitationsd", "./cmd/invitationsd"},
-		{"baseline", "./bench/baseline"},
-	} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(b.dir, target.out), target.pkg)
-		cmd.Stdout, cmd.Stderr = b.log, b.log
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", target.pkg, err)
-		}
+	if _, err := daemon.Build(ctx, b.dir, b.log); err != nil {
+		return err
 	}
-	out, err := exec.CommandContext(ctx, filepath.Join(b.dir, "invitationsd"), "token",
-		"-key-file", filepath.Join(b.dir, "dev-jwt.key"), "-sub", "urn:li:person:bench",
-		"-tid", "2f3a4b5c-6d7e-4f80-9a1b-2c3d4e5f6a7b", "-scp", "Invitations.ReadWrite", "-ttl", "12h").Output()
-	if err != nil {
-		return fmt.Errorf("mint a token: %w", err)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(b.dir, "baseline"), "./bench/baseline")
+	cmd.Stdout, cmd.Stderr = b.log, b.log
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build ./bench/baseline: %w", err)
 	}
-	b.token = strings.TrimSpace(string(out))
-	return nil
+	token, err := daemon.Token(ctx, filepath.Join(b.dir, "invitationsd"), filepath.Join(b.dir, "dev-jwt.key"),
+		"2f3a4b5c-6d7e-4f80-9a1b-2c3d4e5f6a7b", "urn:li:person:bench", "Invitations.ReadWrite", "")
+	b.token = token
+	return err
 }
 
-// process is a running server.
+// process is a running server and the load it has had.
 type process struct {
-	cmd  *exec.Cmd
-	addr string
-	load time.Duration // the load it has had
+	*daemon.Process
+	load time.Duration
 }
 
 // start starts a server pinned to the server CPU: the baseline, or
-// invitationsd in one of its configurations.
-func (b *bench) start(ctx context.Context, which string) (*process, error) {
-	bin := filepath.Join(b.dir, "invitationsd")
-	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-dev-key-file", filepath.Join(b.dir, "dev-jwt.key"), "-rate-limit", "0"}
+// invitationsd in one of its configurations. Their output (the request
+// log) is dropped.
+func (b *bench) start(which string) (*process, error) {
+	argv := []string{"taskset", "-c", b.cfg.serverCPU, filepath.Join(b.dir, "invitationsd"), "-addr", "127.0.0.1:0",
+		"-metrics-addr", "127.0.0.1:0", "-dev-key-file", filepath.Join(b.dir, "dev-jwt.key"), "-rate-limit", "0"}
 	switch which {
 	case "baseline":
-		bin, args = filepath.Join(b.dir, "baseline"), []string{"-addr", "127.0.0.1:0"}
+		argv = []string{"taskset", "-c", b.cfg.serverCPU, filepath.Join(b.dir, "baseline"), "-addr", "127.0.0.1:0"}
 	case "full":
-		args = append(args, "-db", filepath.Join(b.dir, "bench.db"))
+		argv = append(argv, "-db", filepath.Join(b.dir, "bench.db"))
 	case "http":
-		args = append(args, "-db", "memory:")
+		argv = append(argv, "-db", "memory:")
 	}
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", b.cfg.serverCPU, bin}, args...)...)
-	stdout, err := cmd.StdoutPipe()
+	p, err := daemon.Start(argv, io.Discard)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", which, err)
 	}
-	cmd.Stderr = b.log
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		var rec struct{ Msg, Addr string }
-		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
-			go io.Copy(io.Discard, stdout) // the request log: read, and dropped
-			return &process{cmd: cmd, addr: rec.Addr}, nil
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	return nil, fmt.Errorf("%s did not say where it listens", which)
+	return &process{Process: p}, nil
 }
 
-func (p *process) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
-}
+func (p *process) stop() { p.Stop(20 * time.Second) }
 
-// rssMiB reads the process's resident memory.
+// rssMiB is the process's resident memory.
 func (p *process) rssMiB() float64 {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	rss, err := p.RSS()
 	if err != nil {
 		return 0
 	}
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
+	return float64(rss) / (1 << 20)
 }
 
 // seed creates invitations through the API, for get and list to find, and
@@ -151,7 +115,7 @@ func (b *bench) seed(p *process, n int) (string, error) {
 	var id string
 	for i := range n {
 		body := fmt.Sprintf(`{"invitee":"urn:li:person:seed%d"}`, i)
-		req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/v1.0/linkedIn/invitations", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+p.Addr+"/v1.0/linkedIn/invitations", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+b.token)
 		res, err := http.DefaultClient.Do(req)
@@ -190,11 +154,11 @@ func (b *bench) runAll(ctx context.Context) ([]result, error) {
 		if len(chosen) == 0 {
 			continue
 		}
-		base, err := b.start(ctx, "baseline")
+		base, err := b.start("baseline")
 		if err != nil {
 			return nil, err
 		}
-		server, err := b.start(ctx, which)
+		server, err := b.start(which)
 		if err != nil {
 			base.stop()
 			return nil, err
@@ -280,7 +244,7 @@ func (b *bench) wrk(ctx context.Context, p *process, s scenario, id, prefix stri
 	}
 	cmd := exec.CommandContext(ctx, "taskset", "-c", b.cfg.loadCPU, "wrk", "-t1",
 		"-c", strconv.Itoa(b.cfg.connections), "-d", b.cfg.duration.String(), "--latency", "-s", script,
-		"http://"+p.addr, "--", prefix+s.kind, b.token, id)
+		"http://"+p.Addr, "--", prefix+s.kind, b.token, id)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return measurement{}, fmt.Errorf("wrk: %w\n%s", err, out)
