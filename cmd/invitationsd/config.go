@@ -54,7 +54,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		flag, env, fallback, help string
 	}{
 		{&cfg.addr, "addr", "INVITATIONS_ADDR", "127.0.0.1:8080", "listen address"},
-		{&cfg.metricsAddr, "metrics-addr", "INVITATIONS_METRICS_ADDR", "127.0.0.1:9090",
+		{&cfg.metricsAddr, "metrics-addr", "INVITATIONS_METRICS_ADDR", "127.0.0.1:9464",
 			"listen address of the Prometheus /metrics endpoint, apart from the API's; empty for none"},
 		{&cfg.db, "db", "INVITATIONS_DB", "data/invitations.db",
 			"a postgres:// (or postgresql://) URL selects PostgreSQL, memory: an in-memory store (not durable: tests and demos); anything else is a SQLite database file"},
