@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -58,8 +59,13 @@ func FuzzCreateInvitation(f *testing.F) {
 		}
 		switch res.StatusCode {
 		case http.StatusCreated, http.StatusBadRequest, http.StatusConflict:
+		case http.StatusForbidden: // a delegated caller naming another inviter
+			var inv struct{ Inviter string }
+			if json.Unmarshal(body, &inv) != nil || inv.Inviter == "" || inv.Inviter == alice {
+				t.Errorf("POST %q = 403; only another inviter is forbidden to this caller", body)
+			}
 		default:
-			t.Errorf("POST %q = %d; want 201, 400 or 409", body, res.StatusCode)
+			t.Errorf("POST %q = %d; want 201, 400, 403 (another inviter) or 409", body, res.StatusCode)
 		}
 	})
 }
