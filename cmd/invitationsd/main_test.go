@@ -133,13 +133,39 @@ func checkResponses(t *testing.T, logs fmt.Stringer) {
 }
 
 // buildServer builds invitationsd into the test's temporary directory.
+// The tests that run invitationsd as a process share one build of it: the
+// first to need it builds it, into a directory TestMain removes at the end.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildServer returns the path of invitationsd built from this package.
 func buildServer(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "invitationsd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "invitationsd-test-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "invitationsd")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // daemon is a server process a test started.
