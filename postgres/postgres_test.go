@@ -57,7 +57,7 @@ func TestConcurrentOpen(t *testing.T) {
 	close(stores)
 	var all []*postgres.Store
 	for s := range stores {
-		defer s.Close()
+		t.Cleanup(func() { s.Close() })
 		all = append(all, s)
 	}
 	if len(all) == 0 {

@@ -118,7 +118,6 @@ func classify(err error) problem {
 		domain   *invitations.Error
 		tooLarge *http.MaxBytesError
 		reqErr   *openapi3filter.RequestError
-		schema   *openapi3.SchemaError
 		httpErr  *echo.HTTPError
 	)
 	switch {
@@ -130,10 +129,6 @@ func classify(err error) problem {
 		return problemOf(invitations.ErrTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit))
 	case errors.As(err, &reqErr):
 		return requestProblem(reqErr)
-	case errors.As(err, &schema):
-		// The validator hands over a body error that involves a combinator
-		// (allOf) as a bare MultiError, without its RequestError.
-		return schemaProblem(schema)
 	case errors.As(err, &httpErr):
 		return httpProblem(httpErr)
 	}
