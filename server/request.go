@@ -26,7 +26,7 @@ import (
 type requestInfo struct {
 	id       string // request-id
 	clientID string // client-request-id: the caller's, or id
-	baseURL  string // the API's absolute base URL as the caller reached it, for links
+	req      *http.Request // as it arrived, for baseURL
 	caller   invitations.Caller
 }
 
@@ -49,7 +49,7 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		if v := c.Request().Header.Get("client-request-id"); validClientRequestID(v) {
 			ri.clientID = v
 		}
-		ri.baseURL = baseURL(c.Request())
+		ri.req = c.Request()
 		h := c.Response().Header()
 		h.Set("request-id", ri.id)
 		h.Set("client-request-id", ri.clientID)
@@ -61,9 +61,15 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// baseURL is the API's absolute URL as the caller reached it: the scheme
-// from TLS or a proxy's X-Forwarded-Proto, the host from the request.
-func baseURL(req *http.Request) string {
+// baseURL is the API's absolute URL as the caller reached it, for the links
+// a list answers with: the scheme from TLS or a proxy's X-Forwarded-Proto,
+// the host from the request. Only lists need it, so it is not built for
+// every request.
+func (ri *requestInfo) baseURL() string {
+	req := ri.req
+	if req == nil {
+		return BasePath // a request that did not pass identify: links stay relative
+	}
 	scheme := "http"
 	if req.TLS != nil {
 		scheme = "https"
