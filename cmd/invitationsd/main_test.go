@@ -478,3 +478,49 @@ func TestMetricsListener(t *testing.T) {
 		t.Errorf("run = %v after a graceful stop", err)
 	}
 }
+
+// Every request gets one JSON log line with its request id, the one the
+// caller saw in its request-id header.
+func TestRequestLog(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "",
+			"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")},
+			func(string) string { return "" }, logs, logs)
+	}()
+	addr := listenAddr(t, logs)
+	waitHealthy(t, addr)
+	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+	res, err := newClient(t, addr, tok).CreateInvitationWithResponse(context.Background(), nil,
+		client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.HTTPResponse.Header.Get("request-id")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	// The log is buffered; run has returned, so it is all written out.
+	var found bool
+	for l := range strings.Lines(logs.String()) {
+		var rec struct {
+			Level, Msg, Operation string
+			RequestID             string `json:"request_id"`
+			Status                int
+		}
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "request" && rec.RequestID == id {
+			found = true
+			if rec.Operation != "createInvitation" || rec.Status != http.StatusCreated || rec.Level != "INFO" {
+				t.Errorf("request log line %s; want operation createInvitation, status 201, level INFO", l)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no request log line with request_id %q in:\n%s", id, logs)
+	}
+}
