@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -70,17 +69,10 @@ func graphCode(body []byte) string {
 // body is chunked. The connection is closed after the answer, since the
 // rest of the body would come next on it.
 func TestBodyTooLargeIsNotRead(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a server process; skipped with -short")
-	}
-	t.Parallel()
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "dev-jwt.key")
-	tok := token(t, keyFile, "urn:li:person:A1iceX9")
 	// Long read timeouts: a server waiting for the rest of a body would
 	// answer only when the test has given up.
-	addr, _ := startProcess(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", keyFile, "-read-timeout", "2m", "-write-timeout", "2m", "-read-header-timeout", "1m")
+	d, tok := startSQLiteDaemon(t, "-read-timeout", "2m", "-write-timeout", "2m", "-read-header-timeout", "1m")
+	addr := d.addr
 	head := "POST /v1.0/linkedIn/invitations HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer " + tok +
 		"\r\nContent-Type: application/json\r\n"
 	for _, tt := range []struct {
@@ -116,15 +108,8 @@ func TestBodyTooLargeIsNotRead(t *testing.T) {
 // Header fields over the handler's limit get its 431 with a Graph error
 // body; over net/http's own (1 MiB), net/http's 431.
 func TestHeadersTooLarge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a server process; skipped with -short")
-	}
-	t.Parallel()
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "dev-jwt.key")
-	tok := token(t, keyFile, "urn:li:person:A1iceX9")
-	addr, _ := startProcess(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", keyFile)
+	d, tok := startSQLiteDaemon(t)
+	addr := d.addr
 	for _, tt := range []struct {
 		size      int
 		graphBody bool
@@ -147,22 +132,15 @@ func TestHeadersTooLarge(t *testing.T) {
 // header fields when -read-header-timeout ends, one dribbling its body when
 // -read-timeout ends, an idle kept-alive connection when -idle-timeout ends.
 func TestSlowClientsAreCutOff(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a server process; skipped with -short")
-	}
-	t.Parallel()
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "dev-jwt.key")
-	tok := token(t, keyFile, "urn:li:person:A1iceX9")
 	const (
 		headerTimeout = 1 * time.Second
 		readTimeout   = 2 * time.Second
 		idleTimeout   = 1 * time.Second
 		margin        = 5 * time.Second // a noisy machine
 	)
-	addr, _ := startProcess(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", keyFile, "-read-header-timeout", headerTimeout.String(), "-read-timeout", readTimeout.String(),
+	d, tok := startSQLiteDaemon(t, "-read-header-timeout", headerTimeout.String(), "-read-timeout", readTimeout.String(),
 		"-idle-timeout", idleTimeout.String())
+	addr := d.addr
 
 	// dribble writes the parts to conn one by one, a tenth of a second
 	// apart, until the connection fails or stop is closed.

@@ -201,6 +201,24 @@ func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	return d
 }
 
+// startSQLiteDaemon runs invitationsd as a process on a fresh SQLite file,
+// with extra flags (a later flag wins over the defaults here), in parallel
+// with the other tests that do; under -short it skips the test. It returns
+// the process and a delegated ReadWrite token for it.
+func startSQLiteDaemon(t *testing.T, extra ...string) (*daemon, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs a server process; skipped with -short")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "dev-jwt.key")
+	tok := token(t, keyFile, "urn:li:person:A1iceX9")
+	args := append([]string{"-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
+		"-dev-key-file", keyFile}, extra...)
+	return startDaemon(t, buildServer(t), args...), tok
+}
+
 // kill sends SIGKILL and waits for the process to exit.
 func (d *daemon) kill() {
 	d.cmd.Process.Signal(syscall.SIGKILL)

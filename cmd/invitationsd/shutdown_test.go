@@ -69,6 +69,7 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 	keyFile := filepath.Join(dir, "dev-jwt.key")
 	tok := token(t, keyFile, "urn:li:person:A1iceX9")
 	bin := buildServer(t)
+	// Restarted on the same data below, so not through startSQLiteDaemon.
 	args := []string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "invitations.db"),
 		"-dev-key-file", keyFile, "-shutdown-timeout", "1m"}
 	d := startDaemon(t, bin, args...)
@@ -120,16 +121,8 @@ func TestShutdownLetsRequestsFinish(t *testing.T) {
 // A request that does not finish within -shutdown-timeout has its
 // connection closed, and the server exits 1 when the timeout ends.
 func TestShutdownDeadline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and signals a server process; skipped with -short")
-	}
-	t.Parallel()
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "dev-jwt.key")
-	tok := token(t, keyFile, "urn:li:person:A1iceX9")
 	const shutdownTimeout = 2 * time.Second
-	d := startDaemon(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", keyFile, "-shutdown-timeout", shutdownTimeout.String())
+	d, tok := startSQLiteDaemon(t, "-shutdown-timeout", shutdownTimeout.String())
 	conn, _ := startSlowCreate(t, d.addr, tok) // its body never comes
 
 	d.cmd.Process.Signal(syscall.SIGTERM)
@@ -148,15 +141,7 @@ func TestShutdownDeadline(t *testing.T) {
 
 // A second SIGTERM during the graceful shutdown ends the process at once.
 func TestShutdownSecondSignal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and signals a server process; skipped with -short")
-	}
-	t.Parallel()
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "dev-jwt.key")
-	tok := token(t, keyFile, "urn:li:person:A1iceX9")
-	d := startDaemon(t, buildServer(t), "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", filepath.Join(dir, "invitations.db"),
-		"-dev-key-file", keyFile, "-shutdown-timeout", "10m")
+	d, tok := startSQLiteDaemon(t, "-shutdown-timeout", "10m")
 	startSlowCreate(t, d.addr, tok) // holds the shutdown open
 
 	d.cmd.Process.Signal(syscall.SIGTERM)
