@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // MaxMessageBody is the longest custom message body, in characters
@@ -32,6 +34,16 @@ type Invitation struct {
 	TrackingID   string // "" when absent
 	// Version counts the invitation's writes, starting at 1; it is its ETag.
 	Version int64
+}
+
+// Stamp returns inv as a store creates it: a new id (a UUID), created and
+// lastModified now, to the millisecond as on the wire, and version 1.
+func (inv Invitation) Stamp(now time.Time) Invitation {
+	inv.ID = uuid.NewString()
+	inv.Created = now.Truncate(time.Millisecond)
+	inv.LastModified = inv.Created
+	inv.Version = 1
+	return inv
 }
 
 // Message is an invitation's message: a template, or a custom body, or both.

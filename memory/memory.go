@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/graph-linkedin/invitations"
 )
 
@@ -52,9 +50,7 @@ func (s *Store) CreateInvitation(_ context.Context, inv invitations.Invitation) 
 
 // newInvitation gives inv a new id, the current time and version 1.
 func (s *Store) newInvitation(inv invitations.Invitation) invitations.Invitation {
-	inv.ID = uuid.NewString()
-	inv.Created = s.now().Truncate(time.Millisecond)
-	inv.LastModified, inv.Version = inv.Created, 1
+	inv = inv.Stamp(s.now())
 	inv.Message = cloneMessage(inv.Message)
 	return inv
 }

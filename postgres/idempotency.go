@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/graph-linkedin/invitations"
@@ -64,10 +63,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, c invitations.Idempoten
 // key in one transaction: a pair taken already records the conflict's
 // response instead, and a claim that no longer holds the key undoes it all.
 func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	inv.ID = uuid.NewString()
-	inv.Created = s.now().Truncate(time.Millisecond)
-	inv.LastModified = inv.Created
-	inv.Version = 1
+	inv = inv.Stamp(s.now())
 	var res invitations.StoredResponse
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		// A concurrent create of the pair makes this wait for it, then do

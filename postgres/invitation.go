@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/graph-linkedin/invitations"
@@ -16,10 +15,7 @@ const columns = `id, tenant, inviter, invitee, has_message, template_id, body, t
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
-	inv.ID = uuid.NewString()
-	inv.Created = s.now().Truncate(time.Millisecond)
-	inv.LastModified = inv.Created
-	inv.Version = 1
+	inv = inv.Stamp(s.now())
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO invitations (`+columns+`)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/graph-linkedin/invitations"
 )
 
@@ -48,10 +46,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, c invitations.Idempoten
 // key in one transaction: a pair taken already records the conflict's
 // response instead, and a claim that no longer holds the key undoes it all.
 func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	inv.ID = uuid.NewString()
-	inv.Created = s.now().Truncate(time.Millisecond)
-	inv.LastModified = inv.Created
-	inv.Version = 1
+	inv = inv.Stamp(s.now())
 	var res invitations.StoredResponse
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `

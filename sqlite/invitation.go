@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/graph-linkedin/invitations"
 )
 
@@ -34,10 +32,7 @@ var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
-	inv.ID = uuid.NewString()
-	inv.Created = s.now().Truncate(time.Millisecond)
-	inv.LastModified = inv.Created
-	inv.Version = 1
+	inv = inv.Stamp(s.now())
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitation)
 		if err != nil {
