@@ -80,18 +80,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 
-	dir, err := os.MkdirTemp("", "crashtest-")
+	dir, done, err := daemon.Workdir("crashtest", cfg.keep, stdout)
 	if err != nil {
 		return err
 	}
 	failed := true
-	defer func() {
-		if failed || cfg.keep {
-			fmt.Fprintf(stdout, "crashtest: data and server logs kept in %s\n", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
+	defer func() { done(failed) }()
 	if cfg.bin == "" {
 		if cfg.bin, err = daemon.Build(ctx, dir, stderr); err != nil {
 			return err

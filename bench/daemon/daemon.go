@@ -18,6 +18,23 @@ import (
 	"time"
 )
 
+// Workdir makes a directory for a run's data, binary and server logs, named
+// after the program. done removes it, unless the run failed or keep asks to
+// keep it; then it says where the directory is.
+func Workdir(program string, keep bool, out io.Writer) (dir string, done func(failed bool), err error) {
+	dir, err = os.MkdirTemp("", program+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func(failed bool) {
+		if failed || keep {
+			fmt.Fprintf(out, "%s: data and server logs kept in %s\n", program, dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}, nil
+}
+
 // Build builds invitationsd into dir, and returns the binary's path. The
 // working directory must be inside the module.
 func Build(ctx context.Context, dir string, log io.Writer) (string, error) {

@@ -70,18 +70,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("want -callers, -rate, -live and -sample above 0, and -warmup shorter than -duration")
 	}
 
-	dir, err := os.MkdirTemp("", "soak-")
+	dir, done, err := daemon.Workdir("soak", cfg.keep, stdout)
 	if err != nil {
 		return err
 	}
 	failed := true
-	defer func() {
-		if failed || cfg.keep {
-			fmt.Fprintf(stdout, "soak: data and server log kept in %s\n", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}()
+	defer func() { done(failed) }()
 	if cfg.bin == "" {
 		if cfg.bin, err = daemon.Build(ctx, dir, stderr); err != nil {
 			return err
