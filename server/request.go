@@ -24,8 +24,8 @@ import (
 // requestInfo is what the middleware learns about a request, for the
 // handlers, the error handler and the log.
 type requestInfo struct {
-	id       string // request-id
-	clientID string // client-request-id: the caller's, or id
+	id       string        // request-id
+	clientID string        // client-request-id: the caller's, or id
 	req      *http.Request // as it arrived, for baseURL
 	caller   invitations.Caller
 }
