@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,17 +17,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/graph-linkedin/invitations/bench/reference"
 )
 
-type invitation struct {
-	ODataType    string `json:"@odata.type,omitempty"`
-	ID           string `json:"id"`
-	Created      int64  `json:"created"`
-	LastModified int64  `json:"lastModified"`
-	Inviter      string `json:"inviter,omitempty"`
-	Invitee      string `json:"invitee"`
-	TrackingID   string `json:"trackingId,omitempty"`
-}
+// invitation is what the map holds: the wire form, ready to encode.
+type invitation = reference.Invitation
 
 type store struct {
 	mu    sync.RWMutex
@@ -41,29 +35,20 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr); err != nil {
+	if err := reference.Serve(ctx, *addr, newHandler(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "baseline:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr string) error {
+// newHandler serves create, get and list over an empty map.
+func newHandler() http.Handler {
 	s := &store{byID: map[string]invitation{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1.0/linkedIn/invitations", s.create)
 	mux.HandleFunc("GET /v1.0/linkedIn/invitations/{id}", s.get)
 	mux.HandleFunc("GET /v1.0/linkedIn/invitations", s.list)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("{\"msg\":\"listening\",\"addr\":%q}\n", ln.Addr().String())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { <-ctx.Done(); srv.Close() }()
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
-		return err
-	}
-	return nil
+	return mux
 }
 
 func (s *store) create(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +58,7 @@ func (s *store) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UnixMilli()
-	inv.ID, inv.Created, inv.LastModified, inv.ODataType = uuid.NewString(), now, now, "#microsoft.graph.InvitationV2"
+	inv.ID, inv.Created, inv.LastModified, inv.ODataType = uuid.NewString(), now, now, reference.ODataType
 	s.mu.Lock()
 	s.byID[inv.ID] = inv
 	s.order = append(s.order, inv.ID)
