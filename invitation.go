@@ -32,16 +32,21 @@ type Invitation struct {
 	Invitee      string // a person, emailAddress, phoneAccount or email URN
 	Message      *Message
 	TrackingID   string // "" when absent
+	// State is where the invitation is in its life cycle (see close.go).
+	State State
+	// Closed is when the invitee closed it; zero while it is pending.
+	Closed time.Time
 	// Version counts the invitation's writes, starting at 1; it is its ETag.
 	Version int64
 }
 
 // Stamp returns inv as a store creates it: a new id (a UUID), created and
-// lastModified now, to the millisecond as on the wire, and version 1.
+// lastModified now, to the millisecond as on the wire, pending, and version 1.
 func (inv Invitation) Stamp(now time.Time) Invitation {
 	inv.ID = uuid.NewString()
 	inv.Created = now.Truncate(time.Millisecond)
 	inv.LastModified = inv.Created
+	inv.State, inv.Closed = StatePending, time.Time{}
 	inv.Version = 1
 	return inv
 }
