@@ -138,21 +138,10 @@ func (q Query) Matches(inv Invitation) bool {
 // greater nor less than any (SQL's NULL, as the stores compare).
 func (c Condition) Holds(inv Invitation) bool {
 	if c.Field.IsTime() {
-		var t time.Time
-		switch c.Field {
-		case FieldCreated:
-			t = inv.Created
-		case FieldLastModified:
-			t = inv.LastModified
-		case FieldClosed:
-			t = inv.Closed
-		}
-		absent := t.IsZero() // only closed can be: null while pending
-		switch {
-		case c.Null:
-			return absent == (c.Op == OpEq)
-		case absent:
-			return c.Op == OpNe
+		t := c.timeOf(inv)
+		// Only closed can be absent: null while pending.
+		if absent := t.IsZero(); c.Null || absent {
+			return c.holdsForNull(absent)
 		}
 		v := t.UnixMilli()
 		switch c.Op {
@@ -171,27 +160,53 @@ func (c Condition) Holds(inv Invitation) bool {
 		}
 		return false
 	}
-	var v string
-	switch c.Field {
-	case FieldInviter:
-		v = inv.Inviter
-	case FieldInvitee:
-		v = inv.Invitee
-	case FieldTrackingID:
-		v = inv.TrackingID
-	case FieldState:
-		v = string(inv.State)
+	v := c.stringOf(inv)
+	// Only trackingId can be absent: it is null then.
+	if absent := v == ""; c.Null || absent {
+		return c.holdsForNull(absent)
 	}
-	absent := v == "" // only trackingId can be: it is null then
-	switch {
-	case c.Null:
-		return absent == (c.Op == OpEq)
-	case absent:
-		return c.Op == OpNe
-	case c.Op == OpEq:
+	switch c.Op {
+	case OpEq:
 		return v == c.String
-	case c.Op == OpNe:
+	case OpNe:
 		return v != c.String
 	}
 	return false
+}
+
+// holdsForNull decides a condition where null takes part: it compares with
+// null, or the value is absent.
+func (c Condition) holdsForNull(absent bool) bool {
+	if c.Null {
+		return absent == (c.Op == OpEq)
+	}
+	return c.Op == OpNe
+}
+
+// timeOf is inv's value of the time field c compares.
+func (c Condition) timeOf(inv Invitation) time.Time {
+	switch c.Field {
+	case FieldCreated:
+		return inv.Created
+	case FieldLastModified:
+		return inv.LastModified
+	case FieldClosed:
+		return inv.Closed
+	}
+	return time.Time{}
+}
+
+// stringOf is inv's value of the string field c compares.
+func (c Condition) stringOf(inv Invitation) string {
+	switch c.Field {
+	case FieldInviter:
+		return inv.Inviter
+	case FieldInvitee:
+		return inv.Invitee
+	case FieldTrackingID:
+		return inv.TrackingID
+	case FieldState:
+		return string(inv.State)
+	}
+	return ""
 }
