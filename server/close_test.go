@@ -361,3 +361,19 @@ func TestCloseInvitationsRoute(t *testing.T) {
 		t.Errorf("after the misrouted requests the invitation is %s; want pending", *res.JSON200.State)
 	}
 }
+
+// state and closed are read-only: sent in a create or an update they are
+// ignored, as OData says; only the invitee's action closes an invitation.
+func TestStateIsReadOnly(t *testing.T) {
+	e := newEnv(t)
+	asAlice := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	res := e.createRaw(asAlice, "application/json", `{"invitee": "`+bob+`", "state": "accepted", "closed": 1600000000000}`)
+	if res.StatusCode() != http.StatusCreated || *res.JSON201.State != client.InvitationV2StatePending || res.JSON201.Closed != nil {
+		t.Fatalf("create with state and closed = %d %s; want 201, pending, no closed", res.StatusCode(), res.Body)
+	}
+	id := *res.JSON201.ID
+	up := e.update(asAlice, id, `{"state": "ignored", "closed": 1600000000000, "trackingId": "t-1"}`, "")
+	if up.StatusCode() != http.StatusOK || *up.JSON200.State != client.InvitationV2StatePending || up.JSON200.Closed != nil || *up.JSON200.TrackingID != "t-1" {
+		t.Errorf("update with state and closed = %d %s; want 200, still pending, the tracking id changed", up.StatusCode(), up.Body)
+	}
+}
