@@ -52,7 +52,7 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} || exit 1; \
 	done
 
-## crashtest: SIGKILL invitationsd under concurrent writes and restart it, rounds on SQLite and on PostgreSQL (INVITATIONS_TEST_POSTGRES_DSN): every 201 must be stored, whole
+## crashtest: SIGKILL invitationsd under concurrent writes and restart it, rounds on SQLite and on PostgreSQL (INVITATIONS_TEST_POSTGRES_DSN): every 201 and every acknowledged close must be stored, whole
 crashtest:
 	$(GO) run ./bench/crashtest $(CRASHTEST_FLAGS)
 

@@ -96,6 +96,20 @@ func (c Caller) AuthorizeChange(inv Invitation) error {
 	return nil
 }
 
+// AuthorizeClose checks that the caller may accept or ignore inv, which it
+// sees: a delegated caller only invitations addressed to itself (the
+// inviter cannot close its own), an application any of its tenant (the path
+// for invitees who have no token of their own, such as email addresses).
+func (c Caller) AuthorizeClose(inv Invitation) error {
+	if err := c.AuthorizeWrite(); err != nil {
+		return err
+	}
+	if p := c.Party(); p != "" && inv.Invitee != p {
+		return Errorf(ErrForbidden, "only the invitee can accept or ignore invitation %s", inv.ID)
+	}
+	return nil
+}
+
 // AuthorizeCreate checks that the caller may create inv and fills in what the
 // caller implies: the tenant and, for a delegated caller, the inviter.
 func (c Caller) AuthorizeCreate(inv *Invitation) error {

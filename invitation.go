@@ -32,16 +32,21 @@ type Invitation struct {
 	Invitee      string // a person, emailAddress, phoneAccount or email URN
 	Message      *Message
 	TrackingID   string // "" when absent
+	// State is where the invitation is in its life cycle (see close.go).
+	State State
+	// Closed is when the invitee closed it; zero while it is pending.
+	Closed time.Time
 	// Version counts the invitation's writes, starting at 1; it is its ETag.
 	Version int64
 }
 
 // Stamp returns inv as a store creates it: a new id (a UUID), created and
-// lastModified now, to the millisecond as on the wire, and version 1.
+// lastModified now, to the millisecond as on the wire, pending, and version 1.
 func (inv Invitation) Stamp(now time.Time) Invitation {
 	inv.ID = uuid.NewString()
 	inv.Created = now.Truncate(time.Millisecond)
 	inv.LastModified = inv.Created
+	inv.State, inv.Closed = StatePending, time.Time{}
 	inv.Version = 1
 	return inv
 }
@@ -96,10 +101,10 @@ func (inv *Invitation) Validate() error {
 // Store keeps invitations. Implementations translate their driver's errors
 // into this package's kinds (ErrConflict, ErrUnavailable, ...).
 type Store interface {
-	// CreateInvitation stores inv, assigning its ID, Created and
+	// CreateInvitation stores inv, pending, assigning its ID, Created and
 	// LastModified, and returns what was stored. It returns ErrConflict when
-	// the tenant already has an invitation from inv.Inviter to inv.Invitee.
-	// When it returns without error the invitation is durable.
+	// the tenant already has a pending invitation from inv.Inviter to
+	// inv.Invitee. When it returns without error the invitation is durable.
 	CreateInvitation(ctx context.Context, inv Invitation) (Invitation, error)
 
 	// Invitation returns the tenant's invitation with this id, or ErrNotFound.
@@ -112,14 +117,24 @@ type Store interface {
 	// UpdateInvitation replaces the changeable properties (Message,
 	// TrackingID) of the invitation inv.ID in inv.Tenant, if its version is
 	// still version: ErrPreconditionFailed if it has changed, ErrNotFound if
-	// it is gone. It moves LastModified forward, increments Version and
-	// returns what was stored.
+	// it is gone, ClosedError (an ErrConflict) if it is closed. It moves
+	// LastModified forward, increments Version and returns what was stored.
 	UpdateInvitation(ctx context.Context, inv Invitation, version int64) (Invitation, error)
 
 	// DeleteInvitation deletes the tenant's invitation with this id if its
 	// version is version (any version when version is 0): ErrNotFound if
 	// there is none, ErrPreconditionFailed if its version differs.
 	DeleteInvitation(ctx context.Context, tenant, id string, version int64) error
+
+	// CloseInvitations carries out r, which is valid (see
+	// CloseRequest.Validate): for each of r.IDs it decides by r.Decide, on
+	// the invitation as committed and held still, and closes it (CloseAs
+	// at the store's clock) if so. It returns one result per id, in r's
+	// order. Entries are independent: one that fails changes nothing and
+	// leaves the others be. The whole request is one transaction: when it
+	// returns without error every change is durable; an error means that
+	// nothing changed.
+	CloseInvitations(ctx context.Context, r CloseRequest) ([]CloseResult, error)
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error

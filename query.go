@@ -13,12 +13,18 @@ const (
 	FieldInviter      Field = "inviter"
 	FieldInvitee      Field = "invitee"
 	FieldTrackingID   Field = "trackingId"
+	FieldState        Field = "state"
 	FieldCreated      Field = "created"
 	FieldLastModified Field = "lastModified"
+	FieldClosed       Field = "closed"
 )
 
 // IsTime reports whether f holds a time (compared as epoch milliseconds).
-func (f Field) IsTime() bool { return f == FieldCreated || f == FieldLastModified }
+func (f Field) IsTime() bool { return f == FieldCreated || f == FieldLastModified || f == FieldClosed }
+
+// Nullable reports whether f can be absent (null): trackingId, and closed
+// while the invitation is pending.
+func (f Field) Nullable() bool { return f == FieldTrackingID || f == FieldClosed }
 
 // Op is a comparison operator of a filter condition.
 type Op string
@@ -34,14 +40,14 @@ const (
 )
 
 // Condition is one term of a filter: Field Op Value. For a string field the
-// value is a string (Null selects an absent trackingId); for a time field it
-// is epoch milliseconds.
+// value is a string; for a time field it is epoch milliseconds; Null
+// compares a nullable field with null instead.
 type Condition struct {
 	Field  Field
 	Op     Op
 	String string
 	Millis int64
-	Null   bool // trackingId eq null / ne null
+	Null   bool // trackingId or closed, eq null / ne null
 }
 
 // Order is the sort order of a list: a time field, then id, both in the
@@ -127,14 +133,17 @@ func (q Query) Matches(inv Invitation) bool {
 	return true
 }
 
-// Holds reports whether inv meets the condition. An absent trackingId is
-// null: equal to no string, and unequal to every one.
+// Holds reports whether inv meets the condition. An absent trackingId or
+// closed is null: equal to no value, unequal to every one, and neither
+// greater nor less than any (SQL's NULL, as the stores compare).
 func (c Condition) Holds(inv Invitation) bool {
 	if c.Field.IsTime() {
-		v := inv.Created.UnixMilli()
-		if c.Field == FieldLastModified {
-			v = inv.LastModified.UnixMilli()
+		t := c.timeOf(inv)
+		// Only closed can be absent: null while pending.
+		if absent := t.IsZero(); c.Null || absent {
+			return c.holdsForNull(absent)
 		}
+		v := t.UnixMilli()
 		switch c.Op {
 		case OpEq:
 			return v == c.Millis
@@ -151,25 +160,53 @@ func (c Condition) Holds(inv Invitation) bool {
 		}
 		return false
 	}
-	var v string
-	switch c.Field {
-	case FieldInviter:
-		v = inv.Inviter
-	case FieldInvitee:
-		v = inv.Invitee
-	case FieldTrackingID:
-		v = inv.TrackingID
+	v := c.stringOf(inv)
+	// Only trackingId can be absent: it is null then.
+	if absent := v == ""; c.Null || absent {
+		return c.holdsForNull(absent)
 	}
-	absent := v == "" // only trackingId can be: it is null then
-	switch {
-	case c.Null:
-		return absent == (c.Op == OpEq)
-	case absent:
-		return c.Op == OpNe
-	case c.Op == OpEq:
+	switch c.Op {
+	case OpEq:
 		return v == c.String
-	case c.Op == OpNe:
+	case OpNe:
 		return v != c.String
 	}
 	return false
+}
+
+// holdsForNull decides a condition where null takes part: it compares with
+// null, or the value is absent.
+func (c Condition) holdsForNull(absent bool) bool {
+	if c.Null {
+		return absent == (c.Op == OpEq)
+	}
+	return c.Op == OpNe
+}
+
+// timeOf is inv's value of the time field c compares.
+func (c Condition) timeOf(inv Invitation) time.Time {
+	switch c.Field {
+	case FieldCreated:
+		return inv.Created
+	case FieldLastModified:
+		return inv.LastModified
+	case FieldClosed:
+		return inv.Closed
+	}
+	return time.Time{}
+}
+
+// stringOf is inv's value of the string field c compares.
+func (c Condition) stringOf(inv Invitation) string {
+	switch c.Field {
+	case FieldInviter:
+		return inv.Inviter
+	case FieldInvitee:
+		return inv.Invitee
+	case FieldTrackingID:
+		return inv.TrackingID
+	case FieldState:
+		return string(inv.State)
+	}
+	return ""
 }

@@ -12,6 +12,9 @@ func TestConditionHolds(t *testing.T) {
 		Created: time.UnixMilli(100), LastModified: time.UnixMilli(200)}
 	tracked := inv
 	tracked.TrackingID = "t-1"
+	inv.State = invitations.StatePending
+	closed := inv
+	closed.State, closed.Closed = invitations.StateAccepted, time.UnixMilli(300)
 	str := func(f invitations.Field, op invitations.Op, v string) invitations.Condition {
 		return invitations.Condition{Field: f, Op: op, String: v}
 	}
@@ -20,6 +23,9 @@ func TestConditionHolds(t *testing.T) {
 	}
 	null := func(op invitations.Op) invitations.Condition {
 		return invitations.Condition{Field: invitations.FieldTrackingID, Op: op, Null: true}
+	}
+	nullClosed := func(op invitations.Op) invitations.Condition {
+		return invitations.Condition{Field: invitations.FieldClosed, Op: op, Null: true}
 	}
 	tests := []struct {
 		c    invitations.Condition
@@ -41,6 +47,18 @@ func TestConditionHolds(t *testing.T) {
 		{ms(invitations.FieldCreated, invitations.OpLt, 101), inv, true},
 		{ms(invitations.FieldLastModified, invitations.OpLe, 199), inv, false},
 		{ms(invitations.FieldLastModified, invitations.OpNe, 100), inv, true},
+		{str(invitations.FieldState, invitations.OpEq, "pending"), inv, true},
+		{str(invitations.FieldState, invitations.OpEq, "pending"), closed, false},
+		{str(invitations.FieldState, invitations.OpNe, "pending"), closed, true},
+		{ms(invitations.FieldClosed, invitations.OpGe, 300), closed, true},
+		{ms(invitations.FieldClosed, invitations.OpGt, 300), closed, false},
+		{ms(invitations.FieldClosed, invitations.OpGe, 0), inv, false}, // pending: closed is null, not comparable
+		{ms(invitations.FieldClosed, invitations.OpLe, 300), inv, false},
+		{ms(invitations.FieldClosed, invitations.OpEq, 300), inv, false},
+		{ms(invitations.FieldClosed, invitations.OpNe, 300), inv, true}, // and unequal to every value
+		{nullClosed(invitations.OpEq), inv, true},
+		{nullClosed(invitations.OpEq), closed, false},
+		{nullClosed(invitations.OpNe), closed, true},
 	}
 	for _, tt := range tests {
 		if got := tt.c.Holds(tt.inv); got != tt.want {

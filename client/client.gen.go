@@ -90,6 +90,27 @@ func (e InvitationV2OdataType) Valid() bool {
 	}
 }
 
+// Defines values for InvitationV2State.
+const (
+	InvitationV2StateAccepted InvitationV2State = "accepted"
+	InvitationV2StateIgnored  InvitationV2State = "ignored"
+	InvitationV2StatePending  InvitationV2State = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2State enum.
+func (e InvitationV2State) Valid() bool {
+	switch e {
+	case InvitationV2StateAccepted:
+		return true
+	case InvitationV2StateIgnored:
+		return true
+	case InvitationV2StatePending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InvitationV2CreateOdataType.
 const (
 	InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2 InvitationV2CreateOdataType = "#microsoft.graph.InvitationV2"
@@ -102,6 +123,27 @@ func (e InvitationV2CreateOdataType) Valid() bool {
 	case InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2:
 		return true
 	case InvitationV2CreateOdataTypeMicrosoftGraphInvitationV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2CreateState.
+const (
+	InvitationV2CreateStateAccepted InvitationV2CreateState = "accepted"
+	InvitationV2CreateStateIgnored  InvitationV2CreateState = "ignored"
+	InvitationV2CreateStatePending  InvitationV2CreateState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2CreateState enum.
+func (e InvitationV2CreateState) Valid() bool {
+	switch e {
+	case InvitationV2CreateStateAccepted:
+		return true
+	case InvitationV2CreateStateIgnored:
+		return true
+	case InvitationV2CreateStatePending:
 		return true
 	default:
 		return false
@@ -162,6 +204,63 @@ func (e InvitationV2UpdateOdataType) Valid() bool {
 	}
 }
 
+// Defines values for InvitationV2UpdateState.
+const (
+	InvitationV2UpdateStateAccepted InvitationV2UpdateState = "accepted"
+	InvitationV2UpdateStateIgnored  InvitationV2UpdateState = "ignored"
+	InvitationV2UpdateStatePending  InvitationV2UpdateState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2UpdateState enum.
+func (e InvitationV2UpdateState) Valid() bool {
+	switch e {
+	case InvitationV2UpdateStateAccepted:
+		return true
+	case InvitationV2UpdateStateIgnored:
+		return true
+	case InvitationV2UpdateStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InviteActionResultStatus.
+const (
+	Failed    InviteActionResultStatus = "failed"
+	Succeeded InviteActionResultStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the InviteActionResultStatus enum.
+func (e InviteActionResultStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InviteeClosingInvitationAction.
+const (
+	Accept InviteeClosingInvitationAction = "accept"
+	Ignore InviteeClosingInvitationAction = "ignore"
+)
+
+// Valid indicates whether the value is a known member of the InviteeClosingInvitationAction enum.
+func (e InviteeClosingInvitationAction) Valid() bool {
+	switch e {
+	case Accept:
+		return true
+	case Ignore:
+		return true
+	default:
+		return false
+	}
+}
+
 // ErrorCode The failure class. Each maps to one HTTP status:
 // `badRequest` 400, `InvalidAuthenticationToken` 401, `accessDenied` 403, `itemNotFound` 404,
 // `methodNotAllowed` 405, `conflict` 409, `preconditionFailed` 412, `requestEntityTooLarge` 413,
@@ -215,6 +314,11 @@ type InvitationV2 struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2OdataType `json:"@odata.type,omitempty"`
 
+	// Closed When the invitee accepted or ignored the invitation, in milliseconds since the Unix epoch; absent while it is pending.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
+
 	// Created When the invitation was created, in milliseconds since the Unix epoch.
 	//
 	// Example: 1795628728473
@@ -250,6 +354,13 @@ type InvitationV2 struct {
 	// default message.
 	Message *InvitationV2Message `json:"message,omitempty"`
 
+	// State Where the invitation is in its life cycle: `pending` when created, then `accepted` or
+	// `ignored` by its invitee (closeInvitations). Always present in responses.
+	//
+	//
+	// Example: pending
+	State *InvitationV2State `json:"state,omitempty"`
+
 	// TrackingID An opaque id the caller chooses to correlate the invitation with its own records.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -260,6 +371,12 @@ type InvitationV2 struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2OdataType string
+
+// InvitationV2State Where the invitation is in its life cycle: `pending` when created, then `accepted` or
+// `ignored` by its invitee (closeInvitations). Always present in responses.
+//
+// Example: pending
+type InvitationV2State string
 
 // InvitationV2Collection A page of invitations.
 type InvitationV2Collection struct {
@@ -289,6 +406,11 @@ type InvitationV2Create struct {
 	//
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2CreateOdataType `json:"@odata.type,omitempty"`
+
+	// Closed Set by the service; ignored in a request.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
 
 	// Created Set by the service; ignored on create.
 	//
@@ -324,6 +446,11 @@ type InvitationV2Create struct {
 	// default message.
 	Message *InvitationV2Message `json:"message,omitempty"`
 
+	// State Set by the service; ignored in a request.
+	//
+	// Example: pending
+	State *InvitationV2CreateState `json:"state,omitempty"`
+
 	// TrackingID An opaque id the caller chooses to correlate the invitation with its own records.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -334,6 +461,11 @@ type InvitationV2Create struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2CreateOdataType string
+
+// InvitationV2CreateState Set by the service; ignored in a request.
+//
+// Example: pending
+type InvitationV2CreateState string
 
 // InvitationV2Message The invitation's message: a template, or a custom body. Omitting the body means LinkedIn's
 // default message.
@@ -387,6 +519,11 @@ type InvitationV2Update struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
 
+	// Closed Set by the service; ignored in a request.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
+
 	// Created Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
@@ -415,6 +552,11 @@ type InvitationV2Update struct {
 	// Message A merge patch of the message; `null` removes the whole message.
 	Message nullable.Nullable[InvitationV2MessageUpdate] `json:"message,omitempty"`
 
+	// State Set by the service; ignored in a request.
+	//
+	// Example: pending
+	State *InvitationV2UpdateState `json:"state,omitempty"`
+
 	// TrackingID The new tracking id, or `null` to remove it.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -425,6 +567,78 @@ type InvitationV2Update struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2UpdateOdataType string
+
+// InvitationV2UpdateState Set by the service; ignored in a request.
+//
+// Example: pending
+type InvitationV2UpdateState string
+
+// InviteActionError Why an invitation was not closed: `itemNotFound` (no such invitation that the caller may
+// see), `accessDenied` (the caller may not close it: it is the inviter) or `conflict` (the
+// other action closed it already). Present only on a `failed` entry.
+type InviteActionError struct {
+	// Code The failure class. Each maps to one HTTP status:
+	// `badRequest` 400, `InvalidAuthenticationToken` 401, `accessDenied` 403, `itemNotFound` 404,
+	// `methodNotAllowed` 405, `conflict` 409, `preconditionFailed` 412, `requestEntityTooLarge` 413,
+	// `unsupportedMediaType` 415, `unprocessableEntity` 422, `TooManyRequests` 429,
+	// `requestHeaderFieldsTooLarge` 431, `internalServerError` 500, `serviceNotAvailable` 503.
+	//
+	//
+	// Example: badRequest
+	Code ErrorCode `json:"code"`
+
+	// Message A human-readable explanation, naming the invitation.
+	//
+	// Example: invitation 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60 was ignored already; it cannot be accepted too
+	Message string `json:"message"`
+}
+
+// InviteActionResult What a closeInvitations request did to one invitation.
+type InviteActionResult struct {
+	// Error Why an invitation was not closed: `itemNotFound` (no such invitation that the caller may
+	// see), `accessDenied` (the caller may not close it: it is the inviter) or `conflict` (the
+	// other action closed it already). Present only on a `failed` entry.
+	Error *InviteActionError `json:"error,omitempty"`
+
+	// InvitationID The invitation, as the request named it.
+	//
+	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
+	InvitationID string `json:"invitationId"`
+
+	// Status `succeeded`: the invitation is closed by this action (now, or before); `failed`: it is unchanged, and `error` says why.
+	//
+	// Example: succeeded
+	Status InviteActionResultStatus `json:"status"`
+}
+
+// InviteActionResultStatus `succeeded`: the invitation is closed by this action (now, or before); `failed`: it is unchanged, and `error` says why.
+//
+// Example: succeeded
+type InviteActionResultStatus string
+
+// InviteActionResults What a closeInvitations request did, invitation by invitation.
+type InviteActionResults struct {
+	// Value One entry per invitation named, in the order the request gave them.
+	Value []InviteActionResult `json:"value"`
+}
+
+// InviteeClosingInvitation What the invitee does (`accept` or `ignore`) to which pending invitations.
+type InviteeClosingInvitation struct {
+	// Action `accept` closes each invitation as `accepted`, `ignore` as `ignored`.
+	//
+	// Example: accept
+	Action InviteeClosingInvitationAction `json:"action"`
+
+	// InvitationIDs The invitations to close, 1 to 100, each named once.
+	//
+	// Example: ["3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"]
+	InvitationIDs []string `json:"invitationIds"`
+}
+
+// InviteeClosingInvitationAction `accept` closes each invitation as `accepted`, `ignore` as `ignored`.
+//
+// Example: accept
+type InviteeClosingInvitationAction string
 
 // MainError What went wrong.
 type MainError struct {
@@ -506,6 +720,9 @@ type IdempotencyKeyReused = ODataError
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
 
+// InvitationClosed Microsoft Graph's error body.
+type InvitationClosed = ODataError
+
 // NotFound Microsoft Graph's error body.
 type NotFound = ODataError
 
@@ -532,16 +749,17 @@ type UnsupportedMediaType = ODataError
 
 // ListInvitationsParams defines parameters for ListInvitations.
 type ListInvitationsParams struct {
-	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
-	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
-	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
-	// Parentheses group. `or`, `not` and functions are not supported.
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee`, `trackingId` and `state`
+	// (string literals in single quotes, `''` for a quote; `trackingId eq null` for none; `state`
+	// is `'pending'`, `'accepted'` or `'ignored'`), and `eq`/`ne`/`gt`/`ge`/`lt`/`le` on
+	// `created`, `lastModified` and `closed` (epoch milliseconds; `closed eq null` for the
+	// pending ones). Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Default: `created desc`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
-	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`, `state`, `closed`.
 	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
 
 	// Top The page size.
@@ -562,6 +780,19 @@ type ListInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
+	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
+	// new invitation, and the same one with every retry of it. The service compares keys
+	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
+	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// CloseInvitationsParams defines parameters for CloseInvitations.
+type CloseInvitationsParams struct {
 	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
 	// new invitation, and the same one with every retry of it. The service compares keys
@@ -601,6 +832,9 @@ type UpdateInvitationParams struct {
 
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationV2Create
+
+// CloseInvitationsJSONRequestBody defines body for CloseInvitations for application/json ContentType.
+type CloseInvitationsJSONRequestBody = InviteeClosingInvitation
 
 // UpdateInvitationJSONRequestBody defines body for UpdateInvitation for application/json ContentType.
 type UpdateInvitationJSONRequestBody = InvitationV2Update
@@ -686,7 +920,8 @@ type ClientInterface interface {
 	// its tenant. Needs `Invitations.Read` or `Invitations.ReadWrite` (delegated), or
 	// `Invitations.Read.All` or `Invitations.ReadWrite.All` (application).
 	//
-	// Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
+	// `$filter=invitee eq '{the caller}' and state eq 'pending'` lists the invitations waiting
+	// for the caller's answer. Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
 	// invitations; follow `@odata.nextLink` (an opaque URL) for the next one until there is
 	// none. Paging is by position in the sort order, so every matching invitation is returned
 	// exactly once even while invitations are created. A query option the service cannot
@@ -705,7 +940,8 @@ type ClientInterface interface {
 	// caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
-	// is a `409` until the first is deleted.
+	// is a `409` until the first is closed (accepted or ignored by the invitee, see
+	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -732,7 +968,8 @@ type ClientInterface interface {
 	// caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
-	// is a `409` until the first is deleted.
+	// is a `409` until the first is closed (accepted or ignored by the invitee, see
+	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -749,10 +986,69 @@ type ClientInterface interface {
 	// Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
 	CreateInvitation(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CloseInvitationsWithBody Accept or ignore invitations (inviteeClosingInvitation)
+	//
+	// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+	// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+	// in the answer, in the order given, that `succeeded` or `failed` with an error:
+	//
+	// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+	// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+	// - `conflict`: it was closed by the other action already.
+	//
+	// Closing is idempotent: the same action again on an invitation it closed succeeds and
+	// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+	// `state` and `closed`; the invitation can still be read and deleted, but no longer
+	// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+	// and entries are independent (one failing leaves the others be); the whole request is
+	// carried out at once, and is durable when the `200` is sent.
+	//
+	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+	// to close invitations to email addresses and phone numbers, whose invitees have no token).
+	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+	// retry of a close gets the same entries as long as no one else closed its invitations in
+	// between.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+	CloseInvitationsWithBody(ctx context.Context, params *CloseInvitationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CloseInvitations Accept or ignore invitations (inviteeClosingInvitation)
+	//
+	// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+	// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+	// in the answer, in the order given, that `succeeded` or `failed` with an error:
+	//
+	// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+	// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+	// - `conflict`: it was closed by the other action already.
+	//
+	// Closing is idempotent: the same action again on an invitation it closed succeeds and
+	// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+	// `state` and `closed`; the invitation can still be read and deleted, but no longer
+	// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+	// and entries are independent (one failing leaves the others be); the whole request is
+	// carried out at once, and is durable when the `200` is sent.
+	//
+	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+	// to close invitations to email addresses and phone numbers, whose invitees have no token).
+	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+	// retry of a close gets the same entries as long as no one else closed its invitations in
+	// between.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+	CloseInvitations(ctx context.Context, params *CloseInvitationsParams, body CloseInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteInvitation Delete invitation
 	//
-	// Deletes an invitation; afterwards the same inviter may invite the same invitee again.
-	// Needs the same permissions as updateInvitation, and honours `If-Match` the same way.
+	// Deletes an invitation, pending (the inviter withdraws it) or closed; afterwards the same
+	// inviter may invite the same invitee again. Needs the same permissions as
+	// updateInvitation, and honours `If-Match` the same way.
 	//
 	// Corresponds with DELETE /linkedIn/invitations/{id} (the `DeleteInvitation` operationId).
 	DeleteInvitation(ctx context.Context, id InvitationID, params *DeleteInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -776,7 +1072,8 @@ type ClientInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 	// the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 	// `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-	// matches any); otherwise it is a `412` and nothing changes.
+	// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+	// or ignored) no longer changes: updating it is a `409` naming `state`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -794,7 +1091,8 @@ type ClientInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 	// the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 	// `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-	// matches any); otherwise it is a `412` and nothing changes.
+	// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+	// or ignored) no longer changes: updating it is a `409` naming `state`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -809,7 +1107,8 @@ type ClientInterface interface {
 // its tenant. Needs `Invitations.Read` or `Invitations.ReadWrite` (delegated), or
 // `Invitations.Read.All` or `Invitations.ReadWrite.All` (application).
 //
-// Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
+// `$filter=invitee eq '{the caller}' and state eq 'pending'` lists the invitations waiting
+// for the caller's answer. Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
 // invitations; follow `@odata.nextLink` (an opaque URL) for the next one until there is
 // none. Paging is by position in the sort order, so every matching invitation is returned
 // exactly once even while invitations are created. A query option the service cannot
@@ -838,7 +1137,8 @@ func (c *rawClient) ListInvitations(ctx context.Context, params *ListInvitations
 // caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
-// is a `409` until the first is deleted.
+// is a `409` until the first is closed (accepted or ignored by the invitee, see
+// closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 // first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -875,7 +1175,8 @@ func (c *rawClient) CreateInvitationWithBody(ctx context.Context, params *Create
 // caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
-// is a `409` until the first is deleted.
+// is a `409` until the first is closed (accepted or ignored by the invitee, see
+// closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 // first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -902,10 +1203,89 @@ func (c *rawClient) CreateInvitation(ctx context.Context, params *CreateInvitati
 	return c.Client.Do(req)
 }
 
+// CloseInvitationsWithBody Accept or ignore invitations (inviteeClosingInvitation)
+//
+// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+// in the answer, in the order given, that `succeeded` or `failed` with an error:
+//
+// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+// - `conflict`: it was closed by the other action already.
+//
+// Closing is idempotent: the same action again on an invitation it closed succeeds and
+// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+// `state` and `closed`; the invitation can still be read and deleted, but no longer
+// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+// and entries are independent (one failing leaves the others be); the whole request is
+// carried out at once, and is durable when the `200` is sent.
+//
+// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+// to close invitations to email addresses and phone numbers, whose invitees have no token).
+// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+// retry of a close gets the same entries as long as no one else closed its invitations in
+// between.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+func (c *rawClient) CloseInvitationsWithBody(ctx context.Context, params *CloseInvitationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseInvitationsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CloseInvitations Accept or ignore invitations (inviteeClosingInvitation)
+//
+// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+// in the answer, in the order given, that `succeeded` or `failed` with an error:
+//
+// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+// - `conflict`: it was closed by the other action already.
+//
+// Closing is idempotent: the same action again on an invitation it closed succeeds and
+// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+// `state` and `closed`; the invitation can still be read and deleted, but no longer
+// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+// and entries are independent (one failing leaves the others be); the whole request is
+// carried out at once, and is durable when the `200` is sent.
+//
+// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+// to close invitations to email addresses and phone numbers, whose invitees have no token).
+// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+// retry of a close gets the same entries as long as no one else closed its invitations in
+// between.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+func (c *rawClient) CloseInvitations(ctx context.Context, params *CloseInvitationsParams, body CloseInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseInvitationsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteInvitation Delete invitation
 //
-// Deletes an invitation; afterwards the same inviter may invite the same invitee again.
-// Needs the same permissions as updateInvitation, and honours `If-Match` the same way.
+// Deletes an invitation, pending (the inviter withdraws it) or closed; afterwards the same
+// inviter may invite the same invitee again. Needs the same permissions as
+// updateInvitation, and honours `If-Match` the same way.
 //
 // Corresponds with DELETE /linkedIn/invitations/{id} (the `DeleteInvitation` operationId).
 func (c *rawClient) DeleteInvitation(ctx context.Context, id InvitationID, params *DeleteInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -949,7 +1329,8 @@ func (c *rawClient) GetInvitation(ctx context.Context, id InvitationID, params *
 // Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 // the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 // `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-// matches any); otherwise it is a `412` and nothing changes.
+// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+// or ignored) no longer changes: updating it is a `409` naming `state`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -977,7 +1358,8 @@ func (c *rawClient) UpdateInvitationWithBody(ctx context.Context, id InvitationI
 // Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 // the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 // `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-// matches any); otherwise it is a `412` and nothing changes.
+// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+// or ignored) no longer changes: updating it is a `409` naming `state`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1156,6 +1538,72 @@ func NewCreateInvitationRequestWithBody(server string, params *CreateInvitationP
 	}
 
 	operationPath := fmt.Sprintf("/linkedIn/invitations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.ClientRequestID != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "client-request-id", *params.ClientRequestID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("client-request-id", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCloseInvitationsRequest calls the generic CloseInvitations builder with application/json body
+func NewCloseInvitationsRequest(server string, params *CloseInvitationsParams, body CloseInvitationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCloseInvitationsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCloseInvitationsRequestWithBody constructs an http.Request for the CloseInvitations method, with any body, and a specified content type
+func NewCloseInvitationsRequestWithBody(server string, params *CloseInvitationsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/linkedIn/invitations/inviteeClosingInvitation")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1434,7 +1882,8 @@ type ClientWithResponsesInterface interface {
 	// its tenant. Needs `Invitations.Read` or `Invitations.ReadWrite` (delegated), or
 	// `Invitations.Read.All` or `Invitations.ReadWrite.All` (application).
 	//
-	// Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
+	// `$filter=invitee eq '{the caller}' and state eq 'pending'` lists the invitations waiting
+	// for the caller's answer. Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
 	// invitations; follow `@odata.nextLink` (an opaque URL) for the next one until there is
 	// none. Paging is by position in the sort order, so every matching invitation is returned
 	// exactly once even while invitations are created. A query option the service cannot
@@ -1455,7 +1904,8 @@ type ClientWithResponsesInterface interface {
 	// caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
-	// is a `409` until the first is deleted.
+	// is a `409` until the first is closed (accepted or ignored by the invitee, see
+	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -1482,7 +1932,8 @@ type ClientWithResponsesInterface interface {
 	// caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 	//
 	// There is at most one pending invitation per inviter and invitee in a tenant: a second one
-	// is a `409` until the first is deleted.
+	// is a `409` until the first is closed (accepted or ignored by the invitee, see
+	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -1499,10 +1950,69 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /linkedIn/invitations (the `CreateInvitation` operationId).
 	CreateInvitationWithResponse(ctx context.Context, params *CreateInvitationParams, body CreateInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationResponse, error)
 
+	// CloseInvitationsWithBodyWithResponse Accept or ignore invitations (inviteeClosingInvitation)
+	//
+	// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+	// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+	// in the answer, in the order given, that `succeeded` or `failed` with an error:
+	//
+	// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+	// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+	// - `conflict`: it was closed by the other action already.
+	//
+	// Closing is idempotent: the same action again on an invitation it closed succeeds and
+	// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+	// `state` and `closed`; the invitation can still be read and deleted, but no longer
+	// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+	// and entries are independent (one failing leaves the others be); the whole request is
+	// carried out at once, and is durable when the `200` is sent.
+	//
+	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+	// to close invitations to email addresses and phone numbers, whose invitees have no token).
+	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+	// retry of a close gets the same entries as long as no one else closed its invitations in
+	// between.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+	CloseInvitationsWithBodyWithResponse(ctx context.Context, params *CloseInvitationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseInvitationsResponse, error)
+
+	// CloseInvitationsWithResponse Accept or ignore invitations (inviteeClosingInvitation)
+	//
+	// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+	// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+	// in the answer, in the order given, that `succeeded` or `failed` with an error:
+	//
+	// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+	// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+	// - `conflict`: it was closed by the other action already.
+	//
+	// Closing is idempotent: the same action again on an invitation it closed succeeds and
+	// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+	// `state` and `closed`; the invitation can still be read and deleted, but no longer
+	// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+	// and entries are independent (one failing leaves the others be); the whole request is
+	// carried out at once, and is durable when the `200` is sent.
+	//
+	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+	// to close invitations to email addresses and phone numbers, whose invitees have no token).
+	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+	// retry of a close gets the same entries as long as no one else closed its invitations in
+	// between.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+	CloseInvitationsWithResponse(ctx context.Context, params *CloseInvitationsParams, body CloseInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseInvitationsResponse, error)
+
 	// DeleteInvitationWithResponse Delete invitation
 	//
-	// Deletes an invitation; afterwards the same inviter may invite the same invitee again.
-	// Needs the same permissions as updateInvitation, and honours `If-Match` the same way.
+	// Deletes an invitation, pending (the inviter withdraws it) or closed; afterwards the same
+	// inviter may invite the same invitee again. Needs the same permissions as
+	// updateInvitation, and honours `If-Match` the same way.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1530,7 +2040,8 @@ type ClientWithResponsesInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 	// the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 	// `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-	// matches any); otherwise it is a `412` and nothing changes.
+	// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+	// or ignored) no longer changes: updating it is a `409` naming `state`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1548,7 +2059,8 @@ type ClientWithResponsesInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 	// the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 	// `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-	// matches any); otherwise it is a `412` and nothing changes.
+	// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+	// or ignored) no longer changes: updating it is a `409` naming `state`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1935,6 +2447,196 @@ func (r CreateInvitationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CloseInvitationsResponse200Headers the declared response headers of an HTTP 200 response for CloseInvitations
+type CloseInvitationsResponse200Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse400Headers the declared response headers of an HTTP 400 response for CloseInvitations
+type CloseInvitationsResponse400Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse401Headers the declared response headers of an HTTP 401 response for CloseInvitations
+type CloseInvitationsResponse401Headers struct {
+	WWWAuthenticate *string
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse403Headers the declared response headers of an HTTP 403 response for CloseInvitations
+type CloseInvitationsResponse403Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse413Headers the declared response headers of an HTTP 413 response for CloseInvitations
+type CloseInvitationsResponse413Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse415Headers the declared response headers of an HTTP 415 response for CloseInvitations
+type CloseInvitationsResponse415Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse429Headers the declared response headers of an HTTP 429 response for CloseInvitations
+type CloseInvitationsResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+	ClientRequestID    *string
+	RequestID          *string
+}
+
+// CloseInvitationsResponse431Headers the declared response headers of an HTTP 431 response for CloseInvitations
+type CloseInvitationsResponse431Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse500Headers the declared response headers of an HTTP 500 response for CloseInvitations
+type CloseInvitationsResponse500Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+// CloseInvitationsResponse503Headers the declared response headers of an HTTP 503 response for CloseInvitations
+type CloseInvitationsResponse503Headers struct {
+	RetryAfter      *int
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type CloseInvitationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InviteActionResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CloseInvitationsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CloseInvitationsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CloseInvitationsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CloseInvitationsResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CloseInvitationsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CloseInvitationsResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CloseInvitationsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *CloseInvitationsResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CloseInvitationsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CloseInvitationsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CloseInvitationsResponse) GetJSON200() *InviteActionResults {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CloseInvitationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CloseInvitationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CloseInvitationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CloseInvitationsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CloseInvitationsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CloseInvitationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CloseInvitationsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CloseInvitationsResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CloseInvitationsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CloseInvitationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CloseInvitationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CloseInvitationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CloseInvitationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2332,6 +3034,12 @@ type UpdateInvitationResponse404Headers struct {
 	RequestID       *string
 }
 
+// UpdateInvitationResponse409Headers the declared response headers of an HTTP 409 response for UpdateInvitation
+type UpdateInvitationResponse409Headers struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
 // UpdateInvitationResponse412Headers the declared response headers of an HTTP 412 response for UpdateInvitation
 type UpdateInvitationResponse412Headers struct {
 	ClientRequestID *string
@@ -2392,6 +3100,8 @@ type UpdateInvitationResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *InvitationClosed
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -2416,6 +3126,8 @@ type UpdateInvitationResponse struct {
 	Headers403 *UpdateInvitationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateInvitationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateInvitationResponse409Headers
 	// Headers412 the parsed response headers for an HTTP 412 response
 	Headers412 *UpdateInvitationResponse412Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
@@ -2455,6 +3167,11 @@ func (r UpdateInvitationResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateInvitationResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateInvitationResponse) GetJSON409() *InvitationClosed {
+	return r.JSON409
 }
 
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
@@ -2528,7 +3245,8 @@ func (r UpdateInvitationResponse) ContentType() string {
 // its tenant. Needs `Invitations.Read` or `Invitations.ReadWrite` (delegated), or
 // `Invitations.Read.All` or `Invitations.ReadWrite.All` (application).
 //
-// Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
+// `$filter=invitee eq '{the caller}' and state eq 'pending'` lists the invitations waiting
+// for the caller's answer. Query options are evaluated in the order filter, sort, page. Pages are at most `$top`
 // invitations; follow `@odata.nextLink` (an opaque URL) for the next one until there is
 // none. Paging is by position in the sort order, so every matching invitation is returned
 // exactly once even while invitations are created. A query option the service cannot
@@ -2555,7 +3273,8 @@ func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, p
 // caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
-// is a `409` until the first is deleted.
+// is a `409` until the first is closed (accepted or ignored by the invitee, see
+// closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 // first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -2588,7 +3307,8 @@ func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.C
 // caller (permission `Invitations.ReadWrite.All`) must give `inviter`.
 //
 // There is at most one pending invitation per inviter and invitee in a tenant: a second one
-// is a `409` until the first is deleted.
+// is a `409` until the first is closed (accepted or ignored by the invitee, see
+// closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
 // first response to a key is kept for 24 hours, for the caller (tenant and subject) that
@@ -2611,10 +3331,81 @@ func (c *ClientWithResponses) CreateInvitationWithResponse(ctx context.Context, 
 	return ParseCreateInvitationResponse(rsp)
 }
 
+// CloseInvitationsWithBodyWithResponse Accept or ignore invitations (inviteeClosingInvitation)
+//
+// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+// in the answer, in the order given, that `succeeded` or `failed` with an error:
+//
+// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+// - `conflict`: it was closed by the other action already.
+//
+// Closing is idempotent: the same action again on an invitation it closed succeeds and
+// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+// `state` and `closed`; the invitation can still be read and deleted, but no longer
+// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+// and entries are independent (one failing leaves the others be); the whole request is
+// carried out at once, and is durable when the `200` is sent.
+//
+// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+// to close invitations to email addresses and phone numbers, whose invitees have no token).
+// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+// retry of a close gets the same entries as long as no one else closed its invitations in
+// between.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+func (c *ClientWithResponses) CloseInvitationsWithBodyWithResponse(ctx context.Context, params *CloseInvitationsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CloseInvitationsResponse, error) {
+	rsp, err := c.CloseInvitationsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseInvitationsResponse(rsp)
+}
+
+// CloseInvitationsWithResponse Accept or ignore invitations (inviteeClosingInvitation)
+//
+// Graph's `inviteeClosingInvitation` action: the invitee closes pending invitations, by
+// accepting or ignoring them, 1 to 100 in one request. Each invitation named gets one entry
+// in the answer, in the order given, that `succeeded` or `failed` with an error:
+//
+// - `itemNotFound`: there is no such invitation, or the caller may not see it;
+// - `accessDenied`: the caller sees it but may not close it (it is the inviter);
+// - `conflict`: it was closed by the other action already.
+//
+// Closing is idempotent: the same action again on an invitation it closed succeeds and
+// changes nothing. A close moves the invitation's `lastModified` and its `ETag`, and sets
+// `state` and `closed`; the invitation can still be read and deleted, but no longer
+// updated, and the inviter may invite the same invitee again. Each entry is all or nothing
+// and entries are independent (one failing leaves the others be); the whole request is
+// carried out at once, and is durable when the `200` is sent.
+//
+// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
+// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
+// to close invitations to email addresses and phone numbers, whose invitees have no token).
+// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
+// retry of a close gets the same entries as long as no one else closed its invitations in
+// between.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /linkedIn/invitations/inviteeClosingInvitation (the `CloseInvitations` operationId).
+func (c *ClientWithResponses) CloseInvitationsWithResponse(ctx context.Context, params *CloseInvitationsParams, body CloseInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*CloseInvitationsResponse, error) {
+	rsp, err := c.CloseInvitations(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCloseInvitationsResponse(rsp)
+}
+
 // DeleteInvitationWithResponse Delete invitation
 //
-// Deletes an invitation; afterwards the same inviter may invite the same invitee again.
-// Needs the same permissions as updateInvitation, and honours `If-Match` the same way.
+// Deletes an invitation, pending (the inviter withdraws it) or closed; afterwards the same
+// inviter may invite the same invitee again. Needs the same permissions as
+// updateInvitation, and honours `If-Match` the same way.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2654,7 +3445,8 @@ func (c *ClientWithResponses) GetInvitationWithResponse(ctx context.Context, id 
 // Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 // the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 // `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-// matches any); otherwise it is a `412` and nothing changes.
+// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+// or ignored) no longer changes: updating it is a `409` naming `state`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2678,7 +3470,8 @@ func (c *ClientWithResponses) UpdateInvitationWithBodyWithResponse(ctx context.C
 // Needs `Invitations.ReadWrite` (delegated; only invitations where the signed-in user is
 // the inviter, an invitee gets a `403`) or `Invitations.ReadWrite.All` (application). With
 // `If-Match`, the update happens only if the invitation's current `ETag` matches (`*`
-// matches any); otherwise it is a `412` and nothing changes.
+// matches any); otherwise it is a `412` and nothing changes. A closed invitation (accepted
+// or ignored) no longer changes: updating it is a `409` naming `state`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3307,6 +4100,310 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateInvitationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCloseInvitationsResponse parses an HTTP response from a CloseInvitationsWithResponse call
+func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CloseInvitationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InviteActionResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CloseInvitationsResponse200Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CloseInvitationsResponse400Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CloseInvitationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CloseInvitationsResponse403Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers CloseInvitationsResponse413Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CloseInvitationsResponse415Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers CloseInvitationsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers CloseInvitationsResponse431Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers CloseInvitationsResponse500Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CloseInvitationsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -3970,6 +5067,13 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest InvitationClosed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest PreconditionFailed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4121,6 +5225,23 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 			headers.RequestID = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateInvitationResponse409Headers
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers UpdateInvitationResponse412Headers
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {

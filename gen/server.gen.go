@@ -104,6 +104,27 @@ func (e InvitationV2OdataType) Valid() bool {
 	}
 }
 
+// Defines values for InvitationV2State.
+const (
+	InvitationV2StateAccepted InvitationV2State = "accepted"
+	InvitationV2StateIgnored  InvitationV2State = "ignored"
+	InvitationV2StatePending  InvitationV2State = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2State enum.
+func (e InvitationV2State) Valid() bool {
+	switch e {
+	case InvitationV2StateAccepted:
+		return true
+	case InvitationV2StateIgnored:
+		return true
+	case InvitationV2StatePending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InvitationV2CreateOdataType.
 const (
 	InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2 InvitationV2CreateOdataType = "#microsoft.graph.InvitationV2"
@@ -116,6 +137,27 @@ func (e InvitationV2CreateOdataType) Valid() bool {
 	case InvitationV2CreateOdataTypeHashMicrosoftGraphInvitationV2:
 		return true
 	case InvitationV2CreateOdataTypeMicrosoftGraphInvitationV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2CreateState.
+const (
+	InvitationV2CreateStateAccepted InvitationV2CreateState = "accepted"
+	InvitationV2CreateStateIgnored  InvitationV2CreateState = "ignored"
+	InvitationV2CreateStatePending  InvitationV2CreateState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2CreateState enum.
+func (e InvitationV2CreateState) Valid() bool {
+	switch e {
+	case InvitationV2CreateStateAccepted:
+		return true
+	case InvitationV2CreateStateIgnored:
+		return true
+	case InvitationV2CreateStatePending:
 		return true
 	default:
 		return false
@@ -170,6 +212,63 @@ func (e InvitationV2UpdateOdataType) Valid() bool {
 	case InvitationV2UpdateOdataTypeHashMicrosoftGraphInvitationV2:
 		return true
 	case InvitationV2UpdateOdataTypeMicrosoftGraphInvitationV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvitationV2UpdateState.
+const (
+	InvitationV2UpdateStateAccepted InvitationV2UpdateState = "accepted"
+	InvitationV2UpdateStateIgnored  InvitationV2UpdateState = "ignored"
+	InvitationV2UpdateStatePending  InvitationV2UpdateState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the InvitationV2UpdateState enum.
+func (e InvitationV2UpdateState) Valid() bool {
+	switch e {
+	case InvitationV2UpdateStateAccepted:
+		return true
+	case InvitationV2UpdateStateIgnored:
+		return true
+	case InvitationV2UpdateStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InviteActionResultStatus.
+const (
+	Failed    InviteActionResultStatus = "failed"
+	Succeeded InviteActionResultStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the InviteActionResultStatus enum.
+func (e InviteActionResultStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InviteeClosingInvitationAction.
+const (
+	Accept InviteeClosingInvitationAction = "accept"
+	Ignore InviteeClosingInvitationAction = "ignore"
+)
+
+// Valid indicates whether the value is a known member of the InviteeClosingInvitationAction enum.
+func (e InviteeClosingInvitationAction) Valid() bool {
+	switch e {
+	case Accept:
+		return true
+	case Ignore:
 		return true
 	default:
 		return false
@@ -242,6 +341,11 @@ type InvitationV2 struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2OdataType `json:"@odata.type,omitempty"`
 
+	// Closed When the invitee accepted or ignored the invitation, in milliseconds since the Unix epoch; absent while it is pending.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
+
 	// Created When the invitation was created, in milliseconds since the Unix epoch.
 	//
 	// Example: 1795628728473
@@ -277,6 +381,13 @@ type InvitationV2 struct {
 	// default message.
 	Message *InvitationV2Message `json:"message,omitempty"`
 
+	// State Where the invitation is in its life cycle: `pending` when created, then `accepted` or
+	// `ignored` by its invitee (closeInvitations). Always present in responses.
+	//
+	//
+	// Example: pending
+	State *InvitationV2State `json:"state,omitempty"`
+
 	// TrackingID An opaque id the caller chooses to correlate the invitation with its own records.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -287,6 +398,12 @@ type InvitationV2 struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2OdataType string
+
+// InvitationV2State Where the invitation is in its life cycle: `pending` when created, then `accepted` or
+// `ignored` by its invitee (closeInvitations). Always present in responses.
+//
+// Example: pending
+type InvitationV2State string
 
 // InvitationV2Collection A page of invitations.
 type InvitationV2Collection struct {
@@ -316,6 +433,11 @@ type InvitationV2Create struct {
 	//
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2CreateOdataType `json:"@odata.type,omitempty"`
+
+	// Closed Set by the service; ignored in a request.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
 
 	// Created Set by the service; ignored on create.
 	//
@@ -351,6 +473,11 @@ type InvitationV2Create struct {
 	// default message.
 	Message *InvitationV2Message `json:"message,omitempty"`
 
+	// State Set by the service; ignored in a request.
+	//
+	// Example: pending
+	State *InvitationV2CreateState `json:"state,omitempty"`
+
 	// TrackingID An opaque id the caller chooses to correlate the invitation with its own records.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -361,6 +488,11 @@ type InvitationV2Create struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2CreateOdataType string
+
+// InvitationV2CreateState Set by the service; ignored in a request.
+//
+// Example: pending
+type InvitationV2CreateState string
 
 // InvitationV2Message The invitation's message: a template, or a custom body. Omitting the body means LinkedIn's
 // default message.
@@ -414,6 +546,11 @@ type InvitationV2Update struct {
 	// Example: #microsoft.graph.InvitationV2
 	OdataType *InvitationV2UpdateOdataType `json:"@odata.type,omitempty"`
 
+	// Closed Set by the service; ignored in a request.
+	//
+	// Example: 1795629012345
+	Closed *int64 `json:"closed,omitempty"`
+
 	// Created Set by the service; ignored in a patch.
 	//
 	// Example: 1795628728473
@@ -442,6 +579,11 @@ type InvitationV2Update struct {
 	// Message A merge patch of the message; `null` removes the whole message.
 	Message nullable.Nullable[InvitationV2MessageUpdate] `json:"message,omitempty"`
 
+	// State Set by the service; ignored in a request.
+	//
+	// Example: pending
+	State *InvitationV2UpdateState `json:"state,omitempty"`
+
 	// TrackingID The new tracking id, or `null` to remove it.
 	//
 	// Example: wGFHz2GbQrOIzP1r9w8Kxg==
@@ -452,6 +594,78 @@ type InvitationV2Update struct {
 //
 // Example: #microsoft.graph.InvitationV2
 type InvitationV2UpdateOdataType string
+
+// InvitationV2UpdateState Set by the service; ignored in a request.
+//
+// Example: pending
+type InvitationV2UpdateState string
+
+// InviteActionError Why an invitation was not closed: `itemNotFound` (no such invitation that the caller may
+// see), `accessDenied` (the caller may not close it: it is the inviter) or `conflict` (the
+// other action closed it already). Present only on a `failed` entry.
+type InviteActionError struct {
+	// Code The failure class. Each maps to one HTTP status:
+	// `badRequest` 400, `InvalidAuthenticationToken` 401, `accessDenied` 403, `itemNotFound` 404,
+	// `methodNotAllowed` 405, `conflict` 409, `preconditionFailed` 412, `requestEntityTooLarge` 413,
+	// `unsupportedMediaType` 415, `unprocessableEntity` 422, `TooManyRequests` 429,
+	// `requestHeaderFieldsTooLarge` 431, `internalServerError` 500, `serviceNotAvailable` 503.
+	//
+	//
+	// Example: badRequest
+	Code ErrorCode `json:"code"`
+
+	// Message A human-readable explanation, naming the invitation.
+	//
+	// Example: invitation 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60 was ignored already; it cannot be accepted too
+	Message string `json:"message"`
+}
+
+// InviteActionResult What a closeInvitations request did to one invitation.
+type InviteActionResult struct {
+	// Error Why an invitation was not closed: `itemNotFound` (no such invitation that the caller may
+	// see), `accessDenied` (the caller may not close it: it is the inviter) or `conflict` (the
+	// other action closed it already). Present only on a `failed` entry.
+	Error *InviteActionError `json:"error,omitempty"`
+
+	// InvitationID The invitation, as the request named it.
+	//
+	// Example: 3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60
+	InvitationID string `json:"invitationId"`
+
+	// Status `succeeded`: the invitation is closed by this action (now, or before); `failed`: it is unchanged, and `error` says why.
+	//
+	// Example: succeeded
+	Status InviteActionResultStatus `json:"status"`
+}
+
+// InviteActionResultStatus `succeeded`: the invitation is closed by this action (now, or before); `failed`: it is unchanged, and `error` says why.
+//
+// Example: succeeded
+type InviteActionResultStatus string
+
+// InviteActionResults What a closeInvitations request did, invitation by invitation.
+type InviteActionResults struct {
+	// Value One entry per invitation named, in the order the request gave them.
+	Value []InviteActionResult `json:"value"`
+}
+
+// InviteeClosingInvitation What the invitee does (`accept` or `ignore`) to which pending invitations.
+type InviteeClosingInvitation struct {
+	// Action `accept` closes each invitation as `accepted`, `ignore` as `ignored`.
+	//
+	// Example: accept
+	Action InviteeClosingInvitationAction `json:"action"`
+
+	// InvitationIDs The invitations to close, 1 to 100, each named once.
+	//
+	// Example: ["3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"]
+	InvitationIDs []string `json:"invitationIds"`
+}
+
+// InviteeClosingInvitationAction `accept` closes each invitation as `accepted`, `ignore` as `ignored`.
+//
+// Example: accept
+type InviteeClosingInvitationAction string
 
 // MainError What went wrong.
 type MainError struct {
@@ -555,6 +769,9 @@ type IdempotencyKeyReused = ODataError
 // InternalServerError Microsoft Graph's error body.
 type InternalServerError = ODataError
 
+// InvitationClosed Microsoft Graph's error body.
+type InvitationClosed = ODataError
+
 // NotFound Microsoft Graph's error body.
 type NotFound = ODataError
 
@@ -581,16 +798,17 @@ type UnsupportedMediaType = ODataError
 
 // ListInvitationsParams defines parameters for ListInvitations.
 type ListInvitationsParams struct {
-	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
-	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
-	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
-	// Parentheses group. `or`, `not` and functions are not supported.
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee`, `trackingId` and `state`
+	// (string literals in single quotes, `''` for a quote; `trackingId eq null` for none; `state`
+	// is `'pending'`, `'accepted'` or `'ignored'`), and `eq`/`ne`/`gt`/`ge`/`lt`/`le` on
+	// `created`, `lastModified` and `closed` (epoch milliseconds; `closed eq null` for the
+	// pending ones). Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Default: `created desc`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
-	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`, `state`, `closed`.
 	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
 
 	// Top The page size.
@@ -611,6 +829,19 @@ type ListInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
+	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
+	// new invitation, and the same one with every retry of it. The service compares keys
+	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
+	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// CloseInvitationsParams defines parameters for CloseInvitations.
+type CloseInvitationsParams struct {
 	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
 	// new invitation, and the same one with every retry of it. The service compares keys
@@ -650,6 +881,9 @@ type UpdateInvitationParams struct {
 
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationV2Create
+
+// CloseInvitationsJSONRequestBody defines body for CloseInvitations for application/json ContentType.
+type CloseInvitationsJSONRequestBody = InviteeClosingInvitation
 
 // UpdateInvitationJSONRequestBody defines body for UpdateInvitation for application/json ContentType.
 type UpdateInvitationJSONRequestBody = InvitationV2Update
@@ -761,6 +995,9 @@ type ServerInterface interface {
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx echo.Context, params CreateInvitationParams) error
+	// CloseInvitations Accept or ignore invitations (inviteeClosingInvitation)
+	// (POST /linkedIn/invitations/inviteeClosingInvitation)
+	CloseInvitations(ctx echo.Context, params CloseInvitationsParams) error
 	// DeleteInvitation Delete invitation
 	// (DELETE /linkedIn/invitations/{id})
 	DeleteInvitation(ctx echo.Context, id InvitationID, params DeleteInvitationParams) error
@@ -913,6 +1150,50 @@ func (w *ServerInterfaceWrapper) CreateInvitation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateInvitation(ctx, params)
+	return err
+}
+
+// CloseInvitations converts echo context to params.
+func (w *ServerInterfaceWrapper) CloseInvitations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CloseInvitationsParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CloseInvitations(ctx, params)
 	return err
 }
 
@@ -1130,6 +1411,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.GET(options.BaseURL+"/linkedIn/invitations", wrapper.ListInvitations, options.OperationMiddlewares["listInvitations"]...)
 	router.POST(options.BaseURL+"/linkedIn/invitations", wrapper.CreateInvitation, options.OperationMiddlewares["createInvitation"]...)
+	router.POST(options.BaseURL+"/linkedIn/invitations/inviteeClosingInvitation", wrapper.CloseInvitations, options.OperationMiddlewares["closeInvitations"]...)
 	router.DELETE(options.BaseURL+"/linkedIn/invitations/:id", wrapper.DeleteInvitation, options.OperationMiddlewares["deleteInvitation"]...)
 	router.GET(options.BaseURL+"/linkedIn/invitations/:id", wrapper.GetInvitation, options.OperationMiddlewares["getInvitation"]...)
 	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
@@ -1199,6 +1481,16 @@ type InternalServerErrorJSONResponse struct {
 	Body ODataError
 
 	Headers InternalServerErrorResponseHeaders
+}
+
+type InvitationClosedResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+type InvitationClosedJSONResponse struct {
+	Body ODataError
+
+	Headers InvitationClosedResponseHeaders
 }
 
 type NotFoundResponseHeaders struct {
@@ -1874,6 +2166,247 @@ func (response CreateInvitation503JSONResponse) VisitCreateInvitationResponse(w 
 	return err
 }
 
+type CloseInvitationsRequestObject struct {
+	Params CloseInvitationsParams
+	Body   *CloseInvitationsJSONRequestBody
+}
+
+type CloseInvitationsResponseObject interface {
+	VisitCloseInvitationsResponse(w http.ResponseWriter) error
+}
+
+type CloseInvitations200ResponseHeaders struct {
+	ClientRequestID *string
+	RequestID       *string
+}
+
+type CloseInvitations200JSONResponse struct {
+	Body    InviteActionResults
+	Headers CloseInvitations200ResponseHeaders
+}
+
+func (response CloseInvitations200JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CloseInvitations400JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CloseInvitations401JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CloseInvitations403JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CloseInvitations413JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CloseInvitations415JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CloseInvitations429JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CloseInvitations431JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response CloseInvitations500JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CloseInvitations503JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteInvitationRequestObject struct {
 	ID     InvitationID `json:"id"`
 	Params DeleteInvitationParams
@@ -2453,6 +2986,26 @@ func (response UpdateInvitation404JSONResponse) VisitUpdateInvitationResponse(w 
 	return err
 }
 
+type UpdateInvitation409JSONResponse struct{ InvitationClosedJSONResponse }
+
+func (response UpdateInvitation409JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateInvitation412JSONResponse struct{ PreconditionFailedJSONResponse }
 
 func (response UpdateInvitation412JSONResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
@@ -2930,6 +3483,9 @@ type StrictServerInterface interface {
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
+	// CloseInvitations Accept or ignore invitations (inviteeClosingInvitation)
+	// (POST /linkedIn/invitations/inviteeClosingInvitation)
+	CloseInvitations(ctx context.Context, request CloseInvitationsRequestObject) (CloseInvitationsResponseObject, error)
 	// DeleteInvitation Delete invitation
 	// (DELETE /linkedIn/invitations/{id})
 	DeleteInvitation(ctx context.Context, request DeleteInvitationRequestObject) (DeleteInvitationResponseObject, error)
@@ -3052,6 +3608,54 @@ func (sh *strictHandler) CreateInvitation(ctx echo.Context, params CreateInvitat
 		return err
 	} else if validResponse, ok := response.(CreateInvitationResponseObject); ok {
 		return validResponse.VisitCreateInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CloseInvitations operation middleware
+func (sh *strictHandler) CloseInvitations(ctx echo.Context, params CloseInvitationsParams) error {
+	var request CloseInvitationsRequestObject
+
+	request.Params = params
+
+	var body CloseInvitationsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CloseInvitations(ctx.Request().Context(), request.(CloseInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CloseInvitations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CloseInvitationsResponseObject); ok {
+		return validResponse.VisitCloseInvitationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -20,7 +20,7 @@ type Store struct {
 
 	mu    sync.RWMutex
 	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
-	pairs map[pair]string                   // the one invitation of each pair, by id
+	pairs map[pair]string                   // the one pending invitation of each pair, by id
 	keys  map[invitations.IdempotencyKey]*invitations.IdempotencyRecord
 	// nextPurge is when a claim next sweeps out expired keys.
 	nextPurge time.Time
@@ -55,7 +55,7 @@ func (s *Store) newInvitation(inv invitations.Invitation) invitations.Invitation
 	return inv
 }
 
-// insertLocked stores inv unless its pair has an invitation already.
+// insertLocked stores inv unless its pair has a pending invitation already.
 func (s *Store) insertLocked(inv invitations.Invitation) error {
 	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
 	if _, ok := s.pairs[p]; ok {
@@ -127,6 +127,8 @@ func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, 
 	case cur.Version != version:
 		return invitations.Invitation{}, invitations.Errorf(invitations.ErrPreconditionFailed,
 			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
+	case cur.State != invitations.StatePending:
+		return invitations.Invitation{}, invitations.ClosedError(cur)
 	}
 	cur.Message, cur.TrackingID = cloneMessage(inv.Message), inv.TrackingID
 	cur.LastModified = later(s.now().Truncate(time.Millisecond), cur.LastModified.Add(time.Millisecond))
@@ -149,8 +151,37 @@ func (s *Store) DeleteInvitation(_ context.Context, tenant, id string, version i
 			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
 	}
 	delete(s.byID, id)
-	delete(s.pairs, pair{cur.Tenant, cur.Inviter, cur.Invitee})
+	if p := (pair{cur.Tenant, cur.Inviter, cur.Invitee}); s.pairs[p] == id {
+		delete(s.pairs, p)
+	}
 	return nil
+}
+
+// CloseInvitations closes r's invitations, under the lock: all at once.
+func (s *Store) CloseInvitations(_ context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := make([]invitations.CloseResult, len(r.IDs))
+	for i, id := range r.IDs {
+		var found *invitations.Invitation
+		if cur, ok := s.byID[id]; ok && cur.Tenant == r.Caller.Tenant {
+			found = &cur
+		}
+		res := invitations.CloseResult{ID: id}
+		var close bool
+		if close, res.Err = r.Decide(id, found); close {
+			closed := found.CloseAs(r.Action.State(), now)
+			s.byID[id] = closed
+			delete(s.pairs, pair{closed.Tenant, closed.Inviter, closed.Invitee})
+			res.Changed = true
+		}
+		if res.Err == nil {
+			res.Invitation = clone(s.byID[id])
+		}
+		results[i] = res
+	}
+	return results, nil
 }
 
 // Ping always succeeds: memory is always reachable.

@@ -12,13 +12,13 @@ import (
 const maxDepth = 32
 
 // filterable names the properties $filter accepts, as messages list them.
-const filterable = "inviter, invitee, trackingId, created, lastModified"
+const filterable = "inviter, invitee, trackingId, state, created, lastModified, closed"
 
 // filterField returns the filterable property called name.
 func filterField(name string) (invitations.Field, bool) {
 	switch f := invitations.Field(name); f {
-	case invitations.FieldInviter, invitations.FieldInvitee, invitations.FieldTrackingID,
-		invitations.FieldCreated, invitations.FieldLastModified:
+	case invitations.FieldInviter, invitations.FieldInvitee, invitations.FieldTrackingID, invitations.FieldState,
+		invitations.FieldCreated, invitations.FieldLastModified, invitations.FieldClosed:
 		return f, true
 	}
 	return "", false
@@ -30,10 +30,11 @@ func filterField(name string) (invitations.Field, bool) {
 //	expr := term ('and' term)*
 //	term := '(' expr ')' | property op literal
 //
-// inviter, invitee and trackingId compare with eq or ne to a string in
-// single quotes (a quote inside it is doubled), and trackingId also to null;
-// created and lastModified compare with eq, ne, gt, ge, lt or le to an
-// integer of epoch milliseconds. Keywords are lower-case and need spaces on
+// inviter, invitee, trackingId and state compare with eq or ne to a string
+// in single quotes (a quote inside it is doubled; state's one of pending,
+// accepted and ignored); created, lastModified and closed compare with eq,
+// ne, gt, ge, lt or le to an integer of epoch milliseconds; trackingId and
+// closed (absent while pending) also with eq or ne to null. Keywords are lower-case and need spaces on
 // both sides, as in OData's ABNF. Parentheses, which can only group 'and',
 // flatten away. An empty s is an error: callers skip an absent $filter.
 func ParseFilter(s string) ([]invitations.Condition, error) {
@@ -137,6 +138,7 @@ func (p *parser) condition() (invitations.Condition, error) {
 		return invitations.Condition{}, err
 	}
 	p.advance()
+	opTok := p.tok
 	op, err := p.operator(name, field)
 	if err != nil {
 		return invitations.Condition{}, err
@@ -146,19 +148,32 @@ func (p *parser) condition() (invitations.Condition, error) {
 	switch {
 	case field.IsTime() && lit.kind == tokInt:
 		c.Millis = lit.num
+	case field == invitations.FieldState && lit.kind == tokString && !invitations.State(lit.str).Valid():
+		return c, invalid("$filter", "'state' is 'pending', 'accepted' or 'ignored'; found %s at position %d", quote(lit.str), p.pos(lit))
 	case !field.IsTime() && lit.kind == tokString:
 		c.String = lit.str
-	case field == invitations.FieldTrackingID && lit.kind == tokIdent && lit.text == "null":
+	case field.Nullable() && lit.kind == tokIdent && lit.text == "null":
+		if op != invitations.OpEq && op != invitations.OpNe {
+			return c, invalid("$filter", "%s at position %d cannot compare with null; use eq or ne", quote(opTok.text), p.pos(opTok))
+		}
 		c.Null = true
 	case lit.kind == tokError:
 		return c, lit.err
 	case field.IsTime():
-		return c, invalid("$filter", "%s takes an integer (epoch milliseconds), found %s", quote(name.text), p.found(lit))
+		return c, invalid("$filter", "%s takes an integer (epoch milliseconds)%s, found %s", quote(name.text), orNull(field), p.found(lit))
 	default:
 		return c, invalid("$filter", "%s takes a string in single quotes, found %s", quote(name.text), p.found(lit))
 	}
 	p.advance()
 	return c, nil
+}
+
+// orNull says that a nullable field also takes null.
+func orNull(f invitations.Field) string {
+	if f.Nullable() {
+		return " or null"
+	}
+	return ""
 }
 
 // property resolves p.tok as a filterable property, explaining anything

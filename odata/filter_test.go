@@ -43,6 +43,15 @@ func TestParseFilter(t *testing.T) {
 		{"trackingId ne null", conds{null(invitations.OpNe)}},
 		{"trackingId eq 'null'", conds{str(tracking, invitations.OpEq, "null")}},
 		{"trackingId eq ''", conds{str(tracking, invitations.OpEq, "")}},
+		{"state eq 'pending'", conds{str(invitations.FieldState, invitations.OpEq, "pending")}},
+		{"state ne 'accepted'", conds{str(invitations.FieldState, invitations.OpNe, "accepted")}},
+		{"state eq 'ignored'", conds{str(invitations.FieldState, invitations.OpEq, "ignored")}},
+		{"closed ge 1795628728473", conds{ms(invitations.FieldClosed, invitations.OpGe, 1795628728473)}},
+		{"closed lt 1", conds{ms(invitations.FieldClosed, invitations.OpLt, 1)}},
+		{"closed eq null", conds{{Field: invitations.FieldClosed, Op: invitations.OpEq, Null: true}}},
+		{"closed ne null", conds{{Field: invitations.FieldClosed, Op: invitations.OpNe, Null: true}}},
+		{"invitee eq 'urn:li:person:b' and state eq 'pending'", conds{
+			str(invitee, invitations.OpEq, "urn:li:person:b"), str(invitations.FieldState, invitations.OpEq, "pending")}},
 
 		// Strings: a doubled quote is one quote; anything else is itself.
 		{"inviter eq 'it''s'", conds{str(inviter, invitations.OpEq, "it's")}},
@@ -115,7 +124,7 @@ func TestParseFilterLongest(t *testing.T) {
 func errOf[T any](_ T, err error) error { return err }
 
 func TestParseFilterInvalid(t *testing.T) {
-	const filterable = "filterable: inviter, invitee, trackingId, created, lastModified"
+	const filterable = "filterable: inviter, invitee, trackingId, state, created, lastModified, closed"
 	tests := []struct {
 		in, want string // want is the message after "$filter: "
 	}{
@@ -181,6 +190,13 @@ func TestParseFilterInvalid(t *testing.T) {
 		{"created eq '5'", "'created' takes an integer (epoch milliseconds), found a string at position 12"},
 		{"created eq null", "'created' takes an integer (epoch milliseconds), found 'null' at position 12"},
 		{"lastModified gt (1)", "'lastModified' takes an integer (epoch milliseconds), found '(' at position 17"},
+		{"closed ge '5'", "'closed' takes an integer (epoch milliseconds) or null, found a string at position 11"},
+		{"closed ge null", "'ge' at position 8 cannot compare with null; use eq or ne"},
+		{"state eq 'accept'", "'state' is 'pending', 'accepted' or 'ignored'; found 'accept' at position 10"},
+		{"state eq 'Pending'", "'state' is 'pending', 'accepted' or 'ignored'; found 'Pending' at position 10"},
+		{"state eq null", "'state' takes a string in single quotes, found 'null' at position 10"},
+		{"state gt 'pending'", "'gt' at position 7 cannot compare string property 'state'; use eq or ne"},
+		{"State eq 'pending'", "unknown property 'State' at position 1 (did you mean 'state'?); " + filterable},
 		{"'x' eq inviter", "a condition starts with a property, found a string at position 1"},
 		{"5 eq created", "a condition starts with a property, found the number '5' at position 1"},
 		{"null eq trackingId", "a condition starts with a property, found 'null' at position 1"},

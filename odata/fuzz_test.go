@@ -20,6 +20,11 @@ func FuzzParseFilter(f *testing.F) {
 		"invitee ne 'urn:li:email:zoë@例え.jp' and trackingId eq null",
 		"((inviter eq 'it''s') and (created ge -1 and lastModified lt 9223372036854775807))",
 		"trackingId ne null and created gt 1795628728473",
+		"invitee eq 'urn:li:person:b' and state eq 'pending'",
+		"state ne 'accepted' and closed ge 1795628728473",
+		"closed eq null",
+		"closed gt null",
+		"state eq 'withdrawn'",
 		"inviter eq 'a' or invitee eq 'b'",
 		"not (inviter eq 'a')",
 		"startswith(inviter, 'urn')",
@@ -71,17 +76,20 @@ func FuzzParseFilter(f *testing.F) {
 
 // validCondition reports whether c is a condition the stores can run.
 func validCondition(c invitations.Condition) bool {
+	eqNe := c.Op == invitations.OpEq || c.Op == invitations.OpNe
 	switch c.Field {
-	case invitations.FieldCreated, invitations.FieldLastModified:
+	case invitations.FieldCreated, invitations.FieldLastModified, invitations.FieldClosed:
+		if c.Null {
+			return c.Field == invitations.FieldClosed && eqNe && c.Millis == 0 && c.String == ""
+		}
 		switch c.Op {
 		case invitations.OpEq, invitations.OpNe, invitations.OpGt, invitations.OpGe, invitations.OpLt, invitations.OpLe:
-			return c.String == "" && !c.Null
+			return c.String == ""
 		}
 	case invitations.FieldInviter, invitations.FieldInvitee, invitations.FieldTrackingID:
-		if c.Op != invitations.OpEq && c.Op != invitations.OpNe {
-			return false
-		}
-		return c.Millis == 0 && (!c.Null || c.Field == invitations.FieldTrackingID && c.String == "")
+		return eqNe && c.Millis == 0 && (!c.Null || c.Field == invitations.FieldTrackingID && c.String == "")
+	case invitations.FieldState:
+		return eqNe && c.Millis == 0 && !c.Null && invitations.State(c.String).Valid()
 	}
 	return false
 }

@@ -32,7 +32,7 @@ func ParseOrderBy(s string) (invitations.Order, error) {
 	switch f := invitations.Field(ws[0].text); f {
 	case invitations.FieldCreated, invitations.FieldLastModified:
 		o.Field = f
-	case "id", "inviter", "invitee", "message", "trackingId":
+	case "id", "inviter", "invitee", "message", "trackingId", "state", "closed":
 		return invitations.Order{}, invalid("$orderby", "property %s at position %d cannot be sorted on; sortable: %s",
 			quote(ws[0].text), position(s, ws[0].off), sortable)
 	default:

@@ -46,6 +46,8 @@ func TestParseOrderByInvalid(t *testing.T) {
 		{"desc", "unknown property 'desc' at position 1; " + sortable},
 		{"inviter", "property 'inviter' at position 1 cannot be sorted on; " + sortable},
 		{" id desc", "property 'id' at position 2 cannot be sorted on; " + sortable},
+		{"closed desc", "property 'closed' at position 1 cannot be sorted on; " + sortable},
+		{"state", "property 'state' at position 1 cannot be sorted on; " + sortable},
 		{"message/body", "unknown property 'message/body' at position 1; " + sortable},
 		{"created DESC", "unknown direction 'DESC' at position 9 (did you mean 'desc'?); use asc or desc"},
 		{"created descending", "unknown direction 'descending' at position 9; use asc or desc"},

@@ -4,7 +4,7 @@ import "strings"
 
 // selectable names the properties $select accepts, in the canonical order
 // ParseSelect returns them.
-const selectable = "id, created, lastModified, inviter, invitee, message, trackingId"
+const selectable = "id, created, lastModified, inviter, invitee, message, trackingId, state, closed"
 
 // ParseSelect parses $select, a comma-separated list of property names
 // (spaces around each allowed), and returns the names in the order

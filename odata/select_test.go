@@ -20,6 +20,7 @@ func TestParseSelect(t *testing.T) {
 		{"message,inviter, created ,inviter", []string{"id", "created", "inviter", "message"}},
 		{"trackingId,message,invitee,inviter,lastModified,created,id", []string{
 			"id", "created", "lastModified", "inviter", "invitee", "message", "trackingId"}},
+		{"closed,state", []string{"id", "state", "closed"}},
 		{"id,id,id", []string{"id"}},
 		{"\tinvitee\t,\tcreated", []string{"id", "created", "invitee"}},
 	}
@@ -36,7 +37,7 @@ func TestParseSelect(t *testing.T) {
 }
 
 func TestParseSelectInvalid(t *testing.T) {
-	const selectable = "id, created, lastModified, inviter, invitee, message, trackingId"
+	const selectable = "id, created, lastModified, inviter, invitee, message, trackingId, state, closed"
 	tests := []struct {
 		in, want string // want is the message after "$select: "
 	}{

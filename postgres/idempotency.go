@@ -71,7 +71,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO invitations (`+columns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (tenant, inviter, invitee) DO NOTHING`,
+			ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`,
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)

@@ -10,8 +10,12 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// columns are an invitation's columns in the order scan reads them.
+// columns are the columns a create sets; state and closed take their
+// defaults (pending, NULL).
 const columns = `id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version`
+
+// readColumns are an invitation's columns in the order scan reads them.
+const readColumns = columns + `, state, closed`
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
@@ -36,7 +40,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 
 // Invitation returns the tenant's invitation with this id.
 func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.Invitation, error) {
-	row := s.pool.QueryRow(ctx, `SELECT `+columns+` FROM invitations WHERE tenant = $1 AND id = $2`, tenant, id)
+	row := s.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM invitations WHERE tenant = $1 AND id = $2`, tenant, id)
 	inv, err := scan(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return invitations.Invitation{}, invitations.NotFoundError(id)
@@ -48,9 +52,9 @@ func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.
 }
 
 // UpdateInvitation replaces inv's message and tracking id if its version is
-// still version. Of concurrent updates from one version, the first to
-// commit wins: the others wait for its row lock, then find the version
-// changed.
+// still version and it is pending. Of concurrent updates from one version,
+// the first to commit wins: the others wait for its row lock, then find the
+// version changed.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	var updated invitations.Invitation
 	err := s.write(ctx, func(tx pgx.Tx) error {
@@ -60,14 +64,14 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 			UPDATE invitations
 			SET has_message = $1, template_id = $2, body = $3, tracking_id = $4,
 			    last_modified = GREATEST($5::bigint, last_modified + 1), version = version + 1
-			WHERE tenant = $6 AND id = $7 AND version = $8
-			RETURNING `+columns,
+			WHERE tenant = $6 AND id = $7 AND version = $8 AND state = 'pending'
+			RETURNING `+readColumns,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			s.now().UnixMilli(), inv.Tenant, inv.ID, version)
 		var err error
 		updated, err = scan(row)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID)
+			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID, version)
 		}
 		return err
 	})
@@ -87,34 +91,43 @@ func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
-		return missingOrChanged(ctx, tx, tenant, id)
+		return missingOrChanged(ctx, tx, tenant, id, version)
 	})
 	return s.translate(err)
 }
 
-// missingOrChanged explains why a conditional write touched no row.
-func missingOrChanged(ctx context.Context, tx pgx.Tx, tenant, id string) error {
-	var version int64
-	err := tx.QueryRow(ctx, `SELECT version FROM invitations WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&version)
+// missingOrChanged explains why a write of the invitation at version
+// touched no row: it is gone, or its version is another, or (an update) it
+// is closed.
+func missingOrChanged(ctx context.Context, tx pgx.Tx, tenant, id string, version int64) error {
+	var (
+		current int64
+		state   invitations.State
+	)
+	err := tx.QueryRow(ctx, `SELECT version, state FROM invitations WHERE tenant = $1 AND id = $2`, tenant, id).Scan(&current, &state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return invitations.NotFoundError(id)
 	}
 	if err != nil {
 		return err
 	}
-	return invitations.Errorf(invitations.ErrPreconditionFailed, "the invitation has changed; its ETag is now \"%d\"", version)
+	if current == version && state != invitations.StatePending {
+		return invitations.ClosedError(invitations.Invitation{ID: id, State: state})
+	}
+	return invitations.Errorf(invitations.ErrPreconditionFailed, "the invitation has changed; its ETag is now \"%d\"", current)
 }
 
-// scan reads one row of columns.
+// scan reads one row of readColumns.
 func scan(row pgx.Row) (invitations.Invitation, error) {
 	var (
 		inv                      invitations.Invitation
 		hasMessage               bool
 		template, text, tracking *string
 		created, modified        int64
+		closed                   *int64
 	)
 	err := row.Scan(&inv.ID, &inv.Tenant, &inv.Inviter, &inv.Invitee, &hasMessage, &template, &text, &tracking,
-		&created, &modified, &inv.Version)
+		&created, &modified, &inv.Version, &inv.State, &closed)
 	if err != nil {
 		return invitations.Invitation{}, err
 	}
@@ -123,6 +136,9 @@ func scan(row pgx.Row) (invitations.Invitation, error) {
 	}
 	inv.TrackingID = deref(tracking)
 	inv.Created, inv.LastModified = time.UnixMilli(created), time.UnixMilli(modified)
+	if closed != nil {
+		inv.Closed = time.UnixMilli(*closed)
+	}
 	return inv, nil
 }
 

@@ -17,8 +17,10 @@ var fieldColumns = map[invitations.Field]string{
 	invitations.FieldInviter:      "inviter",
 	invitations.FieldInvitee:      "invitee",
 	invitations.FieldTrackingID:   "tracking_id",
+	invitations.FieldState:        "state",
 	invitations.FieldCreated:      "created",
 	invitations.FieldLastModified: "last_modified",
+	invitations.FieldClosed:       "closed",
 }
 
 // opSQL maps each operator to SQL. `ne` is IS DISTINCT FROM, so an absent
@@ -55,7 +57,7 @@ func (s *Store) ListInvitations(ctx context.Context, q invitations.Query) (invit
 		dir, past = "DESC", "<"
 	}
 	pageArgs := append(args(nil), filterArgs...)
-	query := `SELECT ` + columns + ` FROM invitations WHERE ` + where
+	query := `SELECT ` + readColumns + ` FROM invitations WHERE ` + where
 	if q.After != nil {
 		query += fmt.Sprintf(` AND (%s, id) %s (%s::bigint, %s::text)`, sortColumn, past,
 			pageArgs.add(q.After.Key.UnixMilli()), pageArgs.add(q.After.ID))

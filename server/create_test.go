@@ -51,6 +51,7 @@ func TestCreateInvitation(t *testing.T) {
 			InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, let's connect.")},
 		},
 		TrackingID: ptr("track-1"),
+		State:      ptr(client.InvitationV2StatePending),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("created invitation (-want +got):\n%s", diff)
@@ -104,6 +105,7 @@ func TestCreateInvitationSeedExample(t *testing.T) {
 		"invitee":      "urn:li:person:Qm9iQnVpbGRz",
 		"message":      map[string]any{"@odata.type": "microsoft.graph.InvitationV2Message"},
 		"trackingId":   "wGFHz2GbQrOIzP1r9w8Kxg==",
+		"state":        "pending",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("response (-want +got):\n%s", diff)

@@ -118,6 +118,15 @@ func (g *guardedStore) DeleteInvitation(ctx context.Context, tenant, id string, 
 	return g.Store.DeleteInvitation(ctx, tenant, id, version)
 }
 
+func (g *guardedStore) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
+	leave, err := g.enter(ctx, "CloseInvitations")
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
+	return g.Store.CloseInvitations(ctx, r)
+}
+
 func (g *guardedStore) ClaimIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim, lease time.Duration) (*invitations.StoredResponse, error) {
 	leave, err := g.enter(ctx, "ClaimIdempotencyKey")
 	if err != nil {

@@ -90,6 +90,9 @@ func (h *handler) UpdateInvitation(ctx context.Context, req gen.UpdateInvitation
 		if err != nil {
 			return nil, err
 		}
+		if inv.State != invitations.StatePending {
+			return nil, invitations.ClosedError(inv)
+		}
 		next, err := patch.Apply(inv)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"path"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -155,4 +157,49 @@ func (r specRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 }
 func (r specRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return r.add("TRACE", p, h, m)
+}
+
+// refuseShadowed makes a static path answer 405 for the methods only its
+// sibling with a parameter has. Echo prefers a static segment, but for a
+// method the static path lacks it falls back to the parameter: GET
+// /linkedIn/invitations/inviteeClosingInvitation would be a get of the
+// invitation "inviteeClosingInvitation" (a 400 for its id's pattern), not
+// the method the action does not allow.
+func (r specRouter) refuseShadowed() {
+	methods := map[string][]string{} // Echo path -> its operations' methods
+	for p, item := range r.spec.Paths.Map() {
+		for m := range item.Operations() {
+			methods[echoPath(p)] = append(methods[echoPath(p)], m)
+		}
+	}
+	for static, allowed := range methods {
+		dir, last := path.Split(static)
+		if strings.HasPrefix(last, ":") {
+			continue
+		}
+		refused := map[string]bool{}
+		for sibling, theirs := range methods {
+			d, l := path.Split(sibling)
+			if d != dir || !strings.HasPrefix(l, ":") {
+				continue
+			}
+			for _, m := range theirs {
+				if !slices.Contains(allowed, m) {
+					refused[m] = true
+				}
+			}
+		}
+		base, ok := r.bases[static]
+		if !ok {
+			base = r.base
+		}
+		slices.Sort(allowed)
+		allow := strings.Join(allowed, ", ")
+		for m := range refused {
+			r.e.Add(m, base+static, func(c echo.Context) error {
+				c.Response().Header().Set("Allow", allow)
+				return echo.ErrMethodNotAllowed
+			})
+		}
+	}
 }

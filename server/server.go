@@ -136,6 +136,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	router := newSpecRouter(e, spec)
 	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now, lease: opts.RequestTimeout}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
+	router.refuseShadowed()
 	s.routes = router.routes
 	e.GET("/docs", s.docs)
 	e.GET("/docs/*", s.docs)

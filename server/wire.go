@@ -38,6 +38,10 @@ func invitationToWire(inv invitations.Invitation) gen.InvitationV2 {
 		Inviter:      &inv.Inviter,
 		Invitee:      &inv.Invitee,
 		TrackingID:   optional(inv.TrackingID),
+		State:        ptr(gen.InvitationV2State(inv.State)),
+	}
+	if !inv.Closed.IsZero() {
+		w.Closed = ptr(inv.Closed.UnixMilli())
 	}
 	if m := inv.Message; m != nil {
 		w.Message = &gen.InvitationV2Message{
@@ -98,6 +102,10 @@ func selectProperties(w gen.InvitationV2, selected []string) gen.InvitationV2 {
 			out.Message = w.Message
 		case "trackingId":
 			out.TrackingID = w.TrackingID
+		case "state":
+			out.State = w.State
+		case "closed":
+			out.Closed = w.Closed
 		}
 	}
 	return out

@@ -52,7 +52,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		r, err := tx.ExecContext(ctx, `
 			INSERT INTO invitations (`+columns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, inviter, invitee) DO NOTHING`,
+			ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`,
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)

@@ -9,25 +9,30 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// columns are an invitation's columns in the order scan reads them.
+// columns are the columns a create sets; state and closed take their
+// defaults (pending, NULL).
 const columns = `id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version`
+
+// readColumns are an invitation's columns in the order scan reads them.
+const readColumns = columns + `, state, closed`
 
 // The writes' SQL.
 const (
 	insertInvitation = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// lastModified moves forward even if the clock has not (or went back).
+	// A closed invitation changes no more.
 	updateInvitation = `
 		UPDATE invitations
 		SET has_message = ?, template_id = ?, body = ?, tracking_id = ?,
 		    last_modified = max(?, last_modified + 1), version = version + 1
-		WHERE tenant = ? AND id = ? AND version = ?
-		RETURNING ` + columns
+		WHERE tenant = ? AND id = ? AND version = ? AND state = 'pending'
+		RETURNING ` + readColumns
 	deleteInvitation = `DELETE FROM invitations WHERE tenant = ? AND id = ? AND (? = 0 OR version = ?)`
 )
 
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
-var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation,
+var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, selectToClose, closeInvitation,
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.
@@ -55,7 +60,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 
 // Invitation returns the tenant's invitation with this id.
 func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.Invitation, error) {
-	row := s.queryRow(ctx, `SELECT `+columns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
+	row := s.queryRow(ctx, `SELECT `+readColumns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
 	inv, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return invitations.Invitation{}, invitations.NotFoundError(id)
@@ -80,7 +85,7 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 			s.now().UnixMilli(), inv.Tenant, inv.ID, version)
 		updated, err = scan(row)
 		if errors.Is(err, sql.ErrNoRows) {
-			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID)
+			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID, version)
 		}
 		return err
 	})
@@ -105,34 +110,43 @@ func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		return missingOrChanged(ctx, tx, tenant, id)
+		return missingOrChanged(ctx, tx, tenant, id, version)
 	})
 	return s.translate(err)
 }
 
-// missingOrChanged explains why a conditional write touched no row.
-func missingOrChanged(ctx context.Context, tx *sql.Tx, tenant, id string) error {
-	var version int64
-	err := tx.QueryRowContext(ctx, `SELECT version FROM invitations WHERE tenant = ? AND id = ?`, tenant, id).Scan(&version)
+// missingOrChanged explains why a write of the invitation at version
+// touched no row: it is gone, or its version is another, or (an update) it
+// is closed.
+func missingOrChanged(ctx context.Context, tx *sql.Tx, tenant, id string, version int64) error {
+	var (
+		current int64
+		state   string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT version, state FROM invitations WHERE tenant = ? AND id = ?`, tenant, id).Scan(&current, &state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return invitations.NotFoundError(id)
 	}
 	if err != nil {
 		return err
 	}
-	return invitations.Errorf(invitations.ErrPreconditionFailed, "the invitation has changed; its ETag is now \"%d\"", version)
+	if current == version && invitations.State(state) != invitations.StatePending {
+		return invitations.ClosedError(invitations.Invitation{ID: id, State: invitations.State(state)})
+	}
+	return invitations.Errorf(invitations.ErrPreconditionFailed, "the invitation has changed; its ETag is now \"%d\"", current)
 }
 
-// scan reads one row of columns.
+// scan reads one row of readColumns.
 func scan(row interface{ Scan(...any) error }) (invitations.Invitation, error) {
 	var (
 		inv                      invitations.Invitation
 		hasMessage               bool
 		template, text, tracking sql.NullString
 		created, modified        int64
+		closed                   sql.NullInt64
 	)
 	err := row.Scan(&inv.ID, &inv.Tenant, &inv.Inviter, &inv.Invitee, &hasMessage, &template, &text, &tracking,
-		&created, &modified, &inv.Version)
+		&created, &modified, &inv.Version, &inv.State, &closed)
 	if err != nil {
 		return invitations.Invitation{}, err
 	}
@@ -141,6 +155,9 @@ func scan(row interface{ Scan(...any) error }) (invitations.Invitation, error) {
 	}
 	inv.TrackingID = tracking.String
 	inv.Created, inv.LastModified = time.UnixMilli(created), time.UnixMilli(modified)
+	if closed.Valid {
+		inv.Closed = time.UnixMilli(closed.Int64)
+	}
 	return inv, nil
 }
 

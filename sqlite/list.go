@@ -16,8 +16,10 @@ var fieldColumns = map[invitations.Field]string{
 	invitations.FieldInviter:      "inviter",
 	invitations.FieldInvitee:      "invitee",
 	invitations.FieldTrackingID:   "tracking_id",
+	invitations.FieldState:        "state",
 	invitations.FieldCreated:      "created",
 	invitations.FieldLastModified: "last_modified",
+	invitations.FieldClosed:       "closed",
 }
 
 // opSQL maps each operator to SQL. `ne` is IS NOT, so an absent trackingId
@@ -43,7 +45,7 @@ func (s *Store) ListInvitations(ctx context.Context, q invitations.Query) (invit
 	if q.Order.Desc {
 		dir, past = "DESC", "<"
 	}
-	query := `SELECT ` + columns + ` FROM invitations WHERE ` + where
+	query := `SELECT ` + readColumns + ` FROM invitations WHERE ` + where
 	pageArgs := args
 	if q.After != nil {
 		query += fmt.Sprintf(` AND (%s, id) %s (?, ?)`, sortColumn, past)

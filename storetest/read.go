@@ -66,6 +66,18 @@ func dataset(t *testing.T, s invitations.Store) []invitations.Invitation {
 		}
 		all[i] = updated
 	}
+	// Close some, accepted and ignored, so state and closed vary.
+	for i := range all {
+		action := invitations.ActionAccept
+		switch {
+		case i%5 == 1:
+		case i%7 == 3:
+			action = invitations.ActionIgnore
+		default:
+			continue
+		}
+		all[i] = mustClose(t, s, application(all[i].Tenant), action, all[i].ID)[0]
+	}
 	return all
 }
 
@@ -93,6 +105,16 @@ func ids(invs []invitations.Invitation) []string {
 func testList(t *testing.T, s invitations.Store) {
 	all := dataset(t, s)
 	mid := all[len(all)/2]
+	var closedMid invitations.Invitation // a closed one in the middle
+	for _, inv := range all[len(all)/2:] {
+		if inv.State != invitations.StatePending && inv.Tenant == "tenant-1" {
+			closedMid = inv
+			break
+		}
+	}
+	if closedMid.ID == "" {
+		t.Fatal("the dataset has no closed invitation in its second half")
+	}
 	cond := func(f invitations.Field, op invitations.Op, v any) invitations.Condition {
 		c := invitations.Condition{Field: f, Op: op}
 		switch v := v.(type) {
@@ -136,6 +158,20 @@ func testList(t *testing.T, s invitations.Store) {
 		{"lastModified le", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpLe, mid.LastModified)}, Order: byModified}},
 		{"lastModified eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpEq, mid.LastModified)}, Order: byModified}},
 		{"lastModified ne", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldLastModified, invitations.OpNe, mid.LastModified)}, Order: byModified}},
+		{"state eq pending", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldState, invitations.OpEq, "pending")}, Order: asc}},
+		{"state eq accepted", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldState, invitations.OpEq, "accepted")}, Order: byModified}},
+		{"state ne ignored", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldState, invitations.OpNe, "ignored")}, Order: asc}},
+		{"closed eq null", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpEq, nil)}, Order: asc}},
+		{"closed ne null", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpNe, nil)}, Order: byModified}},
+		{"closed ge", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpGe, closedMid.Closed)}, Order: asc}},
+		{"closed gt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpGt, closedMid.Closed)}, Order: asc}},
+		{"closed lt", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpLt, closedMid.Closed)}, Order: asc}},
+		{"closed le", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpLe, closedMid.Closed)}, Order: asc}},
+		{"closed eq", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpEq, closedMid.Closed)}, Order: asc}},
+		{"closed ne includes pending", invitations.Query{Filter: []invitations.Condition{cond(invitations.FieldClosed, invitations.OpNe, closedMid.Closed)}, Order: asc}},
+		{"a party's pending, received", invitations.Query{Party: "urn:li:person:bob", Filter: []invitations.Condition{
+			cond(invitations.FieldInvitee, invitations.OpEq, "urn:li:person:bob"),
+			cond(invitations.FieldState, invitations.OpEq, "pending")}, Order: invitations.DefaultOrder}},
 		{"and", invitations.Query{Filter: []invitations.Condition{
 			cond(invitations.FieldInviter, invitations.OpEq, "urn:li:person:alice"),
 			cond(invitations.FieldCreated, invitations.OpLe, mid.Created),

@@ -47,6 +47,15 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateInvitationConcurrent", testUpdateConcurrent, nil},
 		{"LastModifiedMovesForward", testLastModifiedMovesForward, frozenClock},
 		{"DeleteInvitation", testDelete, nil},
+		{"CloseInvitations", testClose, nil},
+		{"CloseInvitationsRepeat", testCloseRepeat, nil},
+		{"CloseInvitationsEntries", testCloseEntries, nil},
+		{"CloseInvitationsConcurrent", testCloseConcurrent, nil},
+		{"CloseInvitationsConcurrentOverlapping", testCloseConcurrentOverlapping, nil},
+		{"CloseInvitationsLastModifiedMovesForward", testCloseLastModified, frozenClock},
+		{"ReinviteAfterClose", testReinviteAfterClose, nil},
+		{"UpdateClosedInvitation", testUpdateClosed, nil},
+		{"DeleteClosedInvitation", testDeleteClosed, nil},
 		{"Ping", testPing, nil},
 	}
 	for _, tt := range tests {
@@ -131,6 +140,7 @@ func testCreate(t *testing.T, s invitations.Store) {
 	}
 	want := in
 	want.ID, want.Created, want.LastModified, want.Version = got.ID, got.Created, got.LastModified, 1
+	want.State = invitations.StatePending
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CreateInvitation (-want +got):\n%s", diff)
 	}

@@ -38,6 +38,7 @@ type engine struct {
 	log        *os.File
 	tokens     []string // one caller per client: urn:li:person:crash{n}
 	reader     string   // an application that reads the whole tenant
+	closer     string   // an application that accepts and ignores for the invitees
 	ledger     *ledger
 	hc         *http.Client
 	dropDB     func(context.Context) error // drops the PostgreSQL database
@@ -74,6 +75,9 @@ func newEngine(ctx context.Context, name string, cfg config, dir string, seed ui
 		e.tokens = append(e.tokens, tok)
 	}
 	if e.reader, err = daemon.Token(ctx, e.bin, e.keyFile, tenant, "crashtest-reader", "", "Invitations.Read.All"); err != nil {
+		return nil, err
+	}
+	if e.closer, err = daemon.Token(ctx, e.bin, e.keyFile, tenant, "crashtest-closer", "", "Invitations.ReadWrite.All"); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -146,9 +150,11 @@ func (e *engine) run(ctx context.Context) error {
 		started := time.Since(restart)
 		vs := e.verify(ctx, p)
 		fmt.Fprintf(e.out, "%s round %d: killed %v into the load; 201s %d, creates unanswered %d (%d of them stored); "+
-			"updates 200 %d, unanswered %d (%d stored); restarted in %v; %d invitations checked (%s); round took %v\n",
+			"updates 200 %d, unanswered %d (%d stored); invitations closed %d, close requests unanswered %d (%d stored); "+
+			"restarted in %v; %d invitations checked (%s); round took %v\n",
 			e.name, round, ls.killedAfter.Round(time.Millisecond), ls.created.Load(), ls.createsUnanswered.Load(), vs.adopted,
-			ls.updated.Load(), ls.updatesUnanswered.Load(), vs.pendingStored, started.Round(time.Millisecond),
+			ls.updated.Load(), ls.updatesUnanswered.Load(), vs.pendingStored,
+			ls.closed.Load(), ls.closesUnanswered.Load(), vs.closesStored, started.Round(time.Millisecond),
 			vs.checked, vs.store, time.Since(start).Round(time.Millisecond))
 		if problems := append(ls.problems, vs.problems...); len(problems) > 0 {
 			p.Kill()

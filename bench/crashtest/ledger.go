@@ -15,10 +15,13 @@ import (
 type ledger struct {
 	mu    sync.Mutex
 	acked map[string]*record // by id
-	owned [][]string         // ids by client, for its updates
+	owned [][]string         // ids by client, for its updates and closes
 	// unanswered holds the invitees of creates sent without an answer:
 	// each may be stored, or not.
 	unanswered map[string]int // invitee -> client
+	// unansweredCloses holds the ids of each close request sent without an
+	// answer: one transaction, so all of them are stored closed, or none.
+	unansweredCloses [][]string
 }
 
 // record is one acknowledged invitation.
@@ -29,6 +32,18 @@ type record struct {
 	// pending is the trackingId of an update sent without an answer: the
 	// invitation has it (with the next ETag), or is as acknowledged.
 	pending *string
+	// closing is the state a close sent without an answer would set: the
+	// invitation has it (with the next ETag), or is as acknowledged.
+	closing string
+	// closed is the state an acknowledged close set, before the
+	// invitation is read again: it must have it, with the next ETag.
+	closed string
+}
+
+// open reports whether the invitation is pending, as far as its client
+// knows: it may be updated and closed.
+func (r *record) open() bool {
+	return r.body["state"] == "pending" && r.closing == "" && r.closed == ""
 }
 
 func newLedger(clients int) *ledger {
@@ -63,16 +78,47 @@ func (l *ledger) answered(client int, invitee string, body map[string]any, etag 
 	return nil
 }
 
-// pick returns one of client's invitations, to update, and its ETag.
-func (l *ledger) pick(client int, n uint64) (id, etag string, ok bool) {
+// pick returns up to k of client's pending invitations, to update or close,
+// starting from the nth, and their ETags.
+func (l *ledger) pick(client int, n uint64, k int) (ids, etags []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ids := l.owned[client]
-	if len(ids) == 0 {
-		return "", "", false
+	owned := l.owned[client]
+	for i := range owned {
+		id := owned[(n+uint64(i))%uint64(len(owned))]
+		if r := l.acked[id]; r.open() {
+			ids, etags = append(ids, id), append(etags, r.etag)
+			if len(ids) == k {
+				break
+			}
+		}
 	}
-	id = ids[n%uint64(len(ids))]
-	return id, l.acked[id].etag, true
+	return ids, etags
+}
+
+// closing notes a close of ids, into state, about to be sent.
+func (l *ledger) closing(ids []string, state string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		l.acked[id].closing = state
+	}
+	l.unansweredCloses = append(l.unansweredCloses, ids)
+}
+
+// closed notes a close's answer: a 200 whose entries all succeeded when ok,
+// or else a refusal.
+func (l *ledger) closed(ids []string, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		r := l.acked[id]
+		if ok {
+			r.closed = r.closing
+		}
+		r.closing = ""
+	}
+	l.unansweredCloses = slices.DeleteFunc(l.unansweredCloses, func(g []string) bool { return slices.Equal(g, ids) })
 }
 
 // updating notes an update about to be sent.
@@ -93,6 +139,32 @@ func (l *ledger) updated(id string, body map[string]any, etag string) {
 	}
 }
 
+// resolveCloses settles the closes whose answers never came, once every
+// invitation has been read back (before holds their ETags from before).
+// Each such request is one transaction: all its invitations are stored
+// closed (their ETags moved), or none is. It returns how many requests were
+// stored, and what was stored in part.
+func (l *ledger) resolveCloses(before map[string]string) (stored int, partial []string) {
+	for _, ids := range l.unansweredCloses {
+		n := 0
+		for _, id := range ids {
+			if l.acked[id].etag != before[id] {
+				n++
+			}
+			l.acked[id].closing = "" // resolved either way: nothing writes it any more
+		}
+		switch n {
+		case len(ids):
+			stored++
+		case 0:
+		default:
+			partial = append(partial, fmt.Sprintf("a close of %v, unanswered, is stored for %d of them: one request must be all or nothing", ids, n))
+		}
+	}
+	l.unansweredCloses = nil
+	return stored, partial
+}
+
 // next is the ETag after etag: the version one write later.
 func next(etag string) string {
 	v, err := strconv.Atoi(strings.Trim(etag, `"`))
@@ -103,12 +175,12 @@ func next(etag string) string {
 }
 
 // check compares what a GET found with the record, and on success makes it
-// the record (an update in flight may have been stored). It returns what
-// differs, or "".
+// the record (an update or a close in flight may have been stored; an
+// acknowledged close must be). It returns what differs, or "".
 func (r *record) check(body map[string]any, etag string) string {
 	want := r.body
 	switch {
-	case etag == r.etag:
+	case etag == r.etag && r.closed == "":
 	case r.pending != nil && etag == next(r.etag):
 		want = clone(r.body)
 		want["trackingId"] = *r.pending
@@ -116,17 +188,26 @@ func (r *record) check(body map[string]any, etag string) string {
 			return fmt.Sprintf("lastModified went back: %v, was %v", body["lastModified"], r.body["lastModified"])
 		}
 		want["lastModified"] = body["lastModified"]
+	case (r.closed != "" || r.closing != "") && etag == next(r.etag):
+		want = clone(r.body)
+		want["state"] = r.closed + r.closing // one of them is set
+		if lastModified(body) <= lastModified(r.body) {
+			return fmt.Sprintf("lastModified did not move on the close: %v, was %v", body["lastModified"], r.body["lastModified"])
+		}
+		want["lastModified"], want["closed"] = body["lastModified"], body["lastModified"]
+	case r.closed != "":
+		return fmt.Sprintf("ETag %s; want %s (an acknowledged close)", etag, next(r.etag))
 	default:
 		also := ""
-		if r.pending != nil {
-			also = " or " + next(r.etag) + " (an update's answer never came)"
+		if r.pending != nil || r.closing != "" {
+			also = " or " + next(r.etag) + " (a write's answer never came)"
 		}
 		return fmt.Sprintf("ETag %s; want %s%s", etag, r.etag, also)
 	}
 	if d := diff(want, body); d != "" {
 		return d
 	}
-	r.body, r.etag, r.pending = body, etag, nil
+	r.body, r.etag, r.pending, r.closing, r.closed = body, etag, nil, "", ""
 	return ""
 }
 

@@ -23,6 +23,7 @@ type loadStats struct {
 
 	created, createsUnanswered atomic.Int64
 	updated, updatesUnanswered atomic.Int64
+	closed, closesUnanswered   atomic.Int64 // invitations, and requests
 
 	problemsMu sync.Mutex
 	problems   []string
@@ -58,14 +59,19 @@ func (e *engine) load(ctx context.Context, round int, p *daemon.Process) *loadSt
 	return ls
 }
 
-// client creates invitations, and now and then updates one of its own,
-// until a request gets no answer (the server is gone).
+// client creates invitations, and now and then updates one of its own, or
+// closes (accepts or ignores) one to three of them at once, until a request
+// gets no answer (the server is gone).
 func (e *engine) client(ctx context.Context, c int, rng *rand.Rand, ls *loadStats) {
 	for i := 0; ctx.Err() == nil; i++ {
 		var err error
-		if id, etag, ok := e.ledger.pick(c, rng.Uint64()); ok && rng.IntN(5) == 0 {
-			err = e.update(ctx, c, id, etag, fmt.Sprintf("r%dc%du%d", ls.round, c, i), ls)
-		} else {
+		ids, etags := e.ledger.pick(c, rng.Uint64(), 1+rng.IntN(3))
+		switch n := rng.IntN(10); {
+		case len(ids) > 0 && n < 2:
+			err = e.update(ctx, c, ids[0], etags[0], fmt.Sprintf("r%dc%du%d", ls.round, c, i), ls)
+		case len(ids) > 0 && n == 2:
+			err = e.closeInvitations(ctx, ids, []string{"accept", "ignore"}[rng.IntN(2)], ls)
+		default:
 			err = e.create(ctx, c, fmt.Sprintf("urn:li:person:r%dc%dn%d", ls.round, c, i), rng, ls)
 		}
 		if err != nil {
@@ -117,6 +123,35 @@ func (e *engine) update(ctx context.Context, c int, id, etag, trackingID string,
 	}
 	e.ledger.updated(id, res.body, res.etag)
 	ls.updated.Add(1)
+	return nil
+}
+
+// closeInvitations closes ids, invitations of one client, by action, as the
+// application that closes for invitees without a token of their own.
+func (e *engine) closeInvitations(ctx context.Context, ids []string, action string, ls *loadStats) error {
+	states := map[string]string{"accept": "accepted", "ignore": "ignored"}
+	e.ledger.closing(ids, states[action])
+	body, _ := json.Marshal(map[string]any{"action": action, "invitationIds": ids})
+	res, err := e.do(ctx, http.MethodPost, ls.invitationsURL+"/inviteeClosingInvitation", e.closer, string(body), "")
+	if err != nil {
+		ls.closesUnanswered.Add(1)
+		return err
+	}
+	ok := res.status == http.StatusOK
+	if entries, _ := res.body["value"].([]any); ok && len(entries) == len(ids) {
+		for i, v := range entries {
+			entry, _ := v.(map[string]any)
+			ok = ok && entry["invitationId"] == ids[i] && entry["status"] == "succeeded"
+		}
+	} else {
+		ok = false
+	}
+	e.ledger.closed(ids, ok)
+	if !ok {
+		ls.problem("close %s = %d; want 200, every entry succeeded\n%s", body, res.status, res.raw)
+		return nil
+	}
+	ls.closed.Add(int64(len(ids)))
 	return nil
 }
 

@@ -1,16 +1,19 @@
 // Command crashtest is `make crashtest`: it proves that a 201 from
-// invitationsd means the invitation is stored, whatever happens to the
-// process next.
+// invitationsd means the invitation is stored, and a close's 200 that it is
+// closed, whatever happens to the process next.
 //
 // For each engine (SQLite, and PostgreSQL when a server is given) it runs
-// rounds of: concurrent clients creating and updating invitations, the server
-// killed with SIGKILL at a random moment, the server started again on the
-// same data. Then every invitation the server acknowledged is read back and
-// compared, field by field and with its ETag, with what the server answered;
-// the listing holds each exactly once, and nothing that no client asked for;
-// the store opened cleanly (readiness, and SQLite's integrity check). A
-// write whose answer never came (the connection was cut) may or may not be
-// stored; once seen after a restart, it must stay.
+// rounds of: concurrent clients creating, updating and closing (accepting
+// or ignoring, several at once) invitations, the server killed with SIGKILL
+// at a random moment, the server started again on the same data. Then every
+// invitation the server acknowledged is read back and compared, field by
+// field and with its ETag, with what the server answered (a close's 200
+// means the invitation is closed, one version later); the listing holds
+// each exactly once, and nothing that no client asked for; the store opened
+// cleanly (readiness, and SQLite's integrity check). A write whose answer
+// never came (the connection was cut) may or may not be stored; once seen
+// after a restart, it must stay; and a close request is stored for all of
+// its invitations or for none.
 package main
 
 import (

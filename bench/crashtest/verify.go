@@ -15,6 +15,7 @@ type verifyStats struct {
 	checked       int    // acknowledged invitations read back
 	adopted       int    // unanswered creates found stored
 	pendingStored int    // unanswered updates found stored
+	closesStored  int    // unanswered close requests found stored
 	store         string // what the store's own check said
 	problems      []string
 }
@@ -43,10 +44,12 @@ func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats)
 	// Every acknowledged invitation, by id, as its owner.
 	l := e.ledger
 	pendingBefore := map[string]string{} // id -> its ETag before the update
+	etags := map[string]string{}         // id -> its ETag before the check
 	for id, r := range l.acked {
 		if r.pending != nil {
 			pendingBefore[id] = r.etag
 		}
+		etags[id] = r.etag
 	}
 	ids := make(chan string)
 	var wg sync.WaitGroup
@@ -80,6 +83,11 @@ func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats)
 			vs.pendingStored++
 		}
 		r.pending = nil // resolved either way: nothing writes it any more
+	}
+	stored, partial := l.resolveCloses(etags)
+	vs.closesStored = stored
+	for _, p := range partial {
+		ps.add("%s", p)
 	}
 
 	// The whole listing, as an application reading the tenant.

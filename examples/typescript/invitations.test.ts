@@ -10,11 +10,19 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 
-import { GraphError, type Invitation, type InvitationsClient, invitationsClient, pages } from "./invitations.ts";
+import {
+  closeInvitations,
+  GraphError,
+  type Invitation,
+  type InvitationsClient,
+  invitationsClient,
+  pages,
+} from "./invitations.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const tenant = "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5";
 const alice = "urn:li:person:A1iceX9";
+const bob = "urn:li:person:B0bY7z";
 
 let dir: string;
 let bin: string;
@@ -177,4 +185,57 @@ test("an invitation's life, through the generated types", async (t) => {
     const doc = (await res.json()) as { paths: Record<string, unknown> };
     assert.ok("/linkedIn/invitations/{id}" in doc.paths);
   });
+});
+
+test("the invitee accepts an invitation", async () => {
+  const created = await api.POST("/linkedIn/invitations", { body: { invitee: bob } });
+  assert.equal(created.response.status, 201);
+  const invitation = created.data!;
+  assert.equal(invitation.state, "pending");
+  assert.equal(invitation.closed, undefined, "a pending invitation has no closed time");
+
+  const asBob = invitationsClient(baseUrl, token(bob, "Invitations.ReadWrite"));
+  const waiting = await asBob.GET("/linkedIn/invitations", {
+    params: { query: { $filter: `invitee eq '${bob}' and state eq 'pending'` } },
+  });
+  assert.deepEqual(waiting.data?.value.map((inv) => inv.id), [invitation.id], "Bob's pending invitations");
+
+  assert.deepEqual(await closeInvitations(asBob, "accept", [invitation.id]), [
+    { invitationId: invitation.id, status: "succeeded" },
+  ]);
+  const { data: accepted, response } = await api.GET("/linkedIn/invitations/{id}", {
+    params: { path: { id: invitation.id } },
+  });
+  assert.equal(accepted?.state, "accepted");
+  assert.equal(accepted?.closed, accepted?.lastModified, "closed when it last changed");
+  assert.ok(accepted!.lastModified! > invitation.lastModified!);
+  assert.equal(response.headers.get("ETag"), '"2"', "a close is a write: the ETag moves");
+
+  // Accepting again changes nothing; ignoring it now is a conflict; its
+  // inviter cannot close it; and it no longer changes.
+  assert.deepEqual(await closeInvitations(asBob, "accept", [invitation.id]), [
+    { invitationId: invitation.id, status: "succeeded" },
+  ]);
+  const [ignored] = await closeInvitations(asBob, "ignore", [invitation.id]);
+  assert.equal(ignored?.status, "failed");
+  assert.equal(ignored?.error?.code, "conflict");
+  const [byInviter] = await closeInvitations(api, "accept", [invitation.id]);
+  assert.equal(byInviter?.error?.code, "accessDenied");
+  const late = await api.PATCH("/linkedIn/invitations/{id}", {
+    params: { path: { id: invitation.id } },
+    body: { trackingId: "late" },
+  });
+  assert.equal(late.response.status, 409);
+  assert.equal(late.error?.error.target, "state");
+
+  // A request the contract refuses as a whole: a 400 naming the field.
+  await assert.rejects(closeInvitations(asBob, "accept", [invitation.id, invitation.id]), (err: GraphError) => {
+    assert.equal(err.status, 400);
+    assert.equal(err.code, "badRequest");
+    return true;
+  });
+
+  // Once closed, Alice may invite Bob again.
+  const again = await api.POST("/linkedIn/invitations", { body: { invitee: bob } });
+  assert.equal(again.response.status, 201);
 });

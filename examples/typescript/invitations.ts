@@ -10,6 +10,8 @@ export type Invitation = components["schemas"]["InvitationV2"];
 export type InvitationPage = components["schemas"]["InvitationV2Collection"];
 export type ListQuery = NonNullable<paths["/linkedIn/invitations"]["get"]["parameters"]["query"]>;
 export type InvitationsClient = Client<paths>;
+export type CloseAction = components["schemas"]["InviteeClosingInvitation"]["action"];
+export type CloseResult = components["schemas"]["InviteActionResult"];
 
 /**
  * A client of the API at baseUrl (the server's URL and the base path,
@@ -54,4 +56,24 @@ export async function* pages(client: InvitationsClient, query: ListQuery = {}): 
     const url = new URL(next);
     res = await client.GET("/linkedIn/invitations", { querySerializer: () => url.search.slice(1) });
   }
+}
+
+/**
+ * Accepts or ignores invitations as their invitee (Graph's
+ * inviteeClosingInvitation action): one result per id, in the order given,
+ * each "succeeded" or "failed" with its own error. A refusal of the whole
+ * request (no permission, a bad request) is thrown as a GraphError.
+ */
+export async function closeInvitations(
+  client: InvitationsClient,
+  action: CloseAction,
+  invitationIds: string[],
+): Promise<CloseResult[]> {
+  const { data, error, response } = await client.POST("/linkedIn/invitations/inviteeClosingInvitation", {
+    body: { action, invitationIds },
+  });
+  if (error) {
+    throw new GraphError(response.status, error);
+  }
+  return data.value;
 }

@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"path/filepath"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/graph-linkedin/invitations/storetest"
+)
+
+// previousRelease is the last migration of the release before the life
+// cycle (v1.0: invitations and idempotency keys).
+const previousRelease = 2
+
+// A database the previous release made, with invitations in it, migrates:
+// every row is kept, pending, and the schema holds the life cycle's rules
+// (see storetest.CheckMigrated).
+func TestMigrateFromPreviousRelease(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "invitations.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := goose.NewProvider(goose.DialectSQLite3, old, dir, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, previousRelease); err != nil {
+		t.Fatal(err)
+	}
+	rows := storetest.PreviousRelease()
+	for _, inv := range rows {
+		// The previous release's INSERT, column for column.
+		_, err := old.ExecContext(ctx, `
+			INSERT INTO invitations (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, templateID(inv.Message), body(inv.Message),
+			nullable(inv.TrackingID), inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open on the previous release's database: %v", err)
+	}
+	defer s.Close()
+	// The schema refuses a state the domain does not know, and a closed
+	// time that disagrees with the state.
+	for _, bad := range []string{
+		`UPDATE invitations SET state = 'withdrawn', closed = 1 WHERE id = ?`,
+		`UPDATE invitations SET state = 'accepted' WHERE id = ?`,
+		`UPDATE invitations SET closed = 1 WHERE id = ?`,
+	} {
+		if _, err := s.writer.ExecContext(ctx, bad, rows[1].ID); err == nil {
+			t.Errorf("%s succeeded; want a CHECK constraint failure", bad)
+		}
+	}
+	storetest.CheckMigrated(t, s)
+}
