@@ -165,3 +165,8 @@ func (s *store) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObject)
 func (s *store) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
 	return nil, errNotServed
 }
+
+// CloseInvitations is not served.
+func (s *store) CloseInvitations(context.Context, gen.CloseInvitationsRequestObject) (gen.CloseInvitationsResponseObject, error) {
+	return nil, errNotServed
+}
