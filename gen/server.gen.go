@@ -290,7 +290,7 @@ type InvitationV2OdataType string
 
 // InvitationV2Collection A page of invitations.
 type InvitationV2Collection struct {
-	// OdataContext The OData context URL of the collection.
+	// OdataContext The OData context URL of the collection, absolute (see the links convention above).
 	//
 	// Example: https://invitations.example.com/v1.0/$metadata#linkedIn/invitations
 	OdataContext string `json:"@odata.context"`
@@ -587,7 +587,37 @@ type ListInvitationsParams struct {
 	// Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
-	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Default: `created desc`.
+	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
+	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
+
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
+
+	// Top The page size.
+	Top *Top `form:"$top,omitempty" json:"$top,omitempty"`
+
+	// Skip How many matching invitations to skip before the first page. Not combinable with `$skiptoken`.
+	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
+
+	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
+
+	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
+	Count *Count `form:"$count,omitempty" json:"$count,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// HeadInvitationsParams defines parameters for HeadInvitations.
+type HeadInvitationsParams struct {
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
+	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
+	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
+	// Parentheses group. `or`, `not` and functions are not supported.
+	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
+
+	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
 	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
@@ -634,6 +664,12 @@ type DeleteInvitationParams struct {
 
 // GetInvitationParams defines parameters for GetInvitation.
 type GetInvitationParams struct {
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// HeadInvitationParams defines parameters for HeadInvitation.
+type HeadInvitationParams struct {
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
@@ -758,6 +794,9 @@ type ServerInterface interface {
 	// ListInvitations List invitations
 	// (GET /linkedIn/invitations)
 	ListInvitations(ctx echo.Context, params ListInvitationsParams) error
+	// HeadInvitations List invitations, header fields only
+	// (HEAD /linkedIn/invitations)
+	HeadInvitations(ctx echo.Context, params HeadInvitationsParams) error
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx echo.Context, params CreateInvitationParams) error
@@ -767,6 +806,9 @@ type ServerInterface interface {
 	// GetInvitation Get invitation
 	// (GET /linkedIn/invitations/{id})
 	GetInvitation(ctx echo.Context, id InvitationID, params GetInvitationParams) error
+	// HeadInvitation Get invitation, header fields only
+	// (HEAD /linkedIn/invitations/{id})
+	HeadInvitation(ctx echo.Context, id InvitationID, params HeadInvitationParams) error
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error
@@ -869,6 +911,83 @@ func (w *ServerInterfaceWrapper) ListInvitations(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListInvitations(ctx, params)
+	return err
+}
+
+// HeadInvitations converts echo context to params.
+func (w *ServerInterfaceWrapper) HeadInvitations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadInvitationsParams
+	// ------------- Optional query parameter "$filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "$orderby" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$orderby", ctx.QueryParams(), &params.Orderby, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $orderby: %s", err))
+	}
+
+	// ------------- Optional query parameter "$select" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$select", ctx.QueryParams(), &params.Select, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $select: %s", err))
+	}
+
+	// ------------- Optional query parameter "$top" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$top", ctx.QueryParams(), &params.Top, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $top: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skip" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skip", ctx.QueryParams(), &params.Skip, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skip: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skiptoken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skiptoken", ctx.QueryParams(), &params.Skiptoken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skiptoken: %s", err))
+	}
+
+	// ------------- Optional query parameter "$count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$count", ctx.QueryParams(), &params.Count, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $count: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HeadInvitations(ctx, params)
 	return err
 }
 
@@ -1003,6 +1122,42 @@ func (w *ServerInterfaceWrapper) GetInvitation(ctx echo.Context) error {
 	return err
 }
 
+// HeadInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) HeadInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HeadInvitation(ctx, id, params)
+	return err
+}
+
 // UpdateInvitation converts echo context to params.
 func (w *ServerInterfaceWrapper) UpdateInvitation(ctx echo.Context) error {
 	var err error
@@ -1129,9 +1284,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	}
 
 	router.GET(options.BaseURL+"/linkedIn/invitations", wrapper.ListInvitations, options.OperationMiddlewares["listInvitations"]...)
+	router.HEAD(options.BaseURL+"/linkedIn/invitations", wrapper.HeadInvitations, options.OperationMiddlewares["headInvitations"]...)
 	router.POST(options.BaseURL+"/linkedIn/invitations", wrapper.CreateInvitation, options.OperationMiddlewares["createInvitation"]...)
 	router.DELETE(options.BaseURL+"/linkedIn/invitations/:id", wrapper.DeleteInvitation, options.OperationMiddlewares["deleteInvitation"]...)
 	router.GET(options.BaseURL+"/linkedIn/invitations/:id", wrapper.GetInvitation, options.OperationMiddlewares["getInvitation"]...)
+	router.HEAD(options.BaseURL+"/linkedIn/invitations/:id", wrapper.HeadInvitation, options.OperationMiddlewares["headInvitation"]...)
 	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -1141,8 +1298,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 }
 
 type BadRequestResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type BadRequestJSONResponse struct {
 	Body ODataError
@@ -1151,8 +1310,10 @@ type BadRequestJSONResponse struct {
 }
 
 type ConflictResponseHeaders struct {
+	CacheControl        *string
 	IdempotencyReplayed *bool
 	RetryAfter          *int
+	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
 }
@@ -1163,8 +1324,10 @@ type ConflictJSONResponse struct {
 }
 
 type ForbiddenResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ForbiddenJSONResponse struct {
 	Body ODataError
@@ -1172,8 +1335,25 @@ type ForbiddenJSONResponse struct {
 	Headers ForbiddenResponseHeaders
 }
 
+type HeadErrorResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+type HeadErrorResponse struct {
+	Headers HeadErrorResponseHeaders
+}
+
 type HealthyResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 type HealthyJSONResponse struct {
 	Body Health
@@ -1182,8 +1362,10 @@ type HealthyJSONResponse struct {
 }
 
 type IdempotencyKeyReusedResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type IdempotencyKeyReusedJSONResponse struct {
 	Body ODataError
@@ -1192,8 +1374,10 @@ type IdempotencyKeyReusedJSONResponse struct {
 }
 
 type InternalServerErrorResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type InternalServerErrorJSONResponse struct {
 	Body ODataError
@@ -1202,8 +1386,10 @@ type InternalServerErrorJSONResponse struct {
 }
 
 type NotFoundResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type NotFoundJSONResponse struct {
 	Body ODataError
@@ -1212,8 +1398,10 @@ type NotFoundJSONResponse struct {
 }
 
 type PayloadTooLargeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type PayloadTooLargeJSONResponse struct {
 	Body ODataError
@@ -1222,8 +1410,10 @@ type PayloadTooLargeJSONResponse struct {
 }
 
 type PreconditionFailedResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type PreconditionFailedJSONResponse struct {
 	Body ODataError
@@ -1232,8 +1422,10 @@ type PreconditionFailedJSONResponse struct {
 }
 
 type RequestHeaderFieldsTooLargeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type RequestHeaderFieldsTooLargeJSONResponse struct {
 	Body ODataError
@@ -1242,9 +1434,11 @@ type RequestHeaderFieldsTooLargeJSONResponse struct {
 }
 
 type ServiceUnavailableResponseHeaders struct {
-	RetryAfter      *int
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ServiceUnavailableJSONResponse struct {
 	Body ODataError
@@ -1253,12 +1447,14 @@ type ServiceUnavailableJSONResponse struct {
 }
 
 type TooManyRequestsResponseHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-	RetryAfter         *int
-	ClientRequestID    *string
-	RequestID          *string
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type TooManyRequestsJSONResponse struct {
 	Body ODataError
@@ -1267,9 +1463,11 @@ type TooManyRequestsJSONResponse struct {
 }
 
 type UnauthorizedResponseHeaders struct {
-	WWWAuthenticate *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type UnauthorizedJSONResponse struct {
 	Body ODataError
@@ -1278,8 +1476,10 @@ type UnauthorizedJSONResponse struct {
 }
 
 type UnsupportedMediaTypeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type UnsupportedMediaTypeJSONResponse struct {
 	Body ODataError
@@ -1303,6 +1503,12 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -1320,6 +1526,12 @@ func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1342,6 +1554,12 @@ func (response GetHealth431JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1364,6 +1582,12 @@ func (response GetHealth500JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1384,8 +1608,10 @@ type ListInvitationsResponseObject interface {
 }
 
 type ListInvitations200ResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type ListInvitations200JSONResponse struct {
@@ -1400,6 +1626,12 @@ func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1420,6 +1652,12 @@ func (response ListInvitations400JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1440,8 +1678,14 @@ func (response ListInvitations401JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1463,6 +1707,12 @@ func (response ListInvitations403JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1483,6 +1733,9 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1494,6 +1747,9 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1517,6 +1773,12 @@ func (response ListInvitations431JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1539,6 +1801,12 @@ func (response ListInvitations500JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1559,8 +1827,14 @@ func (response ListInvitations503JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1573,6 +1847,364 @@ func (response ListInvitations503JSONResponse) VisitListInvitationsResponse(w ht
 	return err
 }
 
+type HeadInvitationsRequestObject struct {
+	Params HeadInvitationsParams
+}
+
+type HeadInvitationsResponseObject interface {
+	VisitHeadInvitationsResponse(w http.ResponseWriter) error
+}
+
+type HeadInvitations200ResponseHeaders struct {
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations200Response struct {
+	Headers HeadInvitations200ResponseHeaders
+}
+
+func (response HeadInvitations200Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadInvitations400Response = HeadErrorResponse
+
+func (response HeadInvitations400Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadInvitations401ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations401Response struct {
+	Headers HeadInvitations401ResponseHeaders
+}
+
+func (response HeadInvitations401Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	return nil
+}
+
+type HeadInvitations403ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations403Response struct {
+	Headers HeadInvitations403ResponseHeaders
+}
+
+func (response HeadInvitations403Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	return nil
+}
+
+type HeadInvitations429ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations429Response struct {
+	Headers HeadInvitations429ResponseHeaders
+}
+
+func (response HeadInvitations429Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	return nil
+}
+
+type HeadInvitations431ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations431Response struct {
+	Headers HeadInvitations431ResponseHeaders
+}
+
+func (response HeadInvitations431Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	return nil
+}
+
+type HeadInvitations500ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations500Response struct {
+	Headers HeadInvitations500ResponseHeaders
+}
+
+func (response HeadInvitations500Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadInvitations503ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations503Response struct {
+	Headers HeadInvitations503ResponseHeaders
+}
+
+func (response HeadInvitations503Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	return nil
+}
+
 type CreateInvitationRequestObject struct {
 	Params CreateInvitationParams
 	Body   *CreateInvitationJSONRequestBody
@@ -1583,9 +2215,11 @@ type CreateInvitationResponseObject interface {
 }
 
 type CreateInvitation201ResponseHeaders struct {
+	CacheControl        *string
 	ETag                *string
 	IdempotencyReplayed *bool
 	Location            *string
+	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
 }
@@ -1602,6 +2236,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
@@ -1610,6 +2247,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1631,6 +2271,12 @@ func (response CreateInvitation400JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1651,8 +2297,14 @@ func (response CreateInvitation401JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1674,6 +2326,12 @@ func (response CreateInvitation403JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1694,11 +2352,17 @@ func (response CreateInvitation409JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.IdempotencyReplayed != nil {
 		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1720,6 +2384,12 @@ func (response CreateInvitation413JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1742,6 +2412,12 @@ func (response CreateInvitation415JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1764,6 +2440,12 @@ func (response CreateInvitation422JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1784,6 +2466,9 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1795,6 +2480,9 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1818,6 +2506,12 @@ func (response CreateInvitation431JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1840,6 +2534,12 @@ func (response CreateInvitation500JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1860,8 +2560,14 @@ func (response CreateInvitation503JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1884,8 +2590,10 @@ type DeleteInvitationResponseObject interface {
 }
 
 type DeleteInvitation204ResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type DeleteInvitation204Response struct {
@@ -1893,6 +2601,12 @@ type DeleteInvitation204Response struct {
 }
 
 func (response DeleteInvitation204Response) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1912,6 +2626,12 @@ func (response DeleteInvitation400JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1932,8 +2652,14 @@ func (response DeleteInvitation401JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1955,6 +2681,12 @@ func (response DeleteInvitation403JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1975,6 +2707,12 @@ func (response DeleteInvitation404JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1995,6 +2733,12 @@ func (response DeleteInvitation412JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2015,6 +2759,9 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2026,6 +2773,9 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2049,6 +2799,12 @@ func (response DeleteInvitation431JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2071,6 +2827,12 @@ func (response DeleteInvitation500JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2091,8 +2853,14 @@ func (response DeleteInvitation503JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2115,9 +2883,11 @@ type GetInvitationResponseObject interface {
 }
 
 type GetInvitation200ResponseHeaders struct {
-	ETag            *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type GetInvitation200JSONResponse struct {
@@ -2132,8 +2902,14 @@ func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2155,6 +2931,12 @@ func (response GetInvitation400JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2175,8 +2957,14 @@ func (response GetInvitation401JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2198,6 +2986,12 @@ func (response GetInvitation403JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2218,6 +3012,12 @@ func (response GetInvitation404JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2238,6 +3038,9 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2249,6 +3052,9 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2272,6 +3078,12 @@ func (response GetInvitation431JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2294,6 +3106,12 @@ func (response GetInvitation500JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2314,8 +3132,14 @@ func (response GetInvitation503JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2326,6 +3150,417 @@ func (response GetInvitation503JSONResponse) VisitGetInvitationResponse(w http.R
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type HeadInvitationRequestObject struct {
+	ID     InvitationID `json:"id"`
+	Params HeadInvitationParams
+}
+
+type HeadInvitationResponseObject interface {
+	VisitHeadInvitationResponse(w http.ResponseWriter) error
+}
+
+type HeadInvitation200ResponseHeaders struct {
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation200Response struct {
+	Headers HeadInvitation200ResponseHeaders
+}
+
+func (response HeadInvitation200Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadInvitation400Response = HeadErrorResponse
+
+func (response HeadInvitation400Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadInvitation401ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation401Response struct {
+	Headers HeadInvitation401ResponseHeaders
+}
+
+func (response HeadInvitation401Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	return nil
+}
+
+type HeadInvitation403ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation403Response struct {
+	Headers HeadInvitation403ResponseHeaders
+}
+
+func (response HeadInvitation403Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	return nil
+}
+
+type HeadInvitation404ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation404Response struct {
+	Headers HeadInvitation404ResponseHeaders
+}
+
+func (response HeadInvitation404Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(404)
+	return nil
+}
+
+type HeadInvitation429ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation429Response struct {
+	Headers HeadInvitation429ResponseHeaders
+}
+
+func (response HeadInvitation429Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	return nil
+}
+
+type HeadInvitation431ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation431Response struct {
+	Headers HeadInvitation431ResponseHeaders
+}
+
+func (response HeadInvitation431Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	return nil
+}
+
+type HeadInvitation500ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation500Response struct {
+	Headers HeadInvitation500ResponseHeaders
+}
+
+func (response HeadInvitation500Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadInvitation503ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation503Response struct {
+	Headers HeadInvitation503ResponseHeaders
+}
+
+func (response HeadInvitation503Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	return nil
 }
 
 type UpdateInvitationRequestObject struct {
@@ -2339,9 +3574,11 @@ type UpdateInvitationResponseObject interface {
 }
 
 type UpdateInvitation200ResponseHeaders struct {
-	ETag            *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type UpdateInvitation200JSONResponse struct {
@@ -2356,8 +3593,14 @@ func (response UpdateInvitation200JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2379,6 +3622,12 @@ func (response UpdateInvitation400JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2399,8 +3648,14 @@ func (response UpdateInvitation401JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2422,6 +3677,12 @@ func (response UpdateInvitation403JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2442,6 +3703,12 @@ func (response UpdateInvitation404JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2462,6 +3729,12 @@ func (response UpdateInvitation412JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2482,6 +3755,12 @@ func (response UpdateInvitation413JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2504,6 +3783,12 @@ func (response UpdateInvitation415JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2524,6 +3809,9 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2535,6 +3823,9 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2558,6 +3849,12 @@ func (response UpdateInvitation431JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2580,6 +3877,12 @@ func (response UpdateInvitation500JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2600,8 +3903,14 @@ func (response UpdateInvitation503JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2622,7 +3931,9 @@ type GetOpenAPIJSONResponseObject interface {
 }
 
 type GetOpenAPIJSON200ResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 
 type GetOpenAPIJSON200JSONResponse struct {
@@ -2637,6 +3948,12 @@ func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -2654,6 +3971,12 @@ func (response GetOpenAPIJSON400JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2676,6 +3999,12 @@ func (response GetOpenAPIJSON431JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2698,6 +4027,12 @@ func (response GetOpenAPIJSON500JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2717,7 +4052,9 @@ type GetOpenAPIYAMLResponseObject interface {
 }
 
 type GetOpenAPIYAML200ResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 
 type GetOpenAPIYAML200ApplicationYamlResponse struct {
@@ -2731,6 +4068,12 @@ func (response GetOpenAPIYAML200ApplicationYamlResponse) VisitGetOpenAPIYAMLResp
 	w.Header().Set("Content-Type", "application/yaml")
 	if response.ContentLength != 0 {
 		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
@@ -2753,6 +4096,12 @@ func (response GetOpenAPIYAML400JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2775,6 +4124,12 @@ func (response GetOpenAPIYAML431JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2797,6 +4152,12 @@ func (response GetOpenAPIYAML500JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2824,6 +4185,12 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -2841,6 +4208,12 @@ func (response GetReadiness400JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2863,6 +4236,12 @@ func (response GetReadiness431JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2885,6 +4264,12 @@ func (response GetReadiness500JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2905,8 +4290,14 @@ func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2927,6 +4318,9 @@ type StrictServerInterface interface {
 	// ListInvitations List invitations
 	// (GET /linkedIn/invitations)
 	ListInvitations(ctx context.Context, request ListInvitationsRequestObject) (ListInvitationsResponseObject, error)
+	// HeadInvitations List invitations, header fields only
+	// (HEAD /linkedIn/invitations)
+	HeadInvitations(ctx context.Context, request HeadInvitationsRequestObject) (HeadInvitationsResponseObject, error)
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
@@ -2936,6 +4330,9 @@ type StrictServerInterface interface {
 	// GetInvitation Get invitation
 	// (GET /linkedIn/invitations/{id})
 	GetInvitation(ctx context.Context, request GetInvitationRequestObject) (GetInvitationResponseObject, error)
+	// HeadInvitation Get invitation, header fields only
+	// (HEAD /linkedIn/invitations/{id})
+	HeadInvitation(ctx context.Context, request HeadInvitationRequestObject) (HeadInvitationResponseObject, error)
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx context.Context, request UpdateInvitationRequestObject) (UpdateInvitationResponseObject, error)
@@ -3004,6 +4401,31 @@ func (sh *strictHandler) ListInvitations(ctx echo.Context, params ListInvitation
 		return err
 	} else if validResponse, ok := response.(ListInvitationsResponseObject); ok {
 		return validResponse.VisitListInvitationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HeadInvitations operation middleware
+func (sh *strictHandler) HeadInvitations(ctx echo.Context, params HeadInvitationsParams) error {
+	var request HeadInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadInvitations(ctx.Request().Context(), request.(HeadInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadInvitations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HeadInvitationsResponseObject); ok {
+		return validResponse.VisitHeadInvitationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3104,6 +4526,32 @@ func (sh *strictHandler) GetInvitation(ctx echo.Context, id InvitationID, params
 		return err
 	} else if validResponse, ok := response.(GetInvitationResponseObject); ok {
 		return validResponse.VisitGetInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HeadInvitation operation middleware
+func (sh *strictHandler) HeadInvitation(ctx echo.Context, id InvitationID, params HeadInvitationParams) error {
+	var request HeadInvitationRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadInvitation(ctx.Request().Context(), request.(HeadInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HeadInvitationResponseObject); ok {
+		return validResponse.VisitHeadInvitationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -41,7 +41,9 @@ func info(ctx context.Context) *requestInfo {
 }
 
 // identify gives the request its request-id, echoes the client-request-id,
-// and bounds the request's work by the request timeout.
+// and bounds the request's work by the request timeout. Every answer is
+// marked not to be stored by caches (most are one caller's own; the few
+// that are not say so themselves) nor sniffed by browsers.
 func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ri := &requestInfo{id: uuid.NewString()}
@@ -53,6 +55,10 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Set("request-id", ri.id)
 		h.Set("client-request-id", ri.clientID)
+		// The values are shared, never changed in place (Set replaces a
+		// slice): Header.Set would allocate two per request.
+		h["Cache-Control"] = s.noStore
+		h["X-Content-Type-Options"] = s.noSniff
 
 		ctx, cancel := context.WithTimeout(context.WithValue(c.Request().Context(), requestInfoKey{}, ri), s.opts.RequestTimeout)
 		defer cancel()

@@ -73,6 +73,9 @@ type server struct {
 	validation *openapi3filter.Options
 	// errorSchema is Graph's error body, for checkResponses.
 	errorSchema *openapi3.Schema
+	// noStore and noSniff are the Cache-Control and X-Content-Type-Options
+	// every answer starts with (see identify).
+	noStore, noSniff []string
 }
 
 // New builds the service's HTTP handler over store.
@@ -111,7 +114,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
 	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions(),
-		errorSchema: spec.Components.Schemas["ODataError"].Value}
+		errorSchema: spec.Components.Schemas["ODataError"].Value, noStore: []string{"no-store"}, noSniff: []string{"nosniff"}}
 	s.store = newGuardedStore(store, opts.Overload, m)
 	if opts.Throttle.Rate > 0 {
 		if s.limits, err = newLimiters(opts.Throttle); err != nil {
