@@ -127,12 +127,14 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.HTTPErrorHandler = s.handleError
 	// The order matters: every request gets an id and a log line, and is
 	// authenticated (and throttled) before any of it is read or validated;
-	// its response is checked once the error handler has written it.
+	// what no operation may take (header fields too large, a query string
+	// that does not parse) is refused before that; its response is checked
+	// once the error handler has written it.
 	chain := []echo.MiddlewareFunc{s.identify}
 	if opts.ValidateResponses {
 		chain = append(chain, s.checkResponses)
 	}
-	chain = append(chain, s.logRequests, s.recoverPanics, s.limitHeaders, s.authenticate, s.throttle,
+	chain = append(chain, s.logRequests, s.recoverPanics, s.screen, s.authenticate, s.throttle,
 		s.checkQuery, s.readBody, s.validate)
 	e.Use(chain...)
 
