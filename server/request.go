@@ -27,7 +27,7 @@ import (
 type requestInfo struct {
 	id       string        // request-id
 	clientID string        // client-request-id: the caller's, or id
-	req      *http.Request // as it arrived, for baseURL
+	req      *http.Request // as it arrived, for the links' base (origin.base)
 	caller   invitations.Caller
 }
 
@@ -66,25 +66,6 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
-}
-
-// baseURL is the API's absolute URL as the caller reached it, for the links
-// a list answers with: the scheme from TLS or a proxy's X-Forwarded-Proto,
-// the host from the request. Only lists need it, so it is not built for
-// every request.
-func (ri *requestInfo) baseURL() string {
-	req := ri.req
-	if req == nil {
-		return BasePath // a request that did not pass identify: links stay relative
-	}
-	scheme := "http"
-	if req.TLS != nil {
-		scheme = "https"
-	}
-	if p := req.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + req.Host + BasePath
 }
 
 // validClientRequestID reports whether v may be echoed. The validator rejects
