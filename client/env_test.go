@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,6 +50,11 @@ func newServerStore(t testing.TB) (string, *sqlite.Store) {
 	t.Cleanup(func() { store.Close() })
 	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
 		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+		// Some tests put a proxy (startFlaky) between the client and the
+		// service, which passes on the Host it was asked for; the service
+		// trusts it, as it would a load balancer, so its links lead back
+		// through the proxy.
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -407,7 +407,7 @@ type InvitationV2State string
 
 // InvitationV2Collection A page of invitations.
 type InvitationV2Collection struct {
-	// OdataContext The OData context URL of the collection.
+	// OdataContext The OData context URL of the collection, absolute (see the links convention above).
 	//
 	// Example: https://invitations.example.com/v1.0/$metadata#linkedIn/invitations
 	OdataContext string `json:"@odata.context"`
@@ -805,7 +805,37 @@ type ListInvitationsParams struct {
 	// pending ones). Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
-	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Default: `created desc`.
+	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
+	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
+
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
+
+	// Top The page size.
+	Top *Top `form:"$top,omitempty" json:"$top,omitempty"`
+
+	// Skip How many matching invitations to skip before the first page. Not combinable with `$skiptoken`.
+	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
+
+	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
+
+	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
+	Count *Count `form:"$count,omitempty" json:"$count,omitempty"`
+
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// HeadInvitationsParams defines parameters for HeadInvitations.
+type HeadInvitationsParams struct {
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
+	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
+	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
+	// Parentheses group. `or`, `not` and functions are not supported.
+	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
+
+	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
 	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`, `state`, `closed`.
@@ -865,6 +895,12 @@ type DeleteInvitationParams struct {
 
 // GetInvitationParams defines parameters for GetInvitation.
 type GetInvitationParams struct {
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
+}
+
+// HeadInvitationParams defines parameters for HeadInvitation.
+type HeadInvitationParams struct {
 	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
@@ -992,6 +1028,9 @@ type ServerInterface interface {
 	// ListInvitations List invitations
 	// (GET /linkedIn/invitations)
 	ListInvitations(ctx echo.Context, params ListInvitationsParams) error
+	// HeadInvitations List invitations, header fields only
+	// (HEAD /linkedIn/invitations)
+	HeadInvitations(ctx echo.Context, params HeadInvitationsParams) error
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx echo.Context, params CreateInvitationParams) error
@@ -1004,6 +1043,9 @@ type ServerInterface interface {
 	// GetInvitation Get invitation
 	// (GET /linkedIn/invitations/{id})
 	GetInvitation(ctx echo.Context, id InvitationID, params GetInvitationParams) error
+	// HeadInvitation Get invitation, header fields only
+	// (HEAD /linkedIn/invitations/{id})
+	HeadInvitation(ctx echo.Context, id InvitationID, params HeadInvitationParams) error
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx echo.Context, id InvitationID, params UpdateInvitationParams) error
@@ -1106,6 +1148,83 @@ func (w *ServerInterfaceWrapper) ListInvitations(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListInvitations(ctx, params)
+	return err
+}
+
+// HeadInvitations converts echo context to params.
+func (w *ServerInterfaceWrapper) HeadInvitations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadInvitationsParams
+	// ------------- Optional query parameter "$filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "$orderby" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$orderby", ctx.QueryParams(), &params.Orderby, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $orderby: %s", err))
+	}
+
+	// ------------- Optional query parameter "$select" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$select", ctx.QueryParams(), &params.Select, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $select: %s", err))
+	}
+
+	// ------------- Optional query parameter "$top" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$top", ctx.QueryParams(), &params.Top, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $top: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skip" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skip", ctx.QueryParams(), &params.Skip, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skip: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skiptoken" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skiptoken", ctx.QueryParams(), &params.Skiptoken, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skiptoken: %s", err))
+	}
+
+	// ------------- Optional query parameter "$count" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$count", ctx.QueryParams(), &params.Count, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $count: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HeadInvitations(ctx, params)
 	return err
 }
 
@@ -1284,6 +1403,42 @@ func (w *ServerInterfaceWrapper) GetInvitation(ctx echo.Context) error {
 	return err
 }
 
+// HeadInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) HeadInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params HeadInvitationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "client-request-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("client-request-id")]; found {
+		var ClientRequestID ClientRequestID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for client-request-id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "client-request-id", valueList[0], &ClientRequestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client-request-id: %s", err))
+		}
+
+		params.ClientRequestID = &ClientRequestID
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.HeadInvitation(ctx, id, params)
+	return err
+}
+
 // UpdateInvitation converts echo context to params.
 func (w *ServerInterfaceWrapper) UpdateInvitation(ctx echo.Context) error {
 	var err error
@@ -1410,10 +1565,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	}
 
 	router.GET(options.BaseURL+"/linkedIn/invitations", wrapper.ListInvitations, options.OperationMiddlewares["listInvitations"]...)
+	router.HEAD(options.BaseURL+"/linkedIn/invitations", wrapper.HeadInvitations, options.OperationMiddlewares["headInvitations"]...)
 	router.POST(options.BaseURL+"/linkedIn/invitations", wrapper.CreateInvitation, options.OperationMiddlewares["createInvitation"]...)
 	router.POST(options.BaseURL+"/linkedIn/invitations/inviteeClosingInvitation", wrapper.CloseInvitations, options.OperationMiddlewares["closeInvitations"]...)
 	router.DELETE(options.BaseURL+"/linkedIn/invitations/:id", wrapper.DeleteInvitation, options.OperationMiddlewares["deleteInvitation"]...)
 	router.GET(options.BaseURL+"/linkedIn/invitations/:id", wrapper.GetInvitation, options.OperationMiddlewares["getInvitation"]...)
+	router.HEAD(options.BaseURL+"/linkedIn/invitations/:id", wrapper.HeadInvitation, options.OperationMiddlewares["headInvitation"]...)
 	router.PATCH(options.BaseURL+"/linkedIn/invitations/:id", wrapper.UpdateInvitation, options.OperationMiddlewares["updateInvitation"]...)
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
@@ -1423,8 +1580,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 }
 
 type BadRequestResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type BadRequestJSONResponse struct {
 	Body ODataError
@@ -1433,8 +1592,10 @@ type BadRequestJSONResponse struct {
 }
 
 type ConflictResponseHeaders struct {
+	CacheControl        *string
 	IdempotencyReplayed *bool
 	RetryAfter          *int
+	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
 }
@@ -1445,8 +1606,10 @@ type ConflictJSONResponse struct {
 }
 
 type ForbiddenResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ForbiddenJSONResponse struct {
 	Body ODataError
@@ -1454,8 +1617,25 @@ type ForbiddenJSONResponse struct {
 	Headers ForbiddenResponseHeaders
 }
 
+type HeadErrorResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+type HeadErrorResponse struct {
+	Headers HeadErrorResponseHeaders
+}
+
 type HealthyResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 type HealthyJSONResponse struct {
 	Body Health
@@ -1464,8 +1644,10 @@ type HealthyJSONResponse struct {
 }
 
 type IdempotencyKeyReusedResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type IdempotencyKeyReusedJSONResponse struct {
 	Body ODataError
@@ -1474,8 +1656,10 @@ type IdempotencyKeyReusedJSONResponse struct {
 }
 
 type InternalServerErrorResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type InternalServerErrorJSONResponse struct {
 	Body ODataError
@@ -1494,8 +1678,10 @@ type InvitationClosedJSONResponse struct {
 }
 
 type NotFoundResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type NotFoundJSONResponse struct {
 	Body ODataError
@@ -1504,8 +1690,10 @@ type NotFoundJSONResponse struct {
 }
 
 type PayloadTooLargeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type PayloadTooLargeJSONResponse struct {
 	Body ODataError
@@ -1514,8 +1702,10 @@ type PayloadTooLargeJSONResponse struct {
 }
 
 type PreconditionFailedResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type PreconditionFailedJSONResponse struct {
 	Body ODataError
@@ -1524,8 +1714,10 @@ type PreconditionFailedJSONResponse struct {
 }
 
 type RequestHeaderFieldsTooLargeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type RequestHeaderFieldsTooLargeJSONResponse struct {
 	Body ODataError
@@ -1534,9 +1726,11 @@ type RequestHeaderFieldsTooLargeJSONResponse struct {
 }
 
 type ServiceUnavailableResponseHeaders struct {
-	RetryAfter      *int
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type ServiceUnavailableJSONResponse struct {
 	Body ODataError
@@ -1545,12 +1739,14 @@ type ServiceUnavailableJSONResponse struct {
 }
 
 type TooManyRequestsResponseHeaders struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-	RetryAfter         *int
-	ClientRequestID    *string
-	RequestID          *string
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type TooManyRequestsJSONResponse struct {
 	Body ODataError
@@ -1559,9 +1755,11 @@ type TooManyRequestsJSONResponse struct {
 }
 
 type UnauthorizedResponseHeaders struct {
-	WWWAuthenticate *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type UnauthorizedJSONResponse struct {
 	Body ODataError
@@ -1570,8 +1768,10 @@ type UnauthorizedJSONResponse struct {
 }
 
 type UnsupportedMediaTypeResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type UnsupportedMediaTypeJSONResponse struct {
 	Body ODataError
@@ -1595,6 +1795,12 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -1612,6 +1818,12 @@ func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1634,6 +1846,12 @@ func (response GetHealth431JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1656,6 +1874,12 @@ func (response GetHealth500JSONResponse) VisitGetHealthResponse(w http.ResponseW
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1676,8 +1900,10 @@ type ListInvitationsResponseObject interface {
 }
 
 type ListInvitations200ResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type ListInvitations200JSONResponse struct {
@@ -1692,6 +1918,12 @@ func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1712,6 +1944,12 @@ func (response ListInvitations400JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1732,8 +1970,14 @@ func (response ListInvitations401JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1755,6 +1999,12 @@ func (response ListInvitations403JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1775,6 +2025,9 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -1786,6 +2039,9 @@ func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w ht
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1809,6 +2065,12 @@ func (response ListInvitations431JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1831,6 +2093,12 @@ func (response ListInvitations500JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1851,8 +2119,14 @@ func (response ListInvitations503JSONResponse) VisitListInvitationsResponse(w ht
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1865,6 +2139,364 @@ func (response ListInvitations503JSONResponse) VisitListInvitationsResponse(w ht
 	return err
 }
 
+type HeadInvitationsRequestObject struct {
+	Params HeadInvitationsParams
+}
+
+type HeadInvitationsResponseObject interface {
+	VisitHeadInvitationsResponse(w http.ResponseWriter) error
+}
+
+type HeadInvitations200ResponseHeaders struct {
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations200Response struct {
+	Headers HeadInvitations200ResponseHeaders
+}
+
+func (response HeadInvitations200Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadInvitations400Response = HeadErrorResponse
+
+func (response HeadInvitations400Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadInvitations401ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations401Response struct {
+	Headers HeadInvitations401ResponseHeaders
+}
+
+func (response HeadInvitations401Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	return nil
+}
+
+type HeadInvitations403ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations403Response struct {
+	Headers HeadInvitations403ResponseHeaders
+}
+
+func (response HeadInvitations403Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	return nil
+}
+
+type HeadInvitations429ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations429Response struct {
+	Headers HeadInvitations429ResponseHeaders
+}
+
+func (response HeadInvitations429Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	return nil
+}
+
+type HeadInvitations431ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations431Response struct {
+	Headers HeadInvitations431ResponseHeaders
+}
+
+func (response HeadInvitations431Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	return nil
+}
+
+type HeadInvitations500ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations500Response struct {
+	Headers HeadInvitations500ResponseHeaders
+}
+
+func (response HeadInvitations500Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadInvitations503ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitations503Response struct {
+	Headers HeadInvitations503ResponseHeaders
+}
+
+func (response HeadInvitations503Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	return nil
+}
+
 type CreateInvitationRequestObject struct {
 	Params CreateInvitationParams
 	Body   *CreateInvitationJSONRequestBody
@@ -1875,9 +2507,11 @@ type CreateInvitationResponseObject interface {
 }
 
 type CreateInvitation201ResponseHeaders struct {
+	CacheControl        *string
 	ETag                *string
 	IdempotencyReplayed *bool
 	Location            *string
+	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
 }
@@ -1894,6 +2528,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
@@ -1902,6 +2539,9 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1923,6 +2563,12 @@ func (response CreateInvitation400JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1943,8 +2589,14 @@ func (response CreateInvitation401JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -1966,6 +2618,12 @@ func (response CreateInvitation403JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -1986,11 +2644,17 @@ func (response CreateInvitation409JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.IdempotencyReplayed != nil {
 		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2012,6 +2676,12 @@ func (response CreateInvitation413JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2034,6 +2704,12 @@ func (response CreateInvitation415JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2056,6 +2732,12 @@ func (response CreateInvitation422JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2076,6 +2758,9 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2087,6 +2772,9 @@ func (response CreateInvitation429JSONResponse) VisitCreateInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2110,6 +2798,12 @@ func (response CreateInvitation431JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2132,6 +2826,12 @@ func (response CreateInvitation500JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2152,8 +2852,14 @@ func (response CreateInvitation503JSONResponse) VisitCreateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2417,8 +3123,10 @@ type DeleteInvitationResponseObject interface {
 }
 
 type DeleteInvitation204ResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type DeleteInvitation204Response struct {
@@ -2426,6 +3134,12 @@ type DeleteInvitation204Response struct {
 }
 
 func (response DeleteInvitation204Response) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2445,6 +3159,12 @@ func (response DeleteInvitation400JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2465,8 +3185,14 @@ func (response DeleteInvitation401JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2488,6 +3214,12 @@ func (response DeleteInvitation403JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2508,6 +3240,12 @@ func (response DeleteInvitation404JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2528,6 +3266,12 @@ func (response DeleteInvitation412JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2548,6 +3292,9 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2559,6 +3306,9 @@ func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2582,6 +3332,12 @@ func (response DeleteInvitation431JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2604,6 +3360,12 @@ func (response DeleteInvitation500JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2624,8 +3386,14 @@ func (response DeleteInvitation503JSONResponse) VisitDeleteInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2648,9 +3416,11 @@ type GetInvitationResponseObject interface {
 }
 
 type GetInvitation200ResponseHeaders struct {
-	ETag            *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type GetInvitation200JSONResponse struct {
@@ -2665,8 +3435,14 @@ func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2688,6 +3464,12 @@ func (response GetInvitation400JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2708,8 +3490,14 @@ func (response GetInvitation401JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2731,6 +3519,12 @@ func (response GetInvitation403JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2751,6 +3545,12 @@ func (response GetInvitation404JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2771,6 +3571,9 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -2782,6 +3585,9 @@ func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.R
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2805,6 +3611,12 @@ func (response GetInvitation431JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2827,6 +3639,12 @@ func (response GetInvitation500JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2847,8 +3665,14 @@ func (response GetInvitation503JSONResponse) VisitGetInvitationResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2859,6 +3683,417 @@ func (response GetInvitation503JSONResponse) VisitGetInvitationResponse(w http.R
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type HeadInvitationRequestObject struct {
+	ID     InvitationID `json:"id"`
+	Params HeadInvitationParams
+}
+
+type HeadInvitationResponseObject interface {
+	VisitHeadInvitationResponse(w http.ResponseWriter) error
+}
+
+type HeadInvitation200ResponseHeaders struct {
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation200Response struct {
+	Headers HeadInvitation200ResponseHeaders
+}
+
+func (response HeadInvitation200Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type HeadInvitation400Response = HeadErrorResponse
+
+func (response HeadInvitation400Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(400)
+	return nil
+}
+
+type HeadInvitation401ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation401Response struct {
+	Headers HeadInvitation401ResponseHeaders
+}
+
+func (response HeadInvitation401Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(401)
+	return nil
+}
+
+type HeadInvitation403ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation403Response struct {
+	Headers HeadInvitation403ResponseHeaders
+}
+
+func (response HeadInvitation403Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(403)
+	return nil
+}
+
+type HeadInvitation404ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation404Response struct {
+	Headers HeadInvitation404ResponseHeaders
+}
+
+func (response HeadInvitation404Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(404)
+	return nil
+}
+
+type HeadInvitation429ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation429Response struct {
+	Headers HeadInvitation429ResponseHeaders
+}
+
+func (response HeadInvitation429Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(429)
+	return nil
+}
+
+type HeadInvitation431ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation431Response struct {
+	Headers HeadInvitation431ResponseHeaders
+}
+
+func (response HeadInvitation431Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(431)
+	return nil
+}
+
+type HeadInvitation500ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation500Response struct {
+	Headers HeadInvitation500ResponseHeaders
+}
+
+func (response HeadInvitation500Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(500)
+	return nil
+}
+
+type HeadInvitation503ResponseHeaders struct {
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+type HeadInvitation503Response struct {
+	Headers HeadInvitation503ResponseHeaders
+}
+
+func (response HeadInvitation503Response) VisitHeadInvitationResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(503)
+	return nil
 }
 
 type UpdateInvitationRequestObject struct {
@@ -2872,9 +4107,11 @@ type UpdateInvitationResponseObject interface {
 }
 
 type UpdateInvitation200ResponseHeaders struct {
-	ETag            *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	ETag                *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type UpdateInvitation200JSONResponse struct {
@@ -2889,8 +4126,14 @@ func (response UpdateInvitation200JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2912,6 +4155,12 @@ func (response UpdateInvitation400JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2932,8 +4181,14 @@ func (response UpdateInvitation401JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2955,6 +4210,12 @@ func (response UpdateInvitation403JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2975,6 +4236,12 @@ func (response UpdateInvitation404JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3015,6 +4282,12 @@ func (response UpdateInvitation412JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3035,6 +4308,12 @@ func (response UpdateInvitation413JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3057,6 +4336,12 @@ func (response UpdateInvitation415JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3077,6 +4362,9 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -3088,6 +4376,9 @@ func (response UpdateInvitation429JSONResponse) VisitUpdateInvitationResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -3111,6 +4402,12 @@ func (response UpdateInvitation431JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3133,6 +4430,12 @@ func (response UpdateInvitation500JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3153,8 +4456,14 @@ func (response UpdateInvitation503JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -3175,7 +4484,9 @@ type GetOpenAPIJSONResponseObject interface {
 }
 
 type GetOpenAPIJSON200ResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 
 type GetOpenAPIJSON200JSONResponse struct {
@@ -3190,6 +4501,12 @@ func (response GetOpenAPIJSON200JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -3207,6 +4524,12 @@ func (response GetOpenAPIJSON400JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3229,6 +4552,12 @@ func (response GetOpenAPIJSON431JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3251,6 +4580,12 @@ func (response GetOpenAPIJSON500JSONResponse) VisitGetOpenAPIJSONResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3270,7 +4605,9 @@ type GetOpenAPIYAMLResponseObject interface {
 }
 
 type GetOpenAPIYAML200ResponseHeaders struct {
-	RequestID *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	RequestID           *string
 }
 
 type GetOpenAPIYAML200ApplicationYamlResponse struct {
@@ -3284,6 +4621,12 @@ func (response GetOpenAPIYAML200ApplicationYamlResponse) VisitGetOpenAPIYAMLResp
 	w.Header().Set("Content-Type", "application/yaml")
 	if response.ContentLength != 0 {
 		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
@@ -3306,6 +4649,12 @@ func (response GetOpenAPIYAML400JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3328,6 +4677,12 @@ func (response GetOpenAPIYAML431JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3350,6 +4705,12 @@ func (response GetOpenAPIYAML500JSONResponse) VisitGetOpenAPIYAMLResponse(w http
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3377,6 +4738,12 @@ func (response GetReadiness200JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.RequestID != nil {
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
@@ -3394,6 +4761,12 @@ func (response GetReadiness400JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3416,6 +4789,12 @@ func (response GetReadiness431JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3438,6 +4817,12 @@ func (response GetReadiness500JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3458,8 +4843,14 @@ func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -3480,6 +4871,9 @@ type StrictServerInterface interface {
 	// ListInvitations List invitations
 	// (GET /linkedIn/invitations)
 	ListInvitations(ctx context.Context, request ListInvitationsRequestObject) (ListInvitationsResponseObject, error)
+	// HeadInvitations List invitations, header fields only
+	// (HEAD /linkedIn/invitations)
+	HeadInvitations(ctx context.Context, request HeadInvitationsRequestObject) (HeadInvitationsResponseObject, error)
 	// CreateInvitation Create invitation
 	// (POST /linkedIn/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
@@ -3492,6 +4886,9 @@ type StrictServerInterface interface {
 	// GetInvitation Get invitation
 	// (GET /linkedIn/invitations/{id})
 	GetInvitation(ctx context.Context, request GetInvitationRequestObject) (GetInvitationResponseObject, error)
+	// HeadInvitation Get invitation, header fields only
+	// (HEAD /linkedIn/invitations/{id})
+	HeadInvitation(ctx context.Context, request HeadInvitationRequestObject) (HeadInvitationResponseObject, error)
 	// UpdateInvitation Update invitation
 	// (PATCH /linkedIn/invitations/{id})
 	UpdateInvitation(ctx context.Context, request UpdateInvitationRequestObject) (UpdateInvitationResponseObject, error)
@@ -3560,6 +4957,31 @@ func (sh *strictHandler) ListInvitations(ctx echo.Context, params ListInvitation
 		return err
 	} else if validResponse, ok := response.(ListInvitationsResponseObject); ok {
 		return validResponse.VisitListInvitationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HeadInvitations operation middleware
+func (sh *strictHandler) HeadInvitations(ctx echo.Context, params HeadInvitationsParams) error {
+	var request HeadInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadInvitations(ctx.Request().Context(), request.(HeadInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadInvitations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HeadInvitationsResponseObject); ok {
+		return validResponse.VisitHeadInvitationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3708,6 +5130,32 @@ func (sh *strictHandler) GetInvitation(ctx echo.Context, id InvitationID, params
 		return err
 	} else if validResponse, ok := response.(GetInvitationResponseObject); ok {
 		return validResponse.VisitGetInvitationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// HeadInvitation operation middleware
+func (sh *strictHandler) HeadInvitation(ctx echo.Context, id InvitationID, params HeadInvitationParams) error {
+	var request HeadInvitationRequestObject
+
+	request.ID = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.HeadInvitation(ctx.Request().Context(), request.(HeadInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HeadInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(HeadInvitationResponseObject); ok {
+		return validResponse.VisitHeadInvitationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -52,7 +52,8 @@ type Options struct {
 }
 
 // Verifier checks access tokens: signature, algorithm (decided by the key,
-// never by the token's header), expiry, not-before, issuer and audience.
+// never by the token's header), expiry, not-before, issued-at, issuer and
+// audience.
 // It is safe for concurrent use.
 type Verifier struct {
 	parser  *jwt.Parser
@@ -108,6 +109,9 @@ func newParser(algs []string, issuer, audience string, now func() time.Time) *jw
 		jwt.WithAudience(audience),
 		jwt.WithLeeway(Leeway),
 		jwt.WithExpirationRequired(),
+		// A token issued in the future (beyond the leeway) comes from a
+		// clock or an issuer not to be trusted.
+		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now),
 	)
 }
@@ -200,8 +204,10 @@ func reason(err error) (code, message string) {
 		return "signature", "the token's signature or algorithm is not accepted"
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "expired", "the token has expired"
-	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return "not_yet_valid", "the token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "issued_in_future", "the token's iat (issued at) is in the future"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		return "issuer", "the token's issuer is not accepted"
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +66,8 @@ func TestVerifyRejects(t *testing.T) {
 	}{
 		{"expired beyond the leeway", func(c *jwtauth.Claims) { c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-2 * jwtauth.Leeway)) }, key, invitations.ErrUnauthenticated},
 		{"not valid yet beyond the leeway", func(c *jwtauth.Claims) { c.NotBefore = jwt.NewNumericDate(time.Now().Add(2 * jwtauth.Leeway)) }, key, invitations.ErrUnauthenticated},
+		{"issued in the future beyond the leeway", func(c *jwtauth.Claims) { c.IssuedAt = jwt.NewNumericDate(time.Now().Add(2 * jwtauth.Leeway)) }, key, invitations.ErrUnauthenticated},
+		{"issued a day from now", func(c *jwtauth.Claims) { c.IssuedAt = jwt.NewNumericDate(time.Now().Add(24 * time.Hour)) }, key, invitations.ErrUnauthenticated},
 		{"no expiry", func(c *jwtauth.Claims) { c.ExpiresAt = nil }, key, invitations.ErrUnauthenticated},
 		{"wrong issuer", func(c *jwtauth.Claims) { c.Issuer = "someone" }, key, invitations.ErrUnauthenticated},
 		{"wrong audience", func(c *jwtauth.Claims) { c.Audience = jwt.ClaimStrings{"api://other"} }, key, invitations.ErrUnauthenticated},
@@ -92,6 +95,12 @@ func TestVerifyRejects(t *testing.T) {
 	token, _ := jwtauth.MintHS256(key, c)
 	if _, err := v.Verify(context.Background(), token); err != nil {
 		t.Errorf("Verify(expired within the leeway) = %v; want nil", err)
+	}
+	c = valid()
+	c.IssuedAt = jwt.NewNumericDate(time.Now().Add(jwtauth.Leeway / 2))
+	token, _ = jwtauth.MintHS256(key, c)
+	if _, err := v.Verify(context.Background(), token); err != nil {
+		t.Errorf("Verify(issued within the leeway ahead) = %v; want nil", err)
 	}
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, valid()).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	if _, err := v.Verify(context.Background(), none); !errors.Is(err, invitations.ErrUnauthenticated) {
@@ -155,5 +164,22 @@ func TestLoadOrCreateDevKeyConcurrently(t *testing.T) {
 	}
 	if creators != 1 {
 		t.Errorf("%d callers created the key; want 1", creators)
+	}
+}
+
+// A token issued beyond the clock skew in the future is refused, and says
+// why: its iat, not its nbf or exp.
+func TestVerifyIssuedInFuture(t *testing.T) {
+	v := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience)
+	c := valid()
+	c.IssuedAt = jwt.NewNumericDate(time.Now().Add(24 * time.Hour))
+	token, err := jwtauth.MintHS256(key, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Verify(context.Background(), token)
+	var r *jwtauth.Rejection
+	if !errors.As(err, &r) || r.Reason != "issued_in_future" || !strings.Contains(err.Error(), "iat") {
+		t.Errorf("Verify(iat a day from now) = %v; want a rejection for issued_in_future naming iat", err)
 	}
 }

@@ -12,11 +12,10 @@ const sortable = "created, lastModified"
 // ParseOrderBy parses $orderby: one time property, created or
 // lastModified, optionally followed by asc or desc (asc when absent, as in
 // OData). The store breaks ties by id in the same direction, so naming id is
-// never needed and one item is all it takes. "" is DefaultOrder.
+// never needed and one item is all it takes. An empty $orderby is an
+// error, like every other empty option: without $orderby the order is
+// invitations.DefaultOrder.
 func ParseOrderBy(s string) (invitations.Order, error) {
-	if s == "" {
-		return invitations.DefaultOrder, nil
-	}
 	if err := checkText("$orderby", s); err != nil {
 		return invitations.Order{}, err
 	}

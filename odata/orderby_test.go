@@ -13,7 +13,6 @@ func TestParseOrderBy(t *testing.T) {
 		in   string
 		want invitations.Order
 	}{
-		{"", invitations.DefaultOrder},
 		{"created", invitations.Order{Field: invitations.FieldCreated}},
 		{"created asc", invitations.Order{Field: invitations.FieldCreated}},
 		{"created desc", invitations.Order{Field: invitations.FieldCreated, Desc: true}},
@@ -36,6 +35,7 @@ func TestParseOrderByInvalid(t *testing.T) {
 	tests := []struct {
 		in, want string // want is the message after "$orderby: "
 	}{
+		{"", "empty; name one of created, lastModified"},
 		{" ", "empty; name one of created, lastModified"},
 		{"created desc, id", "',' at position 13: sort by one property only (created, lastModified); ties are broken by id"},
 		{"created,lastModified", "',' at position 8: sort by one property only (created, lastModified); ties are broken by id"},

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +24,26 @@ var errNoToken = &invitations.Error{Kind: invitations.ErrUnauthenticated,
 // else; which operations need a token is openapi.yaml's security
 // requirements, recorded as the routes were registered. It records the
 // caller in the request's info for the handlers.
+//
+// A client address that has spent its budget of failed authentications
+// is refused before its token is looked at: verifying a signature is the
+// expensive step a flood of bad tokens would make the server repeat.
 func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if !s.routes[req.Method+" "+c.Path()].secured {
 			return next(c)
+		}
+		var client netip.Prefix
+		if s.failures != nil {
+			client = clientKey(s.origin.client(req))
+			if spent, wait := s.failures.spent(client, s.opts.Now()); spent {
+				s.metrics.authRefused.Inc()
+				after := max(1, int(wait/time.Second))
+				c.Response().Header().Set("Retry-After", strconv.Itoa(after))
+				return invitations.Errorf(invitations.ErrThrottled,
+					"too many failed authentications from this address; retry after %d seconds", after)
+			}
 		}
 		token, err := bearerToken(req)
 		if err != nil {
@@ -33,8 +51,7 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if errors.Is(err, errNoToken) {
 				reason = "missing"
 			}
-			s.metrics.tokenFailures.WithLabelValues(reason).Inc()
-			return err
+			return s.failed(client, reason, err)
 		}
 		ri := info(req.Context())
 		if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
@@ -43,11 +60,46 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if errors.As(err, &r) {
 				reason = r.FailureReason()
 			}
-			s.metrics.tokenFailures.WithLabelValues(reason).Inc()
-			return err
+			return s.failed(client, reason, err)
 		}
 		return next(c)
 	}
+}
+
+// failed counts a refused token, and spends one failure of the client's
+// budget when the refusal is a 401 (a 403 is a valid token).
+func (s *server) failed(client netip.Prefix, reason string, err error) error {
+	s.metrics.tokenFailures.WithLabelValues(reason).Inc()
+	if s.failures != nil && errors.Is(err, invitations.ErrUnauthenticated) {
+		s.failures.bucket(client).AllowN(s.opts.Now(), 1)
+	}
+	return err
+}
+
+// FailureBudget bounds the failed authentications (401s) each client
+// address may cause: a token bucket per address of Burst failures,
+// refilled at Rate a second. Once it is spent, the address's requests to
+// operations that need a token get a 429 with Retry-After, without their
+// token being verified. The address is the request's direct peer, or the
+// client a trusted proxy names (Options.TrustedProxies); IPv6 addresses
+// count by their /64, which one host may hold whole.
+type FailureBudget struct {
+	Rate  float64 // failures per second; 0 turns the budget off
+	Burst int     // failures at once
+	// Clients bounds how many addresses' buckets are kept (least recently
+	// seen ones are forgotten, which only ever lets an address through).
+	Clients int
+}
+
+// clientKey is the bucket an address spends from: itself, or its /64 for
+// IPv6. The zero Addr (no peer address) is a bucket of its own.
+func clientKey(addr netip.Addr) netip.Prefix {
+	bits := 32
+	if addr.Is6() {
+		bits = 64
+	}
+	p, _ := addr.Prefix(bits) // an error only for the zero Addr, whose zero Prefix is its bucket
+	return p
 }
 
 // bearerToken returns the token of the request's one Authorization header.

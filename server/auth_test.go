@@ -167,6 +167,7 @@ func testProductionTokens(t *testing.T, e *env, signer jwttest.Signer, jwks *jwt
 		{"tampered payload", []string{"Bearer " + tamper(valid)}},
 		{"expired", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-2 * jwtauth.Leeway)) })}},
 		{"nbf beyond the skew", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.NotBefore = jwt.NewNumericDate(time.Now().Add(2 * jwtauth.Leeway)) })}},
+		{"iat beyond the skew", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.IssuedAt = jwt.NewNumericDate(time.Now().Add(2 * jwtauth.Leeway)) })}},
 		{"no exp", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.ExpiresAt = nil })}},
 		{"wrong iss", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.Issuer = jwtauth.DevIssuer })}},
 		{"wrong aud", []string{"Bearer " + bad(func(c *jwtauth.Claims) { c.Audience = jwt.ClaimStrings{"api://someone-else"} })}},

@@ -341,6 +341,8 @@ func TestCreateInvitationAuthentication(t *testing.T) {
 	expired.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-2 * jwtauth.Leeway))
 	early := claims(tenantA, alice)
 	early.NotBefore = jwt.NewNumericDate(time.Now().Add(2 * jwtauth.Leeway))
+	issuedLater := claims(tenantA, alice)
+	issuedLater.IssuedAt = jwt.NewNumericDate(time.Now().Add(24 * time.Hour))
 	wrongIssuer := claims(tenantA, alice)
 	wrongIssuer.Issuer = "https://login.example.com/other"
 	wrongAudience := claims(tenantA, alice)
@@ -362,6 +364,7 @@ func TestCreateInvitationAuthentication(t *testing.T) {
 		{"no Authorization", nil, `Bearer realm="invitations"`},
 		{"expired", []string{"Bearer " + mint(t, withScope(expired))}, `error="invalid_token"`},
 		{"not yet valid", []string{"Bearer " + mint(t, withScope(early))}, `error="invalid_token"`},
+		{"issued a day from now", []string{"Bearer " + mint(t, withScope(issuedLater))}, `error="invalid_token", error_description="the token's iat`},
 		{"wrong issuer", []string{"Bearer " + mint(t, withScope(wrongIssuer))}, `error="invalid_token"`},
 		{"wrong audience", []string{"Bearer " + mint(t, withScope(wrongAudience))}, `error="invalid_token"`},
 		{"no tid", []string{"Bearer " + mint(t, withScope(noTenant))}, `error="invalid_token"`},

@@ -49,7 +49,7 @@ func (s *server) docs(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", docsPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", publicCache)
 	// Embedded files have no modification time; ServeContent sets the
 	// Content-Type from the name and answers Range requests.
 	http.ServeContent(c.Response(), c.Request(), st.Name(), st.ModTime(), content)

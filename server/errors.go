@@ -74,13 +74,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &later):
 		h.Set("Retry-After", strconv.Itoa(later.seconds))
 	}
-	body := errorBody(p, ri, s.opts.Now())
-	if c.Request().Method == http.MethodHead {
-		err = c.NoContent(p.status)
-	} else {
-		err = c.JSON(p.status, body)
-	}
-	if err != nil {
+	// A HEAD gets GET's answer too: net/http sends its header fields (the
+	// body's Content-Type and Content-Length among them) and not the body.
+	if err := c.JSON(p.status, errorBody(p, ri, s.opts.Now())); err != nil {
 		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "writing error response",
 			slog.String("request_id", ri.id), slog.String("error", err.Error()))
 	}

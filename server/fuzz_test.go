@@ -73,7 +73,9 @@ func FuzzCreateInvitation(f *testing.F) {
 // FuzzRequest sends arbitrary requests into the real handler (over a real
 // SQLite store): any method, request target (path and query), header
 // fields and body, with or without a valid token. Whatever comes, never a
-// 5xx or a panic, and every 4xx carries a Graph error body.
+// 5xx or a panic, every 4xx carries a Graph error body, a query string
+// that does not parse is a 400, and every answer says how caches and
+// browsers may treat it.
 //
 // The request is what net/http would hand the handler: a target it could
 // parse, header fields it would accept, Host and Transfer-Encoding moved out
@@ -126,6 +128,16 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "/v1.0//linkedIn//invitations?$top=0", "", "", 2},
 		{"GET", "*", "", "", 0},
 		{"GET", "http://other.example/v1.0/linkedIn/invitations", "", "", 1},
+		// Query strings Go's parser rejects: a raw ';', a bad '%' escape.
+		{"GET", "/v1.0/linkedIn/invitations?$filter=trackingId%20eq%20'a;b'", "", "", 2},
+		{"GET", "/v1.0/linkedIn/invitations?$filter=%zz", "", "", 2},
+		{"GET", "/v1.0/linkedIn/invitations?$top=0;", "", "", 1},
+		{"GET", "/v1.0/linkedIn/invitations?$count=true&$expand=message;", "", "", 2},
+		{"POST", "/v1.0/linkedIn/invitations?%zz=1", json, `{"invitee": "urn:li:person:Qm9i"}`, 0},
+		{"DELETE", "/v1.0/linkedIn/invitations/" + id + "?a=1;b=2", "", "", 1},
+		{"GET", "/healthz?;", "", "", 0},
+		{"GET", "/v1.0/linkedIn/invitations?$orderby=", "", "", 2},
+		{"HEAD", "/v1.0/linkedIn/invitations?$top=1&$count=true", "", "", 2},
 	} {
 		f.Add(s.method, s.target, s.header, []byte(s.body), s.token)
 	}
@@ -169,6 +181,14 @@ func FuzzRequest(f *testing.F) {
 		got, _ := io.ReadAll(res.Body)
 		if res.StatusCode >= 500 {
 			t.Fatalf("%s %s\n%s\n-> %d: %s", method, target, header, res.StatusCode, got)
+		}
+		if _, err := url.ParseQuery(u.RawQuery); err != nil &&
+			res.StatusCode != http.StatusBadRequest && res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s %s\n%s\n-> %d; want 400 for a query string that does not parse (%v)", method, target, header, res.StatusCode, err)
+		}
+		if res.Header.Get("Cache-Control") == "" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s\n%s\n-> %d with Cache-Control %q, X-Content-Type-Options %q; want both", method, target, header,
+				res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("X-Content-Type-Options"))
 		}
 		if res.StatusCode >= 400 && method != http.MethodHead {
 			if err := e.transport.CheckError(got); err != nil {

@@ -12,9 +12,25 @@ import (
 // do sends a bare request through the spec-checking transport.
 func (e *env) do(method, url, body string) (*http.Response, string) {
 	e.t.Helper()
+	return e.doAs("", method, url, body)
+}
+
+// doAs sends a request with token (none for "") and, with a body, the
+// Content-Type application/json, through the spec-checking transport.
+func (e *env) doAs(token, method, url, body string, edit ...func(*http.Request)) (*http.Response, string) {
+	e.t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, f := range edit {
+		f(req)
 	}
 	res, err := e.transport.Client().Do(req)
 	if err != nil {

@@ -23,7 +23,8 @@ type handler struct {
 	now      func() time.Time // Options.Now
 	// lease is how long a request holds its idempotency key: as long as
 	// it may work (Options.RequestTimeout).
-	lease time.Duration
+	lease  time.Duration
+	origin *origin // the base of absolute links
 }
 
 // CreateInvitation is POST /linkedIn/invitations.

@@ -2,14 +2,17 @@ package server_test
 
 import (
 	"context"
-	"github.com/golang-jwt/jwt/v5"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -225,4 +228,113 @@ func metric(t *testing.T, reg *prometheus.Registry, name string, labels map[stri
 		}
 	}
 	return sum
+}
+
+// countingVerifier counts the tokens it is asked to verify.
+type countingVerifier struct {
+	server.Verifier
+	calls atomic.Int64
+}
+
+func (v *countingVerifier) Verify(ctx context.Context, token string) (invitations.Caller, error) {
+	v.calls.Add(1)
+	return v.Verifier.Verify(ctx, token)
+}
+
+// Each client address may cause a few failed authentications; then its
+// requests get a 429 with Retry-After before their token is looked at, a
+// valid one included, while other addresses and the probes go on. Behind a
+// trusted proxy the address is the client it names; from anyone else
+// X-Forwarded-For counts for nothing.
+func TestFailedAuthenticationBudget(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		proxies []netip.Prefix
+		// from sets a request's claimed origin; other is another client's.
+		from, other string
+		separate    bool // whether from and other have budgets of their own
+	}{
+		{"direct", nil, "", "", false},
+		{"forwarded by an untrusted peer", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "203.0.113.7", "203.0.113.8", false},
+		{"forwarded by a trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "203.0.113.7", "203.0.113.8", true},
+		{"IPv6 clients of one /64", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "2001:db8:1:2::7", "2001:db8:1:2:ffff::8", false},
+		{"IPv6 clients of two /64s", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "2001:db8:1:2::7", "2001:db8:1:3::7", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			v := &countingVerifier{Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)}
+			e := newEnv(t, func(o *server.Options) {
+				o.Verifier = v
+				o.AuthFailures = server.FailureBudget{Rate: 0.01, Burst: 3} // one more per 100 s
+				o.TrustedProxies = tt.proxies
+				o.Metrics = reg
+			})
+			list := e.url + "/linkedIn/invitations"
+			from := func(addr string) func(*http.Request) {
+				return func(req *http.Request) {
+					if addr != "" {
+						req.Header.Set("X-Forwarded-For", "198.51.100.1, "+addr)
+					}
+				}
+			}
+			bad := mint(t, claims(tenantB, alice))[:40] + "x.y"
+			for i := range 3 {
+				if res, _ := e.doAs(bad, http.MethodGet, list, "", from(tt.from)); res.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("bad token %d: status %d; want 401", i+1, res.StatusCode)
+				}
+			}
+			if res, _ := e.doAs("", http.MethodGet, list, "", from(tt.from)); res.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("after 3 failures, no token: status %d; want 429", res.StatusCode)
+			}
+			verified := v.calls.Load()
+			valid := application(t, tenantA, invitations.PermReadAll)
+			res, body := e.doAs(valid, http.MethodGet, list, "", from(tt.from))
+			if res.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("after 3 failures, a valid token: status %d; want 429", res.StatusCode)
+			}
+			if after, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || after < 1 || after > 100 {
+				t.Errorf("Retry-After = %q; want 1 to 100 seconds", res.Header.Get("Retry-After"))
+			}
+			if got := errorOf(t, []byte(body)); got.Code != client.ErrorCodeTooManyRequests || !strings.Contains(got.Message, "failed authentications") {
+				t.Errorf("error = %s %q; want TooManyRequests about failed authentications", got.Code, got.Message)
+			}
+			if got := v.calls.Load(); got != verified {
+				t.Errorf("the refused request's token was verified (%d verifications, %d before); want it refused first", got, verified)
+			}
+			if got := metric(t, reg, "invitations_auth_refused_requests_total", nil); got != 2 {
+				t.Errorf("refused requests counted: %v; want 2", got)
+			}
+
+			res, _ = e.doAs(valid, http.MethodGet, list, "", from(tt.other))
+			if want := map[bool]int{true: http.StatusOK, false: http.StatusTooManyRequests}[tt.separate]; res.StatusCode != want {
+				t.Errorf("the other client, with a valid token: status %d; want %d", res.StatusCode, want)
+			}
+			// Operations without a token are not affected.
+			if res, _ := e.do(http.MethodGet, strings.TrimSuffix(e.url, "/v1.0")+"/healthz", ""); res.StatusCode != http.StatusOK {
+				t.Errorf("/healthz: status %d; want 200", res.StatusCode)
+			}
+		})
+	}
+}
+
+// Valid tokens and 403s spend nothing: a caller that authenticates never
+// meets the budget.
+func TestFailedAuthenticationBudgetSpares(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) { o.AuthFailures = server.FailureBudget{Rate: 0.01, Burst: 1} })
+	list := e.url + "/linkedIn/invitations"
+	for i, token := range []string{
+		application(t, tenantA, invitations.PermReadAll),
+		mint(t, claims("9188040d-6c67-4c5b-b112-36a304b66dad", alice)), // a personal account: 403
+		delegated(t, tenantA, alice, "User.Read"),                      // no permission: 403
+		application(t, tenantA, invitations.PermReadAll),
+		"", // the first failure: 401
+	} {
+		want := []int{200, 403, 403, 200, 401}[i]
+		if res, _ := e.doAs(token, http.MethodGet, list, ""); res.StatusCode != want {
+			t.Errorf("request %d: status %d; want %d", i+1, res.StatusCode, want)
+		}
+	}
+	if res, _ := e.doAs("", http.MethodGet, list, ""); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the second failure: status %d; want 429", res.StatusCode)
+	}
 }

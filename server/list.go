@@ -30,8 +30,9 @@ func (h *handler) ListInvitations(ctx context.Context, req gen.ListInvitationsRe
 		return nil, err
 	}
 
+	base := h.origin.base(ri.req)
 	body := gen.InvitationV2Collection{
-		OdataContext: ri.baseURL() + "/$metadata#linkedIn/invitations",
+		OdataContext: base + "/$metadata#linkedIn/invitations",
 		Value:        make([]gen.InvitationV2, len(page.Invitations)),
 	}
 	if opts.selected != nil {
@@ -47,7 +48,7 @@ func (h *handler) ListInvitations(ctx context.Context, req gen.ListInvitationsRe
 		body.OdataCount = &page.Count
 	}
 	if page.Next != nil {
-		body.OdataNextLink = ptr(ri.baseURL() + "/linkedIn/invitations?" + opts.nextQuery(*page.Next))
+		body.OdataNextLink = ptr(base + "/linkedIn/invitations?" + opts.nextQuery(*page.Next))
 	}
 	return gen.ListInvitations200JSONResponse{Body: body}, nil
 }

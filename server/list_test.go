@@ -264,6 +264,8 @@ func TestListInvitationsRejects(t *testing.T) {
 		{"$filter=startswith(inviter,'urn')", "$filter"},
 		{"$filter=inviter eq 'unterminated", "$filter"},
 		{"$filter=", "$filter"},
+		{"$orderby=", "$orderby"},
+		{"$orderby", "$orderby"},
 		{"$orderby=inviter", "$orderby"},
 		{"$orderby=created sideways", "$orderby"},
 		{"$select=status", "$select"},

@@ -11,6 +11,7 @@ type metrics struct {
 	dbDuration    *prometheus.HistogramVec // by store method
 	dbWaiting     prometheus.Gauge
 	throttled     prometheus.Counter
+	authRefused   prometheus.Counter
 	shed          prometheus.Counter
 	tokenFailures *prometheus.CounterVec // by reason
 	// responseViolations counts responses that break openapi.yaml, by
@@ -42,6 +43,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "invitations_throttled_requests_total",
 			Help: "Requests refused with 429 because their caller was over its rate limit.",
 		}),
+		authRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "invitations_auth_refused_requests_total",
+			Help: "Requests refused with 429, their token unchecked, because their client address had spent its budget of failed authentications.",
+		}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "invitations_shed_requests_total",
 			Help: "Requests refused with 503 because too much work was waiting on the database.",
@@ -55,7 +60,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Responses that do not match openapi.yaml, by operation; checked only with response validation on.",
 		}, []string{"operation"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.dbWaiting, m.throttled, m.shed,
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.dbDuration, m.dbWaiting, m.throttled, m.authRefused, m.shed,
 		m.tokenFailures, m.responseViolations} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

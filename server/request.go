@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ import (
 type requestInfo struct {
 	id       string        // request-id
 	clientID string        // client-request-id: the caller's, or id
-	req      *http.Request // as it arrived, for baseURL
+	req      *http.Request // as it arrived, for the links' base (origin.base)
 	caller   invitations.Caller
 }
 
@@ -41,7 +42,9 @@ func info(ctx context.Context) *requestInfo {
 }
 
 // identify gives the request its request-id, echoes the client-request-id,
-// and bounds the request's work by the request timeout.
+// and bounds the request's work by the request timeout. Every answer is
+// marked not to be stored by caches (most are one caller's own; the few
+// that are not say so themselves) nor sniffed by browsers.
 func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ri := &requestInfo{id: uuid.NewString()}
@@ -53,31 +56,16 @@ func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Set("request-id", ri.id)
 		h.Set("client-request-id", ri.clientID)
+		// The values are shared, never changed in place (Set replaces a
+		// slice): Header.Set would allocate two per request.
+		h["Cache-Control"] = s.noStore
+		h["X-Content-Type-Options"] = s.noSniff
 
 		ctx, cancel := context.WithTimeout(context.WithValue(c.Request().Context(), requestInfoKey{}, ri), s.opts.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
-}
-
-// baseURL is the API's absolute URL as the caller reached it, for the links
-// a list answers with: the scheme from TLS or a proxy's X-Forwarded-Proto,
-// the host from the request. Only lists need it, so it is not built for
-// every request.
-func (ri *requestInfo) baseURL() string {
-	req := ri.req
-	if req == nil {
-		return BasePath // a request that did not pass identify: links stay relative
-	}
-	scheme := "http"
-	if req.TLS != nil {
-		scheme = "https"
-	}
-	if p := req.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	return scheme + "://" + req.Host + BasePath
 }
 
 // validClientRequestID reports whether v may be echoed. The validator rejects
@@ -145,18 +133,29 @@ type panicError struct{ value any }
 
 func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
 
-// limitHeaders answers 431 to a request whose header fields are larger than
-// the limit.
-func (s *server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// screen refuses what no operation may take, before anything depends on
+// the route: header fields larger than the limit (431), and a query string
+// that does not parse (400: a raw ';', a bad '%' escape, too many
+// parameters), of which Go's parser would drop the offending pair without
+// a word, when an option the service cannot honour is a 400, never
+// silently ignored. (One middleware, not two: Echo wraps each middleware
+// anew for every request.)
+func (s *server) screen(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		req := c.Request()
 		size := 0
-		for name, values := range c.Request().Header {
+		for name, values := range req.Header {
 			for _, v := range values {
 				size += len(name) + len(v) + 4 // ": " and CRLF
 			}
 		}
 		if size > s.opts.MaxHeaderBytes {
 			return errHeadersTooLarge
+		}
+		if raw := req.URL.RawQuery; raw != "" {
+			if _, err := url.ParseQuery(raw); err != nil {
+				return queryError(raw, err)
+			}
 		}
 		return next(c)
 	}
@@ -166,6 +165,39 @@ func (s *server) limitHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // layer's own limit.
 var errHeadersTooLarge = echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge,
 	"the request's header fields are too large")
+
+// queryError names the first pair of the query string raw that does not
+// parse, and why; err is url.ParseQuery's error, for what no single pair
+// causes.
+func queryError(raw string, err error) error {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		name, value, _ := strings.Cut(pair, "=")
+		key, nameErr := url.QueryUnescape(name)
+		if nameErr != nil {
+			key = ""
+		}
+		var why string
+		switch _, valueErr := url.QueryUnescape(value); {
+		case strings.Contains(pair, ";"):
+			why = "';' does not separate query options (use '&'); write a ';' in a value as %3B"
+		case nameErr != nil:
+			why = nameErr.Error()
+		case valueErr != nil:
+			why = valueErr.Error()
+		default:
+			continue
+		}
+		const maxShown = 100
+		if len(pair) > maxShown {
+			pair = pair[:maxShown] + "..."
+		}
+		return &invitations.Error{Kind: invitations.ErrInvalid, Target: key,
+			Message: fmt.Sprintf("the query string does not parse at %q: %s", pair, why)}
+	}
+	return invitations.Errorf(invitations.ErrInvalid, "the query string does not parse: %v", err)
+}
 
 // checkQuery refuses query parameters the operation does not declare, and
 // repeated ones: an option the service cannot honour is a 400, never

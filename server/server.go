@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -41,6 +43,20 @@ type Options struct {
 	MaxHeaderBytes int
 	// Throttle is the per-caller rate limit; the zero value turns it off.
 	Throttle Throttle
+	// AuthFailures is the per-client-address budget of failed
+	// authentications; the zero value turns it off.
+	AuthFailures FailureBudget
+	// PublicURL is the service's root URL as its clients reach it, such as
+	// https://invitations.example.com (see CheckPublicURL): the absolute
+	// links in answers (@odata.context, @odata.nextLink) start with it.
+	// Without it they start with the scheme and host a trusted proxy
+	// forwarded or else with the address the connection reached, never with
+	// what the request's Host alone says.
+	PublicURL *url.URL
+	// TrustedProxies are the peers whose X-Forwarded-For, -Proto and -Host
+	// header fields are believed: for the links (without a PublicURL) and
+	// for the client address AuthFailures counts by.
+	TrustedProxies []netip.Prefix
 	// Overload bounds the work waiting on the database.
 	Overload Overload
 	// Metrics is where the service registers its Prometheus collectors;
@@ -62,17 +78,24 @@ type Options struct {
 }
 
 type server struct {
-	store   invitations.Store // guarded (see guard.go)
-	log     *slog.Logger
-	opts    Options
-	verify  Verifier
-	routes  map[string]route // see specRouter.routes
-	limits  *limiters        // nil when throttling is off
-	metrics *metrics
+	store  invitations.Store // guarded (see guard.go)
+	log    *slog.Logger
+	opts   Options
+	verify Verifier
+	routes map[string]route  // see specRouter.routes
+	limits *limiters[string] // by caller; nil when throttling is off
+	// failures are the client addresses' budgets of failed
+	// authentications; nil when the budget is off.
+	failures *limiters[netip.Prefix]
+	origin   *origin
+	metrics  *metrics
 	// validation holds the request validator's options (see validate).
 	validation *openapi3filter.Options
 	// errorSchema is Graph's error body, for checkResponses.
 	errorSchema *openapi3.Schema
+	// noStore and noSniff are the Cache-Control and X-Content-Type-Options
+	// every answer starts with (see identify).
+	noStore, noSniff []string
 }
 
 // New builds the service's HTTP handler over store.
@@ -111,12 +134,20 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
 	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions(),
-		errorSchema: spec.Components.Schemas["ODataError"].Value}
+		errorSchema: spec.Components.Schemas["ODataError"].Value, noStore: []string{"no-store"}, noSniff: []string{"nosniff"}}
 	s.store = newGuardedStore(store, opts.Overload, m)
 	if opts.Throttle.Rate > 0 {
-		if s.limits, err = newLimiters(opts.Throttle); err != nil {
+		if s.limits, err = newLimiters[string](opts.Throttle.Rate, opts.Throttle.Burst, opts.Throttle.Callers); err != nil {
 			return nil, fmt.Errorf("server: throttle: %w", err)
 		}
+	}
+	if b := opts.AuthFailures; b.Rate > 0 {
+		if s.failures, err = newLimiters[netip.Prefix](b.Rate, b.Burst, b.Clients); err != nil {
+			return nil, fmt.Errorf("server: failed authentications' budget: %w", err)
+		}
+	}
+	if s.origin, err = newOrigin(opts.PublicURL, opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("server: public URL %q: %w", opts.PublicURL, err)
 	}
 
 	e := echo.New()
@@ -124,17 +155,20 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.HTTPErrorHandler = s.handleError
 	// The order matters: every request gets an id and a log line, and is
 	// authenticated (and throttled) before any of it is read or validated;
-	// its response is checked once the error handler has written it.
+	// what no operation may take (header fields too large, a query string
+	// that does not parse) is refused before that; its response is checked
+	// once the error handler has written it.
 	chain := []echo.MiddlewareFunc{s.identify}
 	if opts.ValidateResponses {
 		chain = append(chain, s.checkResponses)
 	}
-	chain = append(chain, s.logRequests, s.recoverPanics, s.limitHeaders, s.authenticate, s.throttle,
+	chain = append(chain, s.logRequests, s.recoverPanics, s.screen, s.authenticate, s.throttle,
 		s.checkQuery, s.readBody, s.validate)
 	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now, lease: opts.RequestTimeout}
+	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now, lease: opts.RequestTimeout,
+		origin: s.origin}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	router.refuseShadowed()
 	s.routes = router.routes

@@ -28,11 +28,18 @@ func newContract() (contract, error) {
 	return contract{yaml: doc, json: js}, nil
 }
 
+// publicCache is the Cache-Control of the contract and the reference at
+// /docs: unlike every other answer they are the same for every caller, so
+// a cache may keep them, but they change with each release, so it must
+// check them again before each use.
+const publicCache = "no-cache"
+
 // GetOpenAPIYAML is GET /openapi.yaml.
 func (h *handler) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
 	return gen.GetOpenAPIYAML200ApplicationYamlResponse{
 		Body:          bytes.NewReader(h.contract.yaml),
 		ContentLength: int64(len(h.contract.yaml)),
+		Headers:       gen.GetOpenAPIYAML200ResponseHeaders{CacheControl: ptr(publicCache)},
 	}, nil
 }
 
@@ -49,6 +56,7 @@ type rawJSON []byte
 func (r rawJSON) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(r)))
+	w.Header().Set("Cache-Control", publicCache)
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(r)
 	return err

@@ -23,44 +23,68 @@ type Throttle struct {
 	Callers int
 }
 
-// limiters keeps the callers' token buckets.
-type limiters struct {
-	cfg     Throttle
-	buckets *lru.Cache[string, *rate.Limiter]
+// limiters keeps token buckets by key (a caller, a client address), each
+// of burst requests refilled at rate a second, in an LRU: least recently
+// seen keys are forgotten, which only ever lets someone through.
+type limiters[K comparable] struct {
+	rate    float64
+	burst   int
+	buckets *lru.Cache[K, *rate.Limiter]
 }
 
-func newLimiters(cfg Throttle) (*limiters, error) {
-	if cfg.Callers <= 0 {
-		cfg.Callers = 100_000
+func newLimiters[K comparable](perSecond float64, burst, keys int) (*limiters[K], error) {
+	if keys <= 0 {
+		keys = 100_000
 	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = max(1, int(cfg.Rate))
+	if burst <= 0 {
+		burst = max(1, int(perSecond))
 	}
-	buckets, err := lru.New[string, *rate.Limiter](cfg.Callers)
+	buckets, err := lru.New[K, *rate.Limiter](keys)
 	if err != nil {
 		return nil, err
 	}
-	return &limiters{cfg: cfg, buckets: buckets}, nil
+	return &limiters[K]{rate: perSecond, burst: burst, buckets: buckets}, nil
+}
+
+// bucket is key's bucket, made full if key has none.
+func (l *limiters[K]) bucket(key K) *rate.Limiter {
+	lim, found := l.buckets.Get(key)
+	if !found {
+		// Two first requests at once must share one bucket.
+		lim = rate.NewLimiter(rate.Limit(l.rate), l.burst)
+		if prev, raced, _ := l.buckets.PeekOrAdd(key, lim); raced {
+			lim = prev
+		}
+	}
+	return lim
 }
 
 // take spends one request of key's bucket at now. It returns whether the
 // request may go on, the requests left, and how long until the bucket is
 // full again or, when refused, until one request is allowed.
-func (l *limiters) take(key string, now time.Time) (ok bool, remaining int, wait time.Duration) {
-	lim, found := l.buckets.Get(key)
-	if !found {
-		// Two first requests at once must share one bucket.
-		lim = rate.NewLimiter(rate.Limit(l.cfg.Rate), l.cfg.Burst)
-		if prev, raced, _ := l.buckets.PeekOrAdd(key, lim); raced {
-			lim = prev
-		}
-	}
+func (l *limiters[K]) take(key K, now time.Time) (ok bool, remaining int, wait time.Duration) {
+	lim := l.bucket(key)
 	ok = lim.AllowN(now, 1)
 	tokens := lim.TokensAt(now)
 	if ok {
-		return true, int(math.Max(0, math.Floor(tokens))), seconds((float64(l.cfg.Burst) - tokens) / l.cfg.Rate)
+		return true, int(math.Max(0, math.Floor(tokens))), seconds((float64(l.burst) - tokens) / l.rate)
 	}
-	return false, 0, seconds((1 - tokens) / l.cfg.Rate)
+	return false, 0, seconds((1 - tokens) / l.rate)
+}
+
+// spent reports whether key's bucket holds less than one request at now,
+// and how long until it holds one, without spending any; a key without a
+// bucket has a full one. It takes a read lock and allocates nothing, so it
+// can run on every request.
+func (l *limiters[K]) spent(key K, now time.Time) (bool, time.Duration) {
+	lim, found := l.buckets.Peek(key)
+	if !found {
+		return false, 0
+	}
+	if tokens := lim.TokensAt(now); tokens < 1 {
+		return true, seconds((1 - tokens) / l.rate)
+	}
+	return false, 0
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Ceil(s)) * time.Second }
@@ -76,7 +100,7 @@ func (s *server) throttle(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ok, remaining, wait := s.limits.take(caller.Tenant+"\x00"+caller.Subject, s.opts.Now())
 		h := c.Response().Header()
-		h.Set("RateLimit-Limit", strconv.Itoa(s.limits.cfg.Burst))
+		h.Set("RateLimit-Limit", strconv.Itoa(s.limits.burst))
 		h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
 		h.Set("RateLimit-Reset", strconv.Itoa(int(wait/time.Second)))
 		if !ok {

@@ -51,7 +51,10 @@ func TestContractIsComplete(t *testing.T) {
 				}
 			}
 			for code, res := range op.Responses.Map() {
-				checkResponse(t, name+" "+code, code, res.Value)
+				checkResponse(t, name+" "+code, method, code, res.Value)
+			}
+			if method == http.MethodHead {
+				checkHead(t, name, item, op)
 			}
 			if body := op.RequestBody; body != nil {
 				for mt, media := range body.Value.Content {
@@ -98,7 +101,10 @@ func mustDeclare(doc *openapi3.T, op *openapi3.Operation) []int {
 	return statuses
 }
 
-func checkResponse(t *testing.T, name, code string, res *openapi3.Response) {
+// checkResponse checks a response of an operation with method: described,
+// with the header fields every answer carries, and, for an error, Graph's
+// error body; a HEAD's responses have no body at all.
+func checkResponse(t *testing.T, name, method, code string, res *openapi3.Response) {
 	t.Helper()
 	if res.Description == nil || *res.Description == "" {
 		t.Errorf("%s: no description", name)
@@ -106,14 +112,21 @@ func checkResponse(t *testing.T, name, code string, res *openapi3.Response) {
 	if !strings.HasPrefix(code, "2") && !strings.HasPrefix(code, "4") && !strings.HasPrefix(code, "5") {
 		t.Errorf("%s: a status the service does not answer with", name)
 	}
-	if code >= "400" {
+	switch {
+	case method == http.MethodHead:
+		if len(res.Content) > 0 {
+			t.Errorf("%s: a body in an answer to HEAD, which has none", name)
+		}
+	case code >= "400":
 		media := res.Content.Get("application/json")
 		if media == nil || media.Schema == nil || media.Schema.Ref != "#/components/schemas/ODataError" || len(res.Content) != 1 {
 			t.Errorf("%s: an error response without Graph's error body (application/json, ODataError)", name)
 		}
 	}
-	if res.Headers["request-id"] == nil {
-		t.Errorf("%s: no request-id header", name)
+	for _, h := range []string{"request-id", "Cache-Control", "X-Content-Type-Options"} {
+		if res.Headers[h] == nil {
+			t.Errorf("%s: no %s header", name, h)
+		}
 	}
 	for mt, media := range res.Content {
 		if media.Example == nil && len(media.Examples) == 0 {
@@ -133,5 +146,44 @@ func checkDescribed(t *testing.T, name string, s *openapi3.SchemaRef) {
 		if ps.Ref == "" {
 			checkDescribed(t, name+"/properties/"+prop, ps)
 		}
+	}
+}
+
+// checkHead checks that a HEAD operation mirrors its path's GET: the same
+// parameters and statuses, and the same header fields on each.
+func checkHead(t *testing.T, name string, item *openapi3.PathItem, head *openapi3.Operation) {
+	t.Helper()
+	get := item.Get
+	if get == nil {
+		t.Errorf("%s: HEAD without a GET", name)
+		return
+	}
+	params := func(op *openapi3.Operation) []string {
+		var refs []string
+		for _, p := range op.Parameters {
+			refs = append(refs, p.Ref)
+		}
+		return refs
+	}
+	if !slices.Equal(params(head), params(get)) {
+		t.Errorf("%s: parameters %v; want GET's, %v", name, params(head), params(get))
+	}
+	if head.Security != nil || get.Security != nil {
+		t.Errorf("%s: HEAD and GET must both take the document's security", name)
+	}
+	for code, res := range get.Responses.Map() {
+		h := head.Responses.Value(code)
+		if h == nil {
+			t.Errorf("%s: no %s response, which GET has", name, code)
+			continue
+		}
+		for header := range res.Value.Headers {
+			if h.Value.Headers[header] == nil {
+				t.Errorf("%s %s: no %s header, which GET's has", name, code, header)
+			}
+		}
+	}
+	if len(head.Responses.Map()) != len(get.Responses.Map()) {
+		t.Errorf("%s: %d responses; want GET's %d", name, len(head.Responses.Map()), len(get.Responses.Map()))
 	}
 }

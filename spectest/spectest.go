@@ -92,10 +92,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
-// Check reports how a response to req breaks the spec, or nil.
+// Check reports how a response to req breaks the spec, or nil. Besides
+// what the operation declares, every answer must have a request-id, say
+// whether caches may keep it (Cache-Control), and forbid browsers to sniff
+// its type.
 func (t *Transport) Check(req *http.Request, status int, header http.Header, body []byte) error {
-	if header.Get("request-id") == "" {
+	switch {
+	case header.Get("request-id") == "":
 		return fmt.Errorf("no request-id header")
+	case header.Get("Cache-Control") == "":
+		return fmt.Errorf("no Cache-Control header")
+	case header.Get("X-Content-Type-Options") != "nosniff":
+		return fmt.Errorf("X-Content-Type-Options is %q, not nosniff", header.Get("X-Content-Type-Options"))
 	}
 	route, params, err := t.router.FindRoute(req)
 	if err != nil {

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/graph-linkedin/invitations/server"
 )
 
 // config is the server's configuration: flags, with defaults from the
@@ -25,6 +29,13 @@ type config struct {
 	// The per-caller rate limit.
 	rateLimit float64
 	rateBurst int
+	// The per-client-address budget of failed authentications.
+	authFailureRate  float64
+	authFailureBurst int
+	// How callers reach the service: its public URL (nil for none), and the
+	// proxies whose X-Forwarded-* header fields are believed.
+	publicURL      *url.URL
+	trustedProxies []netip.Prefix
 
 	requestTimeout  time.Duration
 	shutdownTimeout time.Duration
@@ -47,6 +58,7 @@ type config struct {
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
+	var publicURL, trustedProxies string // parsed after the flags
 	fs := flag.NewFlagSet("invitationsd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strs := []struct {
@@ -65,6 +77,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"production keys: a PEM public key (RSA, EC P-256 or Ed25519), for deployments without JWKS"},
 		{&cfg.issuer, "jwt-issuer", "INVITATIONS_JWT_ISSUER", "", "the iss tokens must carry; required with production keys"},
 		{&cfg.audience, "jwt-audience", "INVITATIONS_JWT_AUDIENCE", "", "the aud tokens must carry; required with production keys"},
+		{&publicURL, "public-url", "INVITATIONS_PUBLIC_URL", "",
+			"the service's root URL as clients reach it (https://invitations.example.com); absolute links in answers start with it"},
+		{&trustedProxies, "trusted-proxies", "INVITATIONS_TRUSTED_PROXIES", "",
+			"comma-separated IP addresses and CIDR prefixes of the proxies whose X-Forwarded-For, -Proto and -Host are believed"},
 	}
 	for _, s := range strs {
 		fs.StringVar(s.p, s.flag, envOr(getenv, s.env, s.fallback), s.help+" ("+s.env+")")
@@ -84,6 +100,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"store operations that may wait for one of those; beyond, requests get a 503 at once", 0, 1 << 20},
 		{&cfg.rateBurst, "rate-burst", "INVITATIONS_RATE_BURST", 200,
 			"requests a caller may send at once (the token bucket's size)", 1, 1 << 30},
+		{&cfg.authFailureBurst, "auth-failure-burst", "INVITATIONS_AUTH_FAILURE_BURST", 100,
+			"failed authentications a client address may cause at once", 1, 1 << 30},
 	}
 	for _, n := range ints {
 		v, err := envInt(getenv, n.env, n.fallback)
@@ -92,12 +110,24 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		fs.IntVar(n.p, n.flag, v, n.help+" ("+n.env+")")
 	}
-	rate, err := envFloat(getenv, "INVITATIONS_RATE_LIMIT", 100)
-	if err != nil {
-		return cfg, err
+	rates := []struct {
+		p         *float64
+		flag, env string
+		fallback  float64
+		help      string
+	}{
+		{&cfg.rateLimit, "rate-limit", "INVITATIONS_RATE_LIMIT", 100,
+			"requests per second each caller (tenant and subject) may send to this instance; 0 turns throttling off"},
+		{&cfg.authFailureRate, "auth-failure-rate", "INVITATIONS_AUTH_FAILURE_RATE", 1,
+			"failed authentications per second a client address may cause (beyond -auth-failure-burst); 0 turns the budget off"},
 	}
-	fs.Float64Var(&cfg.rateLimit, "rate-limit", rate,
-		"requests per second each caller (tenant and subject) may send to this instance; 0 turns throttling off (INVITATIONS_RATE_LIMIT)")
+	for _, r := range rates {
+		v, err := envFloat(getenv, r.env, r.fallback)
+		if err != nil {
+			return cfg, err
+		}
+		fs.Float64Var(r.p, r.flag, v, r.help+" ("+r.env+")")
+	}
 	validate, err := envBool(getenv, "INVITATIONS_VALIDATE_RESPONSES", false)
 	if err != nil {
 		return cfg, err
@@ -162,10 +192,47 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return cfg, fmt.Errorf("-write-timeout (%v) must be more than -request-timeout (%v), or slow answers are cut off unsent",
 			cfg.writeTimeout, cfg.requestTimeout)
 	}
-	if cfg.rateLimit < 0 || math.IsNaN(cfg.rateLimit) || math.IsInf(cfg.rateLimit, 0) {
-		return cfg, fmt.Errorf("-rate-limit: %v is not a rate", cfg.rateLimit)
+	for _, r := range rates {
+		if *r.p < 0 || math.IsNaN(*r.p) || math.IsInf(*r.p, 0) {
+			return cfg, fmt.Errorf("-%s: %v is not a rate", r.flag, *r.p)
+		}
+	}
+	if publicURL != "" {
+		u, err := url.Parse(publicURL)
+		if err == nil {
+			err = server.CheckPublicURL(u)
+		}
+		if err != nil {
+			return cfg, fmt.Errorf("-public-url (INVITATIONS_PUBLIC_URL) %q: %w", publicURL, err)
+		}
+		cfg.publicURL = u
+	}
+	if cfg.trustedProxies, err = parseProxies(trustedProxies); err != nil {
+		return cfg, fmt.Errorf("-trusted-proxies (INVITATIONS_TRUSTED_PROXIES): %w", err)
 	}
 	return cfg, cfg.checkKeys()
+}
+
+// parseProxies parses a comma-separated list of IP addresses and CIDR
+// prefixes (10.0.0.0/8, 2001:db8::/32); "" is none.
+func parseProxies(list string) ([]netip.Prefix, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var proxies []netip.Prefix
+	for entry := range strings.SplitSeq(list, ",") {
+		entry = strings.TrimSpace(entry)
+		if p, err := netip.ParsePrefix(entry); err == nil {
+			proxies = append(proxies, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(entry)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", entry)
+		}
+		proxies = append(proxies, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return proxies, nil
 }
 
 // checkKeys refuses a key configuration that would not check what it

@@ -139,6 +139,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready:          verifier.Ready,
 		RequestTimeout: cfg.requestTimeout,
 		Throttle:       server.Throttle{Rate: cfg.rateLimit, Burst: cfg.rateBurst},
+		AuthFailures:   server.FailureBudget{Rate: cfg.authFailureRate, Burst: cfg.authFailureBurst},
+		PublicURL:      cfg.publicURL,
+		TrustedProxies: cfg.trustedProxies,
 		Overload:       server.Overload{InFlight: cfg.dbInFlight, Queue: cfg.dbQueue},
 		Metrics:        reg,
 		// Every response checked against openapi.yaml, when asked.
