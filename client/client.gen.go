@@ -759,7 +759,7 @@ type ListInvitationsParams struct {
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
-	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`, `state`, `closed`.
 	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
 
 	// Top The page size.
@@ -780,10 +780,11 @@ type ListInvitationsParams struct {
 
 // HeadInvitationsParams defines parameters for HeadInvitations.
 type HeadInvitationsParams struct {
-	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
-	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
-	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
-	// Parentheses group. `or`, `not` and functions are not supported.
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee`, `trackingId` and `state`
+	// (string literals in single quotes, `''` for a quote; `trackingId eq null` for none; `state`
+	// is `'pending'`, `'accepted'` or `'ignored'`), and `eq`/`ne`/`gt`/`ge`/`lt`/`le` on
+	// `created`, `lastModified` and `closed` (epoch milliseconds; `closed eq null` for the
+	// pending ones). Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
@@ -2948,68 +2949,88 @@ func (r CreateInvitationResponse) ContentType() string {
 
 // CloseInvitationsResponse200Headers the declared response headers of an HTTP 200 response for CloseInvitations
 type CloseInvitationsResponse200Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse400Headers the declared response headers of an HTTP 400 response for CloseInvitations
 type CloseInvitationsResponse400Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse401Headers the declared response headers of an HTTP 401 response for CloseInvitations
 type CloseInvitationsResponse401Headers struct {
-	WWWAuthenticate *string
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	WWWAuthenticate     *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse403Headers the declared response headers of an HTTP 403 response for CloseInvitations
 type CloseInvitationsResponse403Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse413Headers the declared response headers of an HTTP 413 response for CloseInvitations
 type CloseInvitationsResponse413Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse415Headers the declared response headers of an HTTP 415 response for CloseInvitations
 type CloseInvitationsResponse415Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse429Headers the declared response headers of an HTTP 429 response for CloseInvitations
 type CloseInvitationsResponse429Headers struct {
-	RateLimitLimit     *int
-	RateLimitRemaining *int
-	RateLimitReset     *int
-	RetryAfter         *int
-	ClientRequestID    *string
-	RequestID          *string
+	CacheControl        *string
+	RateLimitLimit      *int
+	RateLimitRemaining  *int
+	RateLimitReset      *int
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse431Headers the declared response headers of an HTTP 431 response for CloseInvitations
 type CloseInvitationsResponse431Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse500Headers the declared response headers of an HTTP 500 response for CloseInvitations
 type CloseInvitationsResponse500Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // CloseInvitationsResponse503Headers the declared response headers of an HTTP 503 response for CloseInvitations
 type CloseInvitationsResponse503Headers struct {
-	RetryAfter      *int
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type CloseInvitationsResponse struct {
@@ -3742,8 +3763,10 @@ type UpdateInvitationResponse404Headers struct {
 
 // UpdateInvitationResponse409Headers the declared response headers of an HTTP 409 response for UpdateInvitation
 type UpdateInvitationResponse409Headers struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 // UpdateInvitationResponse412Headers the declared response headers of an HTTP 412 response for UpdateInvitation
@@ -5762,6 +5785,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 	switch {
 	case rsp.StatusCode == 200:
 		var headers CloseInvitationsResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5779,6 +5816,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers CloseInvitationsResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5796,12 +5847,26 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers CloseInvitationsResponse401Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
 		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
@@ -5820,6 +5885,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers CloseInvitationsResponse403Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5837,6 +5916,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 413:
 		var headers CloseInvitationsResponse413Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5854,6 +5947,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers CloseInvitationsResponse415Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5871,6 +5978,13 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CloseInvitationsResponse429Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -5899,6 +6013,13 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 			}
 			headers.RetryAfter = &value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5916,6 +6037,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers429 = &headers
 	case rsp.StatusCode == 431:
 		var headers CloseInvitationsResponse431Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5933,6 +6068,20 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers431 = &headers
 	case rsp.StatusCode == 500:
 		var headers CloseInvitationsResponse500Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -5950,12 +6099,26 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers CloseInvitationsResponse503Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
 		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
@@ -7694,6 +7857,20 @@ func ParseUpdateInvitationResponse(rsp *http.Response) (*UpdateInvitationRespons
 		response.Headers404 = &headers
 	case rsp.StatusCode == 409:
 		var headers UpdateInvitationResponse409Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
 		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -808,7 +808,7 @@ type ListInvitationsParams struct {
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
 	Orderby *OrderBy `form:"$orderby,omitempty" json:"$orderby,omitempty"`
 
-	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`.
+	// Select A comma-separated list of properties to return: `id` (always returned), `created`, `lastModified`, `inviter`, `invitee`, `message`, `trackingId`, `state`, `closed`.
 	Select *Select `form:"$select,omitempty" json:"$select,omitempty"`
 
 	// Top The page size.
@@ -829,10 +829,11 @@ type ListInvitationsParams struct {
 
 // HeadInvitationsParams defines parameters for HeadInvitations.
 type HeadInvitationsParams struct {
-	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee` and `trackingId` (string
-	// literals in single quotes, `''` for a quote; `trackingId eq null` for none), and
-	// `eq`/`ne`/`gt`/`ge`/`lt`/`le` on `created` and `lastModified` (epoch milliseconds).
-	// Parentheses group. `or`, `not` and functions are not supported.
+	// Filter Conditions joined by `and`: `eq`/`ne` on `inviter`, `invitee`, `trackingId` and `state`
+	// (string literals in single quotes, `''` for a quote; `trackingId eq null` for none; `state`
+	// is `'pending'`, `'accepted'` or `'ignored'`), and `eq`/`ne`/`gt`/`ge`/`lt`/`le` on
+	// `created`, `lastModified` and `closed` (epoch milliseconds; `closed eq null` for the
+	// pending ones). Parentheses group. `or`, `not` and functions are not supported.
 	Filter *Filter `form:"$filter,omitempty" json:"$filter,omitempty"`
 
 	// Orderby `created` or `lastModified`, then `asc` (the default) or `desc`. Ties are broken by id. Without `$orderby`, `created desc`; an empty one is a `400`.
@@ -1668,8 +1669,10 @@ type InternalServerErrorJSONResponse struct {
 }
 
 type InvitationClosedResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 type InvitationClosedJSONResponse struct {
 	Body ODataError
@@ -2882,8 +2885,10 @@ type CloseInvitationsResponseObject interface {
 }
 
 type CloseInvitations200ResponseHeaders struct {
-	ClientRequestID *string
-	RequestID       *string
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
 }
 
 type CloseInvitations200JSONResponse struct {
@@ -2898,6 +2903,12 @@ func (response CloseInvitations200JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2918,6 +2929,12 @@ func (response CloseInvitations400JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2938,8 +2955,14 @@ func (response CloseInvitations401JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.WWWAuthenticate != nil {
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -2961,6 +2984,12 @@ func (response CloseInvitations403JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -2981,6 +3010,12 @@ func (response CloseInvitations413JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3003,6 +3038,12 @@ func (response CloseInvitations415JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3023,6 +3064,9 @@ func (response CloseInvitations429JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RateLimitLimit != nil {
 		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
 	}
@@ -3034,6 +3078,9 @@ func (response CloseInvitations429JSONResponse) VisitCloseInvitationsResponse(w 
 	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -3057,6 +3104,12 @@ func (response CloseInvitations431JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3079,6 +3132,12 @@ func (response CloseInvitations500JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}
@@ -3099,8 +3158,14 @@ func (response CloseInvitations503JSONResponse) VisitCloseInvitationsResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.RetryAfter != nil {
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
 	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
@@ -4262,6 +4327,12 @@ func (response UpdateInvitation409JSONResponse) VisitUpdateInvitationResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
 	if response.Headers.ClientRequestID != nil {
 		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
 	}

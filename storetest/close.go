@@ -304,6 +304,7 @@ func testReinviteAfterClose(t *testing.T, s invitations.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	firstClosed := all[0]
 	listed := ids(page.Invitations)
 	slices.Sort(all)
 	slices.Sort(listed)
@@ -311,7 +312,7 @@ func testReinviteAfterClose(t *testing.T, s invitations.Store) {
 		t.Errorf("the pair's invitations (-want +listed):\n%s", diff)
 	}
 	// Deleting a closed one leaves the pending one the pair's.
-	if err := s.DeleteInvitation(context.Background(), "tenant-1", all[0], 0); err != nil {
+	if err := s.DeleteInvitation(context.Background(), "tenant-1", firstClosed, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CreateInvitation(context.Background(), pair); !errors.Is(err, invitations.ErrConflict) {

@@ -170,3 +170,13 @@ func (s *store) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject)
 func (s *store) CloseInvitations(context.Context, gen.CloseInvitationsRequestObject) (gen.CloseInvitationsResponseObject, error) {
 	return nil, errNotServed
 }
+
+// HeadInvitations is not served.
+func (s *store) HeadInvitations(context.Context, gen.HeadInvitationsRequestObject) (gen.HeadInvitationsResponseObject, error) {
+	return nil, errNotServed
+}
+
+// HeadInvitation is not served.
+func (s *store) HeadInvitation(context.Context, gen.HeadInvitationRequestObject) (gen.HeadInvitationResponseObject, error) {
+	return nil, errNotServed
+}
