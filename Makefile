@@ -7,9 +7,9 @@ GO ?= go
 
 all: build
 
-## generate: regenerate gen/ and client/ from openapi.yaml
+## generate: regenerate gen/ and client/raw/ from openapi.yaml
 generate:
-	$(GO) generate ./gen ./client
+	$(GO) generate ./gen ./client/raw
 
 ## check-generated: fail when the committed generated code does not match openapi.yaml
 check-generated: generate

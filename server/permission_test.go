@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // The whole permission matrix of ../shared/DOMAIN.md: every operation, as
@@ -39,7 +39,7 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	n := 0
 	// target makes a fresh invitation of the kind, so each cell starts clean.
-	target := func(kind int) client.InvitationV2 {
+	target := func(kind int) raw.InvitationV2 {
 		n++
 		invitee := fmt.Sprintf("urn:li:person:M%d", n)
 		switch kind {
@@ -65,12 +65,12 @@ func TestPermissionMatrix(t *testing.T) {
 							inviter = bob
 						}
 						n++
-						got = e.create(c.token, client.InvitationV2Create{Inviter: &inviter, Invitee: fmt.Sprintf("urn:li:person:N%d", n)}).StatusCode()
+						got = e.create(c.token, raw.InvitationV2Create{Inviter: &inviter, Invitee: fmt.Sprintf("urn:li:person:N%d", n)}).StatusCode()
 					case "get":
 						got = e.get(c.token, *target(kind).ID).StatusCode()
 					case "list":
 						id := *target(kind).ID
-						res := e.list(c.token, client.ListInvitationsParams{Top: ptr(999)})
+						res := e.list(c.token, raw.ListInvitationsParams{Top: ptr(999)})
 						got = res.StatusCode()
 						if got == http.StatusOK && !slices.Contains(idsOf(res.JSON200.Value), id) {
 							got = 0

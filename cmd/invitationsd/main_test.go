@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/spectest"
 )
@@ -260,11 +260,11 @@ func token(t *testing.T, keyFile, sub string) string {
 	return strings.TrimSpace(out.String())
 }
 
-func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
+func newClient(t *testing.T, addr, token string) *raw.ClientWithResponses {
 	t.Helper()
-	c, err := client.NewClientWithResponses("http://"+addr+"/v1.0",
-		client.WithHTTPClient(spectest.NewTransport(t, nil).Client()),
-		client.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+	c, err := raw.NewClientWithResponses("http://"+addr+"/v1.0",
+		raw.WithHTTPClient(spectest.NewTransport(t, nil).Client()),
+		raw.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
 			req.Header.Set("Authorization", "Bearer "+token)
 			return nil
 		}))
@@ -274,9 +274,9 @@ func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
 	return c
 }
 
-func create(t *testing.T, c *client.ClientWithResponses, invitee string) int {
+func create(t *testing.T, c *raw.ClientWithResponses, invitee string) int {
 	t.Helper()
-	res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2Create{Invitee: invitee})
+	res, err := c.CreateInvitationWithResponse(context.Background(), nil, raw.InvitationV2Create{Invitee: invitee})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,12 +308,12 @@ func TestRunRestart(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev-jwt.key")
-	raw := token(t, keyFile, "urn:li:person:A1iceX9")
+	minted := token(t, keyFile, "urn:li:person:A1iceX9")
 	key, err := jwtauth.LoadDevKey(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caller, err := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience).Verify(context.Background(), raw)
+	caller, err := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience).Verify(context.Background(), minted)
 	if err != nil {
 		t.Fatalf("the minted token does not verify: %v", err)
 	}
@@ -514,7 +514,7 @@ func TestRequestLog(t *testing.T) {
 	waitHealthy(t, addr)
 	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
 	res, err := newClient(t, addr, tok).CreateInvitationWithResponse(context.Background(), nil,
-		client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
+		raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if err != nil {
 		t.Fatal(err)
 	}
