@@ -18,9 +18,9 @@ check-generated: generate
 	@untracked=$$(git ls-files --others --exclude-standard -- gen client); \
 	  if [ -n "$$untracked" ]; then echo "untracked generated files, commit them: $$untracked" >&2; exit 1; fi
 
-## build: build the binaries into bin/
+## build: build the binaries into bin/ (with the git revision, for `invitationsd version`)
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
 
 ## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/ (INVITATIONS_DB=postgres://... for PostgreSQL)
 run:

@@ -158,7 +158,9 @@ func buildServer(t *testing.T) string {
 			return
 		}
 		built.bin = filepath.Join(built.dir, "invitationsd")
-		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+		// -buildvcs=auto: the revision stamped in, as make build does, where
+		// the toolchain can (see describeBuild).
+		if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", built.bin, ".").CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -449,52 +451,84 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 	}
 }
 
-// Prometheus metrics are served on their own listener, not on the API's.
-func TestMetricsListener(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0",
-			"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")},
-			func(string) string { return "" }, logs, logs)
-	}()
-	addr, metricsAddr := listenAddr(t, logs), loggedAddr(t, logs, "serving metrics")
-	waitHealthy(t, addr)
-	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
-	if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
-		t.Fatalf("create = %d; want 201", got)
-	}
+// Prometheus metrics are served on the API's listener by default, so that
+// a second instance needs no other port; -metrics-addr moves them, with the
+// profiles, to a listener of their own. Profiles are never on the API's.
+func TestMetrics(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		separate bool
+	}{
+		{"default", nil, false},
+		{"own listener", []string{"-metrics-addr", "127.0.0.1:0"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			logs := &logBuffer{}
+			done := make(chan error, 1)
+			args := append([]string{"invitationsd", "-addr", "127.0.0.1:0",
+				"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")}, tt.args...)
+			go func() { done <- run(ctx, args, func(string) string { return "" }, logs, logs) }()
+			addr, metricsAddr := listenAddr(t, logs), loggedAddr(t, logs, "serving metrics")
+			if separate := metricsAddr != addr; separate != tt.separate {
+				t.Errorf("metrics on %s, the API on %s; want them apart: %v", metricsAddr, addr, tt.separate)
+			}
+			waitHealthy(t, addr)
+			tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+			if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
+				t.Fatalf("create = %d; want 201", got)
+			}
 
-	res, err := http.Get("http://" + metricsAddr + "/metrics")
+			status, body := httpGet(t, "http://"+metricsAddr+"/metrics")
+			if status != http.StatusOK {
+				t.Errorf("GET %s/metrics = %d; want 200", metricsAddr, status)
+			}
+			for _, want := range []string{
+				`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
+				"invitations_db_write_batch_size_count 1",
+				"invitations_db_duration_seconds_bucket",
+				"invitations_idempotency_keys_purged_total 0",
+				"go_goroutines",
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("/metrics lacks %q", want)
+				}
+			}
+			if status, _ := httpGet(t, "http://"+addr+"/debug/pprof/"); status != http.StatusNotFound {
+				t.Errorf("the API's listener answers /debug/pprof/ with %d; want 404", status)
+			}
+			if tt.separate {
+				if status, _ := httpGet(t, "http://"+addr+"/metrics"); status != http.StatusNotFound {
+					t.Errorf("the API's listener answers /metrics with %d; want 404 (they are on -metrics-addr)", status)
+				}
+				if status, _ := httpGet(t, "http://"+metricsAddr+"/debug/pprof/"); status != http.StatusOK {
+					t.Errorf("the metrics listener answers /debug/pprof/ with %d; want 200", status)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run = %v after a graceful stop", err)
+			}
+		})
+	}
+}
+
+// httpGet gets url and returns the status and body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, want := range []string{
-		`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
-		"invitations_db_write_batch_size_count 1",
-		"invitations_db_duration_seconds_bucket",
-		"invitations_idempotency_keys_purged_total 0",
-		"go_goroutines",
-	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %q", want)
-		}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if res, err := http.Get("http://" + addr + "/metrics"); err == nil {
-		res.Body.Close()
-		if res.StatusCode != http.StatusNotFound {
-			t.Errorf("the API's listener answers /metrics with %d; want 404", res.StatusCode)
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run = %v after a graceful stop", err)
-	}
+	return res.StatusCode, string(body)
 }
 
 // Every request gets one JSON log line with its request id, the one the
