@@ -245,19 +245,9 @@ func TestImage(t *testing.T) {
 	t.Logf("invitationsd version: %s", bytes.TrimSpace(out))
 
 	before := snapshot(t, rootfs, "data")
-	d := &daemon{cmd: inImage(proc.Args[1:]...), logs: &logBuffer{}, exited: make(chan struct{})}
-	d.cmd.Env = append(d.cmd.Env, "INVITATIONS_ADDR="+net.JoinHostPort(host, "0"))
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(func() {
-		d.kill()
-		if t.Failed() {
-			t.Logf("logs of invitationsd in the image:\n%s", d.logs)
-		}
-	})
+	server := inImage(proc.Args[1:]...)
+	server.Env = append(server.Env, "INVITATIONS_ADDR="+net.JoinHostPort(host, "0"))
+	d := launch(t, server)
 	listening := listenAddr(t, d.logs)
 	lhost, lport, err := net.SplitHostPort(listening)
 	if ip := net.ParseIP(lhost); err != nil || ip == nil || !ip.IsUnspecified() {

@@ -183,10 +183,19 @@ type daemon struct {
 // its logs if the test failed.
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{cmd: exec.Command(bin, append([]string{"-validate-responses"}, args...)...), logs: &logBuffer{},
-		exited: make(chan struct{})}
-	d.cmd.Stdout = d.logs
-	d.cmd.Stderr = d.logs
+	d := launch(t, exec.Command(bin, append([]string{"-validate-responses"}, args...)...))
+	d.addr = listenAddr(t, d.logs)
+	waitHealthy(t, d.addr)
+	return d
+}
+
+// launch starts cmd, a server process, with its output in its logs. The
+// test's end kills it (SIGKILL) if it still runs, checks the responses it
+// logged as breaking openapi.yaml, and shows its logs if the test failed.
+func launch(t *testing.T, cmd *exec.Cmd) *daemon {
+	t.Helper()
+	d := &daemon{cmd: cmd, logs: &logBuffer{}, exited: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -195,11 +204,9 @@ func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 		d.kill()
 		checkResponses(t, d.logs)
 		if t.Failed() {
-			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), d.logs)
+			t.Logf("logs of %s:\n%s", strings.Join(cmd.Args, " "), d.logs)
 		}
 	})
-	d.addr = listenAddr(t, d.logs)
-	waitHealthy(t, d.addr)
 	return d
 }
 

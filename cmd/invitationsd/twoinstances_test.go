@@ -18,24 +18,14 @@ import (
 // kills it if it still runs.
 func startDefault(t *testing.T, bin, dir string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{cmd: exec.Command(bin, args...), logs: &logBuffer{}, exited: make(chan struct{})}
-	d.cmd.Dir = dir
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "INVITATIONS_") {
-			d.cmd.Env = append(d.cmd.Env, kv)
+			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(func() {
-		d.kill()
-		if t.Failed() {
-			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), d.logs)
-		}
-	})
+	d := launch(t, cmd)
 	// Fail at once if it exits instead of listening (a port in use, say).
 	for deadline := time.Now().Add(30 * time.Second); d.addr == ""; time.Sleep(10 * time.Millisecond) {
 		for line := range strings.Lines(d.logs.String()) {
