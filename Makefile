@@ -3,13 +3,13 @@
 # linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test fuzz crashtest soak lint bench bench-go bench-http docs-assets breaking
+.PHONY: all generate check-generated build run test fuzz crashtest soak lint bench bench-go bench-http docs-assets breaking image image-tools image-test
 
 all: build
 
-## generate: regenerate gen/ and client/ from openapi.yaml
+## generate: regenerate gen/ and client/raw/ from openapi.yaml
 generate:
-	$(GO) generate ./gen ./client
+	$(GO) generate ./gen ./client/raw
 
 ## check-generated: fail when the committed generated code does not match openapi.yaml
 check-generated: generate
@@ -18,9 +18,9 @@ check-generated: generate
 	@untracked=$$(git ls-files --others --exclude-standard -- gen client); \
 	  if [ -n "$$untracked" ]; then echo "untracked generated files, commit them: $$untracked" >&2; exit 1; fi
 
-## build: build the binaries into bin/
+## build: build the binaries into bin/ (with the git revision, for `invitationsd version`)
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
 
 ## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/ (INVITATIONS_DB=postgres://... for PostgreSQL)
 run:
@@ -35,6 +35,37 @@ test: examples/typescript/node_modules
 examples/typescript/node_modules: examples/typescript/package.json examples/typescript/package-lock.json
 	cd examples/typescript && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
+
+# The container image, built with podman: no Docker daemon. IMAGE names it.
+IMAGE ?= localhost/invitationsd:dev
+
+## image: build the OCI image $(IMAGE) (see Containerfile): a static invitationsd, a user without privileges, data in /data
+image: image-tools
+	rm -rf bin/image && mkdir -p bin/image/data
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -ldflags='-s -w' -o bin/image/invitationsd ./cmd/invitationsd
+	cp deploy/image/passwd deploy/image/group /etc/ssl/certs/ca-certificates.crt bin/image/
+	@info=$$($(GO) version -m bin/image/invitationsd); \
+	  version=$$(printf '%s\n' "$$info" | awk '$$1 == "mod" {print $$3}'); \
+	  revision=$$(printf '%s\n' "$$info" | sed -n 's/^[[:space:]]*build[[:space:]]*vcs\.revision=//p'); \
+	  echo "image: $(IMAGE), invitationsd $$version, revision $${revision:-unknown}"; \
+	  podman build --quiet --layers=false -f Containerfile --build-arg VERSION="$$version" --build-arg REVISION="$${revision:-unknown}" \
+	    -t $(IMAGE) bin/image
+
+# podman, umoci and skopeo (Debian's), and the CA bundle the image carries;
+# installed as root when missing, as .ci/run installs Chromium.
+image-tools:
+	@need=; for t in podman umoci skopeo; do command -v $$t >/dev/null || need="$$need $$t"; done; \
+	  [ -f /etc/ssl/certs/ca-certificates.crt ] || need="$$need ca-certificates"; \
+	  if [ -n "$$need" ]; then \
+	    if [ "$$(id -u)" != 0 ]; then echo "the image needs:$$need (apt-get install -y$$need)" >&2; exit 1; fi; \
+	    echo "installing$$need" >&2; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+	  fi
+
+## image-test: build the image, then unpack it and run its binary chrooted in its root file system (as root; these machines cannot run containers): it serves, writes only under /data; and check its config and labels
+image-test: image
+	INVITATIONS_IMAGE=$(IMAGE) $(GO) test -tags imagetest -count=1 -run '^TestImage$$' -v ./cmd/invitationsd
 
 # Every fuzz target, as package:Func. `make test` runs their seed corpora (the
 # f.Add seeds and testdata/fuzz); `make fuzz` fuzzes each in turn.
@@ -101,6 +132,7 @@ bench-http:
 ## lint: go vet, gofmt, the spec linters (Redocly, Spectral; zero warnings), and the /docs assets matching package.json's Swagger UI
 lint: node_modules
 	$(GO) vet ./...
+	$(GO) vet -tags imagetest ./cmd/invitationsd
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 	@for f in $(SWAGGER_UI_FILES); do cmp -s $(SWAGGER_UI)/$$f $(DOCS_ASSETS)/$$f || \

@@ -1,25 +1,28 @@
 package invitations
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/graph-linkedin/invitations/internal/fault"
 )
 
 // The kinds of failure the service distinguishes. Code wraps them (directly,
 // or through *Error) and checks them with errors.Is; the HTTP layer maps each
-// to one status and Graph error code, and the client maps them back.
+// to one status and Graph error code, and the client maps them back. They
+// live in internal/fault, which the client imports instead of this package
+// (see there why); these are the same values.
 var (
-	ErrInvalid              = errors.New("invalid request")
-	ErrUnauthenticated      = errors.New("unauthenticated")
-	ErrForbidden            = errors.New("forbidden")
-	ErrNotFound             = errors.New("not found")
-	ErrConflict             = errors.New("conflict")
-	ErrKeyReused            = errors.New("idempotency key reused") // sent again with another request
-	ErrPreconditionFailed   = errors.New("precondition failed")
-	ErrTooLarge             = errors.New("request too large")
-	ErrUnsupportedMediaType = errors.New("unsupported media type")
-	ErrThrottled            = errors.New("too many requests")
-	ErrUnavailable          = errors.New("service unavailable")
+	ErrInvalid              = fault.ErrInvalid
+	ErrUnauthenticated      = fault.ErrUnauthenticated
+	ErrForbidden            = fault.ErrForbidden
+	ErrNotFound             = fault.ErrNotFound
+	ErrConflict             = fault.ErrConflict
+	ErrKeyReused            = fault.ErrKeyReused // sent again with another request
+	ErrPreconditionFailed   = fault.ErrPreconditionFailed
+	ErrTooLarge             = fault.ErrTooLarge
+	ErrUnsupportedMediaType = fault.ErrUnsupportedMediaType
+	ErrThrottled            = fault.ErrThrottled
+	ErrUnavailable          = fault.ErrUnavailable
 )
 
 // Error is a failure of a known kind with a message fit for the caller.

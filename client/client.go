@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // DefaultUserAgent is the User-Agent a Client sends without WithUserAgent.
@@ -18,19 +20,18 @@ const DefaultUserAgent = "graph-linkedin-invitations-go"
 
 // Client calls the LinkedIn invitations API. It is safe for concurrent use.
 type Client struct {
-	raw    *rawClient // the generated client; its Doer is c.do
-	base   *url.URL
-	doer   HttpRequestDoer // what sends each attempt: an *http.Client by default
-	tokens oauth2.TokenSource
-	agent  string
-	retry  RetryPolicy
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
+	gen     *raw.Client // the generated client; its Doer is c.do
+	base    *url.URL
+	http    *http.Client // what sends each attempt
+	editors []func(*http.Request) error
+	tokens  oauth2.TokenSource
+	agent   string
+	retry   RetryPolicy
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
 }
 
-// An Option configures a Client. The With... functions return them; the
-// generated ClientOptions (WithHTTPClient, WithRequestEditorFn, WithBaseURL)
-// are Options too.
+// An Option configures a Client. The With... functions return them.
 type Option interface {
 	apply(*Client) error
 }
@@ -38,10 +39,6 @@ type Option interface {
 type optionFunc func(*Client) error
 
 func (f optionFunc) apply(c *Client) error { return f(c) }
-
-// apply makes a generated ClientOption an Option: it configures the
-// generated client underneath.
-func (o ClientOption) apply(c *Client) error { return o(c.raw) }
 
 // WithToken authenticates every request with a bearer token.
 func WithToken(token string) Option {
@@ -67,6 +64,27 @@ func WithUserAgent(ua string) Option {
 	})
 }
 
+// WithTransport sends every attempt of every request through rt (proxies,
+// TLS settings, a connection pool of your own, instrumentation) instead of
+// http.DefaultTransport. The Client adds authentication, retries and its
+// headers around it; bound a call's time with its context.
+func WithTransport(rt http.RoundTripper) Option {
+	return optionFunc(func(c *Client) error {
+		c.http = &http.Client{Transport: rt}
+		return nil
+	})
+}
+
+// WithRequestEditor calls edit on every request before it is sent (once per
+// call, not per retry), to add a header a gateway needs, say; an error from
+// it fails the call.
+func WithRequestEditor(edit func(*http.Request) error) Option {
+	return optionFunc(func(c *Client) error {
+		c.editors = append(c.editors, edit)
+		return nil
+	})
+}
+
 // WithRetry sets the retry policy; RetryPolicy{MaxAttempts: 1} disables
 // retries.
 func WithRetry(p RetryPolicy) Option {
@@ -79,45 +97,46 @@ func WithRetry(p RetryPolicy) Option {
 // New returns a Client for the API at baseURL, which ends with the version,
 // as in "https://invitations.example.com/v1.0".
 func New(baseURL string, opts ...Option) (*Client, error) {
-	raw, err := NewClient(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	c := &Client{raw: raw, agent: DefaultUserAgent, retry: DefaultRetryPolicy, now: time.Now, sleep: sleep}
+	c := &Client{http: &http.Client{}, agent: DefaultUserAgent, retry: DefaultRetryPolicy, now: time.Now, sleep: sleep}
 	for _, o := range opts {
 		if err := o.apply(c); err != nil {
 			return nil, err
 		}
 	}
-	if !strings.HasSuffix(raw.Server, "/") {
-		raw.Server += "/" // what NewClient does, for a WithBaseURL
+	var err error
+	if !strings.HasSuffix(baseURL, "/") {
+		baseURL += "/" // so that relative references resolve under it
 	}
-	if c.base, err = url.Parse(raw.Server); err != nil {
+	if c.base, err = url.Parse(baseURL); err != nil {
 		return nil, fmt.Errorf("client: base URL: %w", err)
 	}
 	if c.base.Scheme != "http" && c.base.Scheme != "https" || c.base.Host == "" {
 		return nil, fmt.Errorf("client: base URL %q: want http(s)://host/v1.0", baseURL)
 	}
-	if raw.Client == nil { // WithHTTPClient(nil)
-		raw.Client = &http.Client{}
+	if c.gen, err = raw.NewClient(baseURL, raw.WithHTTPClient(doerFunc(c.do))); err != nil {
+		return nil, err
 	}
-	c.doer, raw.Client = raw.Client, doerFunc(c.do)
 	return c, nil
 }
 
-// doerFunc makes a function an HttpRequestDoer.
+// doerFunc makes a function a raw.HttpRequestDoer.
 type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
 
-// do sends a request of the generated client, adding the headers every
-// request carries, through authentication and retries.
+// do sends a request, of the generated client or NextPage's, adding the
+// headers every request carries, through authentication and retries.
 func (c *Client) do(req *http.Request) (*http.Response, error) {
 	if c.agent != "" {
 		req.Header.Set("User-Agent", c.agent)
 	}
 	if req.Header.Get("client-request-id") == "" {
 		req.Header.Set("client-request-id", newRequestID())
+	}
+	for _, edit := range c.editors {
+		if err := edit(req); err != nil {
+			return nil, err
+		}
 	}
 	return c.send(req)
 }

@@ -18,6 +18,7 @@
 // answer (see WithIdempotencyKey). Every request carries a
 // client-request-id.
 //
-// Underneath is a client generated from openapi.yaml (client.gen.go), with
-// the models of the wire format (InvitationV2 and so on).
+// Underneath is the client generated from openapi.yaml, package
+// github.com/graph-linkedin/invitations/client/raw, with the models of the
+// wire format (raw.InvitationV2 and so on), for those who need them.
 package client

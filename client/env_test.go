@@ -124,7 +124,7 @@ func (r *recorder) requests() []*http.Request {
 func newClient(t testing.TB, url, token string, opts ...client.Option) (*client.Client, *recorder) {
 	t.Helper()
 	rec := &recorder{base: spectest.NewTransport(t, nil)}
-	opts = append([]client.Option{client.WithHTTPClient(&http.Client{Transport: rec})}, opts...)
+	opts = append([]client.Option{client.WithTransport(rec)}, opts...)
 	if token != "" {
 		opts = append(opts, client.WithToken(token))
 	}

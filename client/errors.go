@@ -9,24 +9,25 @@ import (
 	"strings"
 	"time"
 
-	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/client/raw"
+	"github.com/graph-linkedin/invitations/internal/fault"
 )
 
 // The kinds of failure a *Error can be; check them with errors.Is. They are
-// the service's own kinds (package invitations), so code that handles both a
-// store and a client checks one set.
+// the service's own kinds (invitations.ErrNotFound and so on: the same
+// values), so code that handles both a store and a client checks one set.
 var (
-	ErrInvalid              = invitations.ErrInvalid              // 400 badRequest
-	ErrUnauthorized         = invitations.ErrUnauthenticated      // 401 InvalidAuthenticationToken
-	ErrForbidden            = invitations.ErrForbidden            // 403 accessDenied
-	ErrNotFound             = invitations.ErrNotFound             // 404 itemNotFound
-	ErrConflict             = invitations.ErrConflict             // 409 conflict
-	ErrKeyReused            = invitations.ErrKeyReused            // 422 unprocessableEntity: an Idempotency-Key sent with another create
-	ErrPreconditionFailed   = invitations.ErrPreconditionFailed   // 412 preconditionFailed
-	ErrTooLarge             = invitations.ErrTooLarge             // 413 requestEntityTooLarge (and 431)
-	ErrUnsupportedMediaType = invitations.ErrUnsupportedMediaType // 415 unsupportedMediaType
-	ErrThrottled            = invitations.ErrThrottled            // 429 TooManyRequests
-	ErrUnavailable          = invitations.ErrUnavailable          // 503 serviceNotAvailable (and 502, 504)
+	ErrInvalid              = fault.ErrInvalid              // 400 badRequest
+	ErrUnauthorized         = fault.ErrUnauthenticated      // 401 InvalidAuthenticationToken
+	ErrForbidden            = fault.ErrForbidden            // 403 accessDenied
+	ErrNotFound             = fault.ErrNotFound             // 404 itemNotFound
+	ErrConflict             = fault.ErrConflict             // 409 conflict
+	ErrKeyReused            = fault.ErrKeyReused            // 422 unprocessableEntity: an Idempotency-Key sent with another create
+	ErrPreconditionFailed   = fault.ErrPreconditionFailed   // 412 preconditionFailed
+	ErrTooLarge             = fault.ErrTooLarge             // 413 requestEntityTooLarge (and 431)
+	ErrUnsupportedMediaType = fault.ErrUnsupportedMediaType // 415 unsupportedMediaType
+	ErrThrottled            = fault.ErrThrottled            // 429 TooManyRequests
+	ErrUnavailable          = fault.ErrUnavailable          // 503 serviceNotAvailable (and 502, 504)
 	// ErrServer is a failure of the service itself (500 internalServerError
 	// and other 5xx); the service logs the detail under the request id.
 	ErrServer = errors.New("server error")
@@ -35,8 +36,8 @@ var (
 // Error is a response with a status other than 2xx: Microsoft Graph's error
 // body and the headers that identify the request.
 type Error struct {
-	StatusCode int       // the HTTP status
-	Code       ErrorCode // the Graph code, such as "itemNotFound"; "" when the body was not a Graph error
+	StatusCode int    // the HTTP status
+	Code       string // the Graph code, such as "itemNotFound"; "" when the body was not a Graph error
 	Message    string
 	Target     string // the property or parameter at fault, when there is one
 
@@ -52,7 +53,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Code != "" {
-		b.WriteString(string(e.Code))
+		b.WriteString(e.Code)
 	} else {
 		b.WriteString(strings.TrimSpace(strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode)))
 	}
@@ -75,7 +76,7 @@ func (e *Error) Is(target error) bool {
 // Kind is e's kind (ErrNotFound, ErrConflict, ...), or nil for a status the
 // service does not use.
 func (e *Error) Kind() error {
-	if k, ok := kindOfCode[e.Code]; ok {
+	if k, ok := kindOfCode[raw.ErrorCode(e.Code)]; ok {
 		return k
 	}
 	switch s := e.StatusCode; {
@@ -108,20 +109,20 @@ func (e *Error) Kind() error {
 }
 
 // kindOfCode reverses the service's mapping of kinds to Graph codes.
-var kindOfCode = map[ErrorCode]error{
-	ErrorCodeBadRequest:                  ErrInvalid,
-	ErrorCodeUnprocessableEntity:         ErrKeyReused,
-	ErrorCodeInvalidAuthenticationToken:  ErrUnauthorized,
-	ErrorCodeAccessDenied:                ErrForbidden,
-	ErrorCodeItemNotFound:                ErrNotFound,
-	ErrorCodeConflict:                    ErrConflict,
-	ErrorCodePreconditionFailed:          ErrPreconditionFailed,
-	ErrorCodeRequestEntityTooLarge:       ErrTooLarge,
-	ErrorCodeRequestHeaderFieldsTooLarge: ErrTooLarge,
-	ErrorCodeUnsupportedMediaType:        ErrUnsupportedMediaType,
-	ErrorCodeTooManyRequests:             ErrThrottled,
-	ErrorCodeServiceNotAvailable:         ErrUnavailable,
-	ErrorCodeInternalServerError:         ErrServer,
+var kindOfCode = map[raw.ErrorCode]error{
+	raw.ErrorCodeBadRequest:                  ErrInvalid,
+	raw.ErrorCodeUnprocessableEntity:         ErrKeyReused,
+	raw.ErrorCodeInvalidAuthenticationToken:  ErrUnauthorized,
+	raw.ErrorCodeAccessDenied:                ErrForbidden,
+	raw.ErrorCodeItemNotFound:                ErrNotFound,
+	raw.ErrorCodeConflict:                    ErrConflict,
+	raw.ErrorCodePreconditionFailed:          ErrPreconditionFailed,
+	raw.ErrorCodeRequestEntityTooLarge:       ErrTooLarge,
+	raw.ErrorCodeRequestHeaderFieldsTooLarge: ErrTooLarge,
+	raw.ErrorCodeUnsupportedMediaType:        ErrUnsupportedMediaType,
+	raw.ErrorCodeTooManyRequests:             ErrThrottled,
+	raw.ErrorCodeServiceNotAvailable:         ErrUnavailable,
+	raw.ErrorCodeInternalServerError:         ErrServer,
 }
 
 // maxErrorBody bounds how much of an error response is read.
@@ -139,10 +140,10 @@ func errorFrom(res *http.Response, now time.Time) *Error {
 		e.RetryAfter = d
 	}
 	body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
-	var graph ODataError
+	var graph raw.ODataError
 	if err := json.Unmarshal(body, &graph); err == nil && graph.Error.Code != "" {
 		g := graph.Error
-		e.Code, e.Message, e.Date = g.Code, g.Message, g.InnerError.Date
+		e.Code, e.Message, e.Date = string(g.Code), g.Message, g.InnerError.Date
 		if g.Target != nil {
 			e.Target = *g.Target
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // Invitation is an invitation as the service returned it.
@@ -43,7 +45,7 @@ type NewInvitation struct {
 func (inv Invitation) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		ETag string `json:"@odata.etag,omitempty"`
-		InvitationV2
+		raw.InvitationV2
 	}{inv.ETag, inv.wire()})
 }
 
@@ -51,7 +53,7 @@ func (inv Invitation) MarshalJSON() ([]byte, error) {
 func (inv *Invitation) UnmarshalJSON(b []byte) error {
 	var w struct {
 		ETag string `json:"@odata.etag"`
-		InvitationV2
+		raw.InvitationV2
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -76,8 +78,8 @@ func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts .
 	if key == nil {
 		key = ptr(newRequestID())
 	}
-	params := &CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
-	res, err := c.raw.CreateInvitation(ctx, params, inv.wire())
+	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
+	res, err := c.gen.CreateInvitation(ctx, params, inv.wire())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +90,7 @@ func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts .
 // ErrNotFound, as one that does not exist.
 func (c *Client) GetInvitation(ctx context.Context, id string, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	res, err := c.raw.GetInvitation(ctx, id, &GetInvitationParams{ClientRequestID: o.requestID})
+	res, err := c.gen.GetInvitation(ctx, id, &raw.GetInvitationParams{ClientRequestID: o.requestID})
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +102,8 @@ func (c *Client) GetInvitation(ctx context.Context, id string, opts ...RequestOp
 // changed since.
 func (c *Client) UpdateInvitation(ctx context.Context, id string, patch Patch, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	params := &UpdateInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID}
-	res, err := c.raw.UpdateInvitation(ctx, id, params, patch.wire())
+	params := &raw.UpdateInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID}
+	res, err := c.gen.UpdateInvitation(ctx, id, params, patch.wire())
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +114,7 @@ func (c *Client) UpdateInvitation(ctx context.Context, id string, patch Patch, o
 // not change since.
 func (c *Client) DeleteInvitation(ctx context.Context, id string, opts ...RequestOption) error {
 	o := gather(opts)
-	res, err := c.raw.DeleteInvitation(ctx, id, &DeleteInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID})
+	res, err := c.gen.DeleteInvitation(ctx, id, &raw.DeleteInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID})
 	if err != nil {
 		return err
 	}
@@ -129,7 +131,7 @@ func (c *Client) invitationFrom(res *http.Response, status int) (*Invitation, er
 	if res.StatusCode != status {
 		return nil, c.failure(res)
 	}
-	var w InvitationV2
+	var w raw.InvitationV2
 	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
 		return nil, fmt.Errorf("client: read the invitation (request-id %s): %w", res.Header.Get("request-id"), err)
 	}

@@ -7,6 +7,8 @@ import (
 	"iter"
 	"net/http"
 	"strings"
+
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // ListOptions are the OData query options of a listing. The zero value lists
@@ -113,7 +115,7 @@ func (c *Client) Pages(ctx context.Context, opts ListOptions, ropts ...RequestOp
 // ListPage gets the first page of a listing.
 func (c *Client) ListPage(ctx context.Context, opts ListOptions, ropts ...RequestOption) (*Page, error) {
 	o := gather(ropts)
-	params := &ListInvitationsParams{ClientRequestID: o.requestID}
+	params := &raw.ListInvitationsParams{ClientRequestID: o.requestID}
 	if opts.Filter != "" {
 		params.Filter = &opts.Filter
 	}
@@ -133,7 +135,7 @@ func (c *Client) ListPage(ctx context.Context, opts ListOptions, ropts ...Reques
 	if opts.Count {
 		params.Count = &opts.Count
 	}
-	res, err := c.raw.ListInvitations(ctx, params)
+	res, err := c.gen.ListInvitations(ctx, params)
 	if err != nil {
 		return nil, err
 	}
@@ -157,10 +159,7 @@ func (c *Client) NextPage(ctx context.Context, nextLink string, ropts ...Request
 	if o := gather(ropts); o.requestID != nil {
 		req.Header.Set("client-request-id", *o.requestID)
 	}
-	if err := c.raw.applyEditors(ctx, req, nil); err != nil {
-		return nil, err
-	}
-	res, err := c.raw.Client.Do(req)
+	res, err := c.do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +172,7 @@ func (c *Client) pageFrom(res *http.Response) (*Page, error) {
 	if res.StatusCode != http.StatusOK {
 		return nil, c.failure(res)
 	}
-	var w InvitationV2Collection
+	var w raw.InvitationV2Collection
 	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
 		return nil, fmt.Errorf("client: read the page (request-id %s): %w", res.Header.Get("request-id"), err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -84,7 +85,11 @@ func TestPages(t *testing.T) {
 	url := newServer(t)
 	writer, _ := newClient(t, url, app(t))
 	seed(t, writer, 25)
-	c, _ := newClient(t, url, delegated(t, alice))
+	// An editor sees every request, the next pages' too.
+	c, rec := newClient(t, url, delegated(t, alice), client.WithRequestEditor(func(req *http.Request) error {
+		req.Header.Set("X-Gateway", "edited")
+		return nil
+	}))
 
 	opts := client.ListOptions{Filter: "trackingId eq 'batch-1'", Top: 5, Count: true, Select: []string{"invitee", "trackingId"}}
 	var sizes []int
@@ -107,6 +112,11 @@ func TestPages(t *testing.T) {
 	}
 	if fmt.Sprint(sizes) != "[5 5 2]" {
 		t.Errorf("page sizes %v; want [5 5 2]", sizes)
+	}
+	for i, req := range rec.requests() {
+		if got := req.Header.Get("X-Gateway"); got != "edited" {
+			t.Errorf("request %d (%s): X-Gateway %q; want the editor's", i+1, req.URL, got)
+		}
 	}
 
 	// The same, a page at a time.
@@ -159,7 +169,7 @@ func TestListInvitationsError(t *testing.T) {
 	n := 0
 	for _, err := range c.ListInvitations(context.Background(), client.ListOptions{}) {
 		n++
-		checkError(t, err, client.ErrUnauthorized, 401, client.ErrorCodeInvalidAuthenticationToken)
+		checkError(t, err, client.ErrUnauthorized, 401, "InvalidAuthenticationToken")
 	}
 	if n != 1 {
 		t.Errorf("%d values; want 1, the error", n)

@@ -151,7 +151,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// send sends req through the doer, retrying as c.retry allows. The request's
+// send sends req through c.http, retrying as c.retry allows. The request's
 // body must be replayable (GetBody); the generated request builders make it
 // so.
 func (c *Client) send(req *http.Request) (*http.Response, error) {
@@ -173,7 +173,7 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		if err := c.authorize(r); err != nil {
 			return nil, err
 		}
-		res, err := c.doer.Do(r)
+		res, err := c.http.Do(r)
 		if attempt >= p.MaxAttempts || ctx.Err() != nil {
 			return res, err
 		}

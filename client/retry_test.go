@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // flaky is a server in front of the real one that answers some requests
@@ -369,7 +370,7 @@ func TestCreateRetryGetsFirstAnswer(t *testing.T) {
 	if dropped == nil || dropped.Code != http.StatusCreated || attempts != 2 {
 		t.Fatalf("the proxy dropped %v after %d attempts; want a 201 dropped, and 2 attempts", dropped, attempts)
 	}
-	var first client.InvitationV2
+	var first raw.InvitationV2
 	if err := json.Unmarshal(dropped.Body.Bytes(), &first); err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +458,7 @@ func TestRetryConnectionRefused(t *testing.T) {
 		return (&net.Dialer{}).DialContext(ctx, network, u.Host)
 	}}
 	clock := newFakeClock()
-	c := plainClient(t, api, clock.option(), client.WithHTTPClient(&http.Client{Transport: tr}))
+	c := plainClient(t, api, clock.option(), client.WithTransport(tr))
 	inv, err := c.CreateInvitation(context.Background(), client.NewInvitation{Inviter: alice, Invitee: bob})
 	if err != nil {
 		t.Fatalf("CreateInvitation after two refused connections: %v", err)

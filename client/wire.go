@@ -4,15 +4,17 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/nullable"
+
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // The @odata.type annotations, as the service writes them.
 var (
-	invitationType = InvitationV2OdataTypeHashMicrosoftGraphInvitationV2
-	messageType    = InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message
+	invitationType = raw.InvitationV2OdataTypeHashMicrosoftGraphInvitationV2
+	messageType    = raw.InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message
 )
 
-func invitationFromWire(w InvitationV2) Invitation {
+func invitationFromWire(w raw.InvitationV2) Invitation {
 	inv := Invitation{
 		ID:           deref(w.ID),
 		Created:      fromMillis(w.Created),
@@ -31,8 +33,8 @@ func invitationFromWire(w InvitationV2) Invitation {
 }
 
 // wire is the invitation as the API writes it.
-func (inv Invitation) wire() InvitationV2 {
-	return InvitationV2{
+func (inv Invitation) wire() raw.InvitationV2 {
+	return raw.InvitationV2{
 		OdataType:    &invitationType,
 		ID:           optional(inv.ID),
 		Created:      toMillis(inv.Created),
@@ -44,19 +46,19 @@ func (inv Invitation) wire() InvitationV2 {
 	}
 }
 
-func (m *Message) wire() *InvitationV2Message {
+func (m *Message) wire() *raw.InvitationV2Message {
 	if m == nil {
 		return nil
 	}
-	w := &InvitationV2Message{OdataType: &messageType, InvitationTemplateID: optional(m.TemplateID)}
+	w := &raw.InvitationV2Message{OdataType: &messageType, InvitationTemplateID: optional(m.TemplateID)}
 	if m.Body != "" {
-		w.InvitationMessage = &InvitationMessage{Body: &m.Body}
+		w.InvitationMessage = &raw.InvitationMessage{Body: &m.Body}
 	}
 	return w
 }
 
-func (n NewInvitation) wire() InvitationV2Create {
-	w := InvitationV2Create{
+func (n NewInvitation) wire() raw.InvitationV2Create {
+	w := raw.InvitationV2Create{
 		Inviter:    optional(n.Inviter),
 		Invitee:    n.Invitee,
 		Message:    n.Message.wire(),
@@ -68,17 +70,17 @@ func (n NewInvitation) wire() InvitationV2Create {
 	return w
 }
 
-func (p Patch) wire() InvitationV2Update {
-	w := InvitationV2Update{TrackingID: field(p.TrackingID)}
+func (p Patch) wire() raw.InvitationV2Update {
+	w := raw.InvitationV2Update{TrackingID: field(p.TrackingID)}
 	switch m, ok := p.Message.Get(); {
 	case p.Message.Removes():
 		w.Message.SetNull()
 	case ok:
-		mw := InvitationV2MessageUpdate{InvitationTemplateID: field(m.TemplateID)}
+		mw := raw.InvitationV2MessageUpdate{InvitationTemplateID: field(m.TemplateID)}
 		if m.Body.Removes() {
 			mw.InvitationMessage.SetNull()
 		} else if body, ok := m.Body.Get(); ok {
-			mw.InvitationMessage.Set(InvitationMessageUpdate{Body: nullable.NewNullableWithValue(body)})
+			mw.InvitationMessage.Set(raw.InvitationMessageUpdate{Body: nullable.NewNullableWithValue(body)})
 		}
 		w.Message.Set(mw)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/jwttest"
 )
@@ -73,7 +73,7 @@ func signed(t *testing.T, method jwt.SigningMethod, kid string, key any, c jwtau
 
 // createWithin posts an invitation with the given Authorization headers; the
 // whole call must finish within a few seconds.
-func (e *env) createWithin(authorization ...string) *client.CreateInvitationResponse {
+func (e *env) createWithin(authorization ...string) *raw.CreateInvitationResponse {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -92,7 +92,7 @@ func (e *env) createWithin(authorization ...string) *client.CreateInvitationResp
 }
 
 // wantInvalidToken checks a 401 with RFC 6750's challenge and Graph's body.
-func wantInvalidToken(t *testing.T, res *client.CreateInvitationResponse) {
+func wantInvalidToken(t *testing.T, res *raw.CreateInvitationResponse) {
 	t.Helper()
 	if res.StatusCode() != http.StatusUnauthorized {
 		t.Fatalf("status = %d; want 401; body %s", res.StatusCode(), res.Body)
@@ -100,7 +100,7 @@ func wantInvalidToken(t *testing.T, res *client.CreateInvitationResponse) {
 	if got := res.HTTPResponse.Header.Get("WWW-Authenticate"); !strings.Contains(got, `error="invalid_token"`) {
 		t.Errorf("WWW-Authenticate = %q; want error=\"invalid_token\"", got)
 	}
-	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeInvalidAuthenticationToken {
+	if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeInvalidAuthenticationToken {
 		t.Errorf("code = %q; want InvalidAuthenticationToken", got)
 	}
 }
@@ -264,7 +264,7 @@ func TestJWKSDownAtStart(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Fatalf("GET /readyz with the JWKS down = %d (Retry-After %q); want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
 	}
-	if got := errorOf(t, []byte(body)).Code; got != client.ErrorCodeServiceNotAvailable {
+	if got := errorOf(t, []byte(body)).Code; got != raw.ErrorCodeServiceNotAvailable {
 		t.Errorf("code = %q; want serviceNotAvailable", got)
 	}
 	if res, _ := e.do(http.MethodGet, root+"/healthz", ""); res.StatusCode != http.StatusOK {

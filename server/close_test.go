@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/postgres"
 	"github.com/graph-linkedin/invitations/postgres/pgtest"
 )
@@ -35,10 +35,10 @@ func forEachEngine(t *testing.T, f func(t *testing.T, e *env)) {
 }
 
 // closing asks token's caller to close the invitations ids by action.
-func (e *env) closing(token string, action client.InviteeClosingInvitationAction, ids ...string) *client.CloseInvitationsResponse {
+func (e *env) closing(token string, action raw.InviteeClosingInvitationAction, ids ...string) *raw.CloseInvitationsResponse {
 	e.t.Helper()
 	res, err := e.client.CloseInvitationsWithResponse(context.Background(), nil,
-		client.InviteeClosingInvitation{Action: action, InvitationIDs: ids}, as(token))
+		raw.InviteeClosingInvitation{Action: action, InvitationIDs: ids}, as(token))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -47,10 +47,10 @@ func (e *env) closing(token string, action client.InviteeClosingInvitationAction
 
 // closingRaw posts raw bytes to the action, for bodies the typed client
 // cannot produce.
-func (e *env) closingRaw(token, contentType, body string, edit ...client.RequestEditorFn) *client.CloseInvitationsResponse {
+func (e *env) closingRaw(token, contentType, body string, edit ...raw.RequestEditorFn) *raw.CloseInvitationsResponse {
 	e.t.Helper()
 	res, err := e.client.CloseInvitationsWithBodyWithResponse(context.Background(), nil, contentType, strings.NewReader(body),
-		append([]client.RequestEditorFn{as(token)}, edit...)...)
+		append([]raw.RequestEditorFn{as(token)}, edit...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func (e *env) closingRaw(token, contentType, body string, edit ...client.Request
 
 // outcomes are a 200's entries, each as "succeeded" or "failed {code}",
 // after checking that they name ids in order.
-func outcomes(t *testing.T, res *client.CloseInvitationsResponse, ids ...string) []string {
+func outcomes(t *testing.T, res *raw.CloseInvitationsResponse, ids ...string) []string {
 	t.Helper()
 	if res.StatusCode() != http.StatusOK {
 		t.Fatalf("status = %d; want 200; body %s", res.StatusCode(), res.Body)
@@ -70,9 +70,9 @@ func outcomes(t *testing.T, res *client.CloseInvitationsResponse, ids ...string)
 			t.Errorf("entry %d is for %s; want %v's, in order", i, v.InvitationID, ids)
 		}
 		switch {
-		case v.Status == client.Succeeded && v.Error == nil:
+		case v.Status == raw.Succeeded && v.Error == nil:
 			out = append(out, "succeeded")
-		case v.Status == client.Failed && v.Error != nil:
+		case v.Status == raw.Failed && v.Error != nil:
 			if !strings.Contains(v.Error.Message, v.InvitationID) {
 				t.Errorf("entry %d's message %q does not name %s", i, v.Error.Message, v.InvitationID)
 			}
@@ -97,22 +97,22 @@ func TestCloseInvitations(t *testing.T) {
 		id := *inv.ID
 
 		// Bob accepts: the invitation is closed, lastModified and the ETag move.
-		if got := outcomes(t, e.closing(asBob, client.Accept, id), id); !cmp.Equal(got, []string{"succeeded"}) {
+		if got := outcomes(t, e.closing(asBob, raw.Accept, id), id); !cmp.Equal(got, []string{"succeeded"}) {
 			t.Fatalf("accept = %v; want succeeded", got)
 		}
 		res := e.get(asAlice, id)
 		got := res.JSON200
-		if *got.State != client.InvitationV2StateAccepted || got.Closed == nil || *got.Closed != *got.LastModified ||
+		if *got.State != raw.InvitationV2StateAccepted || got.Closed == nil || *got.Closed != *got.LastModified ||
 			*got.LastModified <= *inv.LastModified || res.HTTPResponse.Header.Get("ETag") != `"2"` {
 			t.Errorf("after accepting: state %v, closed %v, lastModified %v (was %v), ETag %s; want accepted, closed = lastModified, later, \"2\"",
 				*got.State, got.Closed, *got.LastModified, *inv.LastModified, res.HTTPResponse.Header.Get("ETag"))
 		}
 
 		// The same again changes nothing; the other action is a conflict.
-		if got := outcomes(t, e.closing(asBob, client.Accept, id), id); !cmp.Equal(got, []string{"succeeded"}) {
+		if got := outcomes(t, e.closing(asBob, raw.Accept, id), id); !cmp.Equal(got, []string{"succeeded"}) {
 			t.Errorf("accept again = %v; want succeeded", got)
 		}
-		if got := outcomes(t, e.closing(asBob, client.Ignore, id), id); !cmp.Equal(got, []string{"failed conflict"}) {
+		if got := outcomes(t, e.closing(asBob, raw.Ignore, id), id); !cmp.Equal(got, []string{"failed conflict"}) {
 			t.Errorf("ignore the accepted = %v; want failed conflict", got)
 		}
 		if after := e.get(asBob, id); !cmp.Equal(after.JSON200, got) || after.HTTPResponse.Header.Get("ETag") != `"2"` {
@@ -132,17 +132,17 @@ func TestCloseInvitations(t *testing.T) {
 		}
 
 		// Alice may invite Bob again; one pending invitation per pair.
-		again := e.create(asAlice, client.InvitationV2Create{Invitee: bob})
-		if again.StatusCode() != http.StatusCreated || *again.JSON201.State != client.InvitationV2StatePending || again.JSON201.Closed != nil {
+		again := e.create(asAlice, raw.InvitationV2Create{Invitee: bob})
+		if again.StatusCode() != http.StatusCreated || *again.JSON201.State != raw.InvitationV2StatePending || again.JSON201.Closed != nil {
 			t.Fatalf("invite again after the accept = %d %s; want 201, pending, no closed", again.StatusCode(), again.Body)
 		}
-		if res := e.create(asAlice, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusConflict {
+		if res := e.create(asAlice, raw.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusConflict {
 			t.Errorf("a second pending invitation = %d; want 409", res.StatusCode())
 		}
-		if got := outcomes(t, e.closing(asBob, client.Ignore, *again.JSON201.ID), *again.JSON201.ID); !cmp.Equal(got, []string{"succeeded"}) {
+		if got := outcomes(t, e.closing(asBob, raw.Ignore, *again.JSON201.ID), *again.JSON201.ID); !cmp.Equal(got, []string{"succeeded"}) {
 			t.Errorf("ignore the new one = %v; want succeeded", got)
 		}
-		third := e.create(asAlice, client.InvitationV2Create{Invitee: bob})
+		third := e.create(asAlice, raw.InvitationV2Create{Invitee: bob})
 		if third.StatusCode() != http.StatusCreated {
 			t.Fatalf("invite a third time = %d %s; want 201", third.StatusCode(), third.Body)
 		}
@@ -150,7 +150,7 @@ func TestCloseInvitations(t *testing.T) {
 		// Lists by state and closed time, and $select.
 		list := func(filter string) []string {
 			t.Helper()
-			res := e.list(asBob, client.ListInvitationsParams{Filter: &filter, Orderby: ptr("created asc")})
+			res := e.list(asBob, raw.ListInvitationsParams{Filter: &filter, Orderby: ptr("created asc")})
 			if res.StatusCode() != http.StatusOK {
 				t.Fatalf("list %q = %d %s", filter, res.StatusCode(), res.Body)
 			}
@@ -172,13 +172,13 @@ func TestCloseInvitations(t *testing.T) {
 				t.Errorf("list %q (-want +got):\n%s", filter, diff)
 			}
 		}
-		sel := e.list(asBob, client.ListInvitationsParams{Select: ptr("state,closed"), Orderby: ptr("created asc")})
+		sel := e.list(asBob, raw.ListInvitationsParams{Select: ptr("state,closed"), Orderby: ptr("created asc")})
 		if sel.StatusCode() != http.StatusOK || len(sel.JSON200.Value) != 3 {
 			t.Fatalf("list $select=state,closed = %d %s", sel.StatusCode(), sel.Body)
 		}
 		first := sel.JSON200.Value[0]
-		if *first.State != client.InvitationV2StateAccepted || *first.Closed != *got.Closed || first.Inviter != nil ||
-			sel.JSON200.Value[2].Closed != nil || *sel.JSON200.Value[2].State != client.InvitationV2StatePending {
+		if *first.State != raw.InvitationV2StateAccepted || *first.Closed != *got.Closed || first.Inviter != nil ||
+			sel.JSON200.Value[2].Closed != nil || *sel.JSON200.Value[2].State != raw.InvitationV2StatePending {
 			t.Errorf("$select=state,closed = %s; want state and closed (absent while pending), nothing else", sel.Body)
 		}
 
@@ -201,18 +201,18 @@ func TestCloseInvitationsEntries(t *testing.T) {
 		others := *e.mustCreate(tenantA, alice, "urn:li:person:Car0l").ID
 		otherTenant := *e.mustCreate(tenantB, alice, bob).ID
 		ignored := *e.mustCreate(tenantA, "urn:li:person:D4n", bob).ID
-		outcomes(t, e.closing(asBob, client.Ignore, ignored), ignored)
+		outcomes(t, e.closing(asBob, raw.Ignore, ignored), ignored)
 		toBob2 := *e.mustCreate(tenantA, "urn:li:person:Er1n", bob).ID
 		const missing = "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
 
 		ids := []string{toBob, missing, fromBob, others, otherTenant, ignored, toBob2}
-		got := outcomes(t, e.closing(asBob, client.Accept, ids...), ids...)
+		got := outcomes(t, e.closing(asBob, raw.Accept, ids...), ids...)
 		want := []string{"succeeded", "failed itemNotFound", "failed accessDenied", "failed itemNotFound",
 			"failed itemNotFound", "failed conflict", "succeeded"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("entries (-want +got):\n%s", diff)
 		}
-		for id, state := range map[string]client.InvitationV2State{toBob: "accepted", toBob2: "accepted", fromBob: "pending", ignored: "ignored"} {
+		for id, state := range map[string]raw.InvitationV2State{toBob: "accepted", toBob2: "accepted", fromBob: "pending", ignored: "ignored"} {
 			if res := e.get(asBob, id); *res.JSON200.State != state {
 				t.Errorf("%s is %s; want %s", id, *res.JSON200.State, state)
 			}
@@ -222,7 +222,7 @@ func TestCloseInvitationsEntries(t *testing.T) {
 		// invitees without a token, such as an email address.
 		app := application(t, tenantA, invitations.PermReadWriteAll)
 		toEmail := *e.mustCreate(tenantA, alice, "urn:li:email:ada.lovelace@contoso.com").ID
-		got = outcomes(t, e.closing(app, client.Ignore, toEmail, others, otherTenant), toEmail, others, otherTenant)
+		got = outcomes(t, e.closing(app, raw.Ignore, toEmail, others, otherTenant), toEmail, others, otherTenant)
 		if diff := cmp.Diff([]string{"succeeded", "succeeded", "failed itemNotFound"}, got); diff != "" {
 			t.Errorf("an application's entries (-want +got):\n%s", diff)
 		}
@@ -241,13 +241,13 @@ func TestCloseInvitationsConcurrent(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range n {
 				wg.Go(func() {
-					action := []client.InviteeClosingInvitationAction{client.Accept, client.Ignore}[i%2]
+					action := []raw.InviteeClosingInvitationAction{raw.Accept, raw.Ignore}[i%2]
 					got[i] = string(action) + " " + outcomes(t, e.closing(asBob, action, id), id)[0]
 				})
 			}
 			wg.Wait()
 			res := e.get(asBob, id)
-			winner := map[client.InvitationV2State]client.InviteeClosingInvitationAction{"accepted": client.Accept, "ignored": client.Ignore}[*res.JSON200.State]
+			winner := map[raw.InvitationV2State]raw.InviteeClosingInvitationAction{"accepted": raw.Accept, "ignored": raw.Ignore}[*res.JSON200.State]
 			if res.HTTPResponse.Header.Get("ETag") != `"2"` {
 				t.Errorf("round %d: ETag %s after %d concurrent closes; want \"2\": one change", round, res.HTTPResponse.Header.Get("ETag"), n)
 			}
@@ -305,7 +305,7 @@ func TestCloseInvitationsRejects(t *testing.T) {
 		t.Errorf("a non-ASCII Idempotency-Key = %d; want 400", res.StatusCode())
 	}
 	// Nothing of it closed the invitation.
-	if res := e.get(asBob, id); *res.JSON200.State != client.InvitationV2StatePending {
+	if res := e.get(asBob, id); *res.JSON200.State != raw.InvitationV2StatePending {
 		t.Errorf("after the refused requests the invitation is %s; want pending", *res.JSON200.State)
 	}
 	// A well-formed Idempotency-Key is accepted.
@@ -357,7 +357,7 @@ func TestCloseInvitationsRoute(t *testing.T) {
 			}
 		})
 	}
-	if res := e.get(token, id); *res.JSON200.State != client.InvitationV2StatePending {
+	if res := e.get(token, id); *res.JSON200.State != raw.InvitationV2StatePending {
 		t.Errorf("after the misrouted requests the invitation is %s; want pending", *res.JSON200.State)
 	}
 }
@@ -368,12 +368,12 @@ func TestStateIsReadOnly(t *testing.T) {
 	e := newEnv(t)
 	asAlice := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	res := e.createRaw(asAlice, "application/json", `{"invitee": "`+bob+`", "state": "accepted", "closed": 1600000000000}`)
-	if res.StatusCode() != http.StatusCreated || *res.JSON201.State != client.InvitationV2StatePending || res.JSON201.Closed != nil {
+	if res.StatusCode() != http.StatusCreated || *res.JSON201.State != raw.InvitationV2StatePending || res.JSON201.Closed != nil {
 		t.Fatalf("create with state and closed = %d %s; want 201, pending, no closed", res.StatusCode(), res.Body)
 	}
 	id := *res.JSON201.ID
 	up := e.update(asAlice, id, `{"state": "ignored", "closed": 1600000000000, "trackingId": "t-1"}`, "")
-	if up.StatusCode() != http.StatusOK || *up.JSON200.State != client.InvitationV2StatePending || up.JSON200.Closed != nil || *up.JSON200.TrackingID != "t-1" {
+	if up.StatusCode() != http.StatusOK || *up.JSON200.State != raw.InvitationV2StatePending || up.JSON200.Closed != nil || *up.JSON200.TrackingID != "t-1" {
 		t.Errorf("update with state and closed = %d %s; want 200, still pending, the tracking id changed", up.StatusCode(), up.Body)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 )
 
@@ -21,10 +21,10 @@ func TestCreateInvitation(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	before := time.Now().UnixMilli()
-	res := e.create(token, client.InvitationV2Create{
+	res := e.create(token, raw.InvitationV2Create{
 		Invitee: "urn:li:email:ada.lovelace@contoso.com",
-		Message: &client.InvitationV2Message{
-			InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, let's connect.")},
+		Message: &raw.InvitationV2Message{
+			InvitationMessage: &raw.InvitationMessage{Body: ptr("Ada, let's connect.")},
 		},
 		TrackingID: ptr("track-1"),
 	})
@@ -39,19 +39,19 @@ func TestCreateInvitation(t *testing.T) {
 	if *got.Created < before || *got.Created > after || *got.LastModified != *got.Created {
 		t.Errorf("created, lastModified = %d, %d; want equal, within [%d, %d]", *got.Created, *got.LastModified, before, after)
 	}
-	want := client.InvitationV2{
-		OdataType:    ptr(client.InvitationV2OdataTypeHashMicrosoftGraphInvitationV2),
+	want := raw.InvitationV2{
+		OdataType:    ptr(raw.InvitationV2OdataTypeHashMicrosoftGraphInvitationV2),
 		ID:           got.ID,
 		Created:      got.Created,
 		LastModified: got.LastModified,
 		Inviter:      ptr(alice), // a delegated caller's inviter defaults to itself
 		Invitee:      ptr("urn:li:email:ada.lovelace@contoso.com"),
-		Message: &client.InvitationV2Message{
-			OdataType:         ptr(client.InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message),
-			InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, let's connect.")},
+		Message: &raw.InvitationV2Message{
+			OdataType:         ptr(raw.InvitationV2MessageOdataTypeMicrosoftGraphInvitationV2Message),
+			InvitationMessage: &raw.InvitationMessage{Body: ptr("Ada, let's connect.")},
 		},
 		TrackingID: ptr("track-1"),
-		State:      ptr(client.InvitationV2StatePending),
+		State:      ptr(raw.InvitationV2StatePending),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("created invitation (-want +got):\n%s", diff)
@@ -154,7 +154,7 @@ func TestCreateInvitationAccepts(t *testing.T) {
 func TestCreateInvitationByApplication(t *testing.T) {
 	e := newEnv(t)
 	token := application(t, tenantA, invitations.PermReadWriteAll)
-	res := e.create(token, client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:Qm9i"})
+	res := e.create(token, raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusCreated {
 		t.Fatalf("status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -162,7 +162,7 @@ func TestCreateInvitationByApplication(t *testing.T) {
 		t.Errorf("inviter = %q; want %q", got, bob)
 	}
 
-	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
+	res = e.create(token, raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusBadRequest {
 		t.Fatalf("without inviter: status = %d; want 400; body %s", res.StatusCode(), res.Body)
 	}
@@ -173,7 +173,7 @@ func TestCreateInvitationByApplication(t *testing.T) {
 
 func TestCreateInvitationConflict(t *testing.T) {
 	e := newEnv(t)
-	body := client.InvitationV2Create{Inviter: ptr(alice), Invitee: "urn:li:person:Qm9i"}
+	body := raw.InvitationV2Create{Inviter: ptr(alice), Invitee: "urn:li:person:Qm9i"}
 	if res := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), body); res.StatusCode() != http.StatusCreated {
 		t.Fatalf("first: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -181,7 +181,7 @@ func TestCreateInvitationConflict(t *testing.T) {
 	if res.StatusCode() != http.StatusConflict {
 		t.Fatalf("second, same tenant: status = %d; want 409; body %s", res.StatusCode(), res.Body)
 	}
-	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeConflict {
+	if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeConflict {
 		t.Errorf("code = %q; want conflict", got)
 	}
 	// The same pair in another tenant is another invitation.
@@ -189,7 +189,7 @@ func TestCreateInvitationConflict(t *testing.T) {
 		t.Fatalf("other tenant: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
 	// The reverse direction is another pair.
-	reverse := client.InvitationV2Create{Inviter: ptr("urn:li:person:Qm9i"), Invitee: alice}
+	reverse := raw.InvitationV2Create{Inviter: ptr("urn:li:person:Qm9i"), Invitee: alice}
 	if res := e.create(application(t, tenantA, invitations.PermReadWriteAll), reverse); res.StatusCode() != http.StatusCreated {
 		t.Fatalf("reverse pair: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
@@ -203,33 +203,33 @@ func TestCreateInvitationRejects(t *testing.T) {
 		contentType string
 		body        string
 		status      int
-		code        client.ErrorCode
+		code        raw.ErrorCode
 		target      string // the property the message must name
 	}{
-		{"unknown property", "application/json", `{"invitee": "urn:li:person:Qm9i", "status": "sent"}`, 400, client.ErrorCodeBadRequest, "status"},
-		{"unknown nested property", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"subject": "hi"}}`, 400, client.ErrorCodeBadRequest, "message.subject"},
-		{"unknown deep property", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"invitationMessage": {"body": "x", "html": "y"}}}`, 400, client.ErrorCodeBadRequest, "message.invitationMessage.html"},
-		{"missing invitee", "application/json", `{"inviter": "urn:li:person:A1iceX9"}`, 400, client.ErrorCodeBadRequest, "invitee"},
-		{"invitee not a URN", "application/json", `{"invitee": "ada@contoso.com"}`, 400, client.ErrorCodeBadRequest, "invitee"},
-		{"invitee of another kind", "application/json", `{"invitee": "urn:li:organization:1337"}`, 400, client.ErrorCodeBadRequest, "invitee"},
-		{"inviter not a person", "application/json", `{"inviter": "urn:li:email:a@b.co", "invitee": "urn:li:person:Qm9i"}`, 400, client.ErrorCodeBadRequest, "inviter"},
-		{"invitee a number", "application/json", `{"invitee": 42}`, 400, client.ErrorCodeBadRequest, "invitee"},
-		{"invitee null", "application/json", `{"invitee": null}`, 400, client.ErrorCodeBadRequest, "invitee"},
-		{"message null", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": null}`, 400, client.ErrorCodeBadRequest, "message"},
-		{"body too long", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"invitationMessage": {"body": "` + strings.Repeat("x", 301) + `"}}}`, 400, client.ErrorCodeBadRequest, "message.invitationMessage.body"},
-		{"wrong object type", "application/json", `{"@odata.type": "#microsoft.graph.user", "invitee": "urn:li:person:Qm9i"}`, 400, client.ErrorCodeBadRequest, "@odata.type"},
-		{"created not a number", "application/json", `{"created": "Integer", "invitee": "urn:li:person:Qm9i"}`, 400, client.ErrorCodeBadRequest, "created"},
-		{"empty trackingId", "application/json", `{"invitee": "urn:li:person:Qm9i", "trackingId": ""}`, 400, client.ErrorCodeBadRequest, "trackingId"},
-		{"array body", "application/json", `[{"invitee": "urn:li:person:Qm9i"}]`, 400, client.ErrorCodeBadRequest, ""},
-		{"malformed JSON", "application/json", `{"invitee": "urn:li:person:Qm9i"`, 400, client.ErrorCodeBadRequest, ""},
-		{"trailing garbage", "application/json", `{"invitee": "urn:li:person:Qm9i"} {}`, 400, client.ErrorCodeBadRequest, ""},
-		{"empty body", "application/json", ``, 400, client.ErrorCodeBadRequest, ""},
-		{"invalid UTF-8", "application/json", "{\"invitee\": \"urn:li:person:Qm9i\", \"trackingId\": \"\xff\xfe\"}", 400, client.ErrorCodeBadRequest, ""},
-		{"another inviter", "application/json", `{"inviter": "urn:li:person:B0bY7z", "invitee": "urn:li:person:Qm9i"}`, 403, client.ErrorCodeAccessDenied, "inviter"},
-		{"text/plain", "text/plain", `{"invitee": "urn:li:person:Qm9i"}`, 415, client.ErrorCodeUnsupportedMediaType, ""},
-		{"form", "application/x-www-form-urlencoded", `invitee=urn:li:person:Qm9i`, 415, client.ErrorCodeUnsupportedMediaType, ""},
-		{"no Content-Type", "", `{"invitee": "urn:li:person:Qm9i"}`, 415, client.ErrorCodeUnsupportedMediaType, ""},
-		{"body over 64 KiB", "application/json", `{"invitee": "urn:li:person:Qm9i", "trackingId": "` + strings.Repeat("x", 64<<10) + `"}`, 413, client.ErrorCodeRequestEntityTooLarge, ""},
+		{"unknown property", "application/json", `{"invitee": "urn:li:person:Qm9i", "status": "sent"}`, 400, raw.ErrorCodeBadRequest, "status"},
+		{"unknown nested property", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"subject": "hi"}}`, 400, raw.ErrorCodeBadRequest, "message.subject"},
+		{"unknown deep property", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"invitationMessage": {"body": "x", "html": "y"}}}`, 400, raw.ErrorCodeBadRequest, "message.invitationMessage.html"},
+		{"missing invitee", "application/json", `{"inviter": "urn:li:person:A1iceX9"}`, 400, raw.ErrorCodeBadRequest, "invitee"},
+		{"invitee not a URN", "application/json", `{"invitee": "ada@contoso.com"}`, 400, raw.ErrorCodeBadRequest, "invitee"},
+		{"invitee of another kind", "application/json", `{"invitee": "urn:li:organization:1337"}`, 400, raw.ErrorCodeBadRequest, "invitee"},
+		{"inviter not a person", "application/json", `{"inviter": "urn:li:email:a@b.co", "invitee": "urn:li:person:Qm9i"}`, 400, raw.ErrorCodeBadRequest, "inviter"},
+		{"invitee a number", "application/json", `{"invitee": 42}`, 400, raw.ErrorCodeBadRequest, "invitee"},
+		{"invitee null", "application/json", `{"invitee": null}`, 400, raw.ErrorCodeBadRequest, "invitee"},
+		{"message null", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": null}`, 400, raw.ErrorCodeBadRequest, "message"},
+		{"body too long", "application/json", `{"invitee": "urn:li:person:Qm9i", "message": {"invitationMessage": {"body": "` + strings.Repeat("x", 301) + `"}}}`, 400, raw.ErrorCodeBadRequest, "message.invitationMessage.body"},
+		{"wrong object type", "application/json", `{"@odata.type": "#microsoft.graph.user", "invitee": "urn:li:person:Qm9i"}`, 400, raw.ErrorCodeBadRequest, "@odata.type"},
+		{"created not a number", "application/json", `{"created": "Integer", "invitee": "urn:li:person:Qm9i"}`, 400, raw.ErrorCodeBadRequest, "created"},
+		{"empty trackingId", "application/json", `{"invitee": "urn:li:person:Qm9i", "trackingId": ""}`, 400, raw.ErrorCodeBadRequest, "trackingId"},
+		{"array body", "application/json", `[{"invitee": "urn:li:person:Qm9i"}]`, 400, raw.ErrorCodeBadRequest, ""},
+		{"malformed JSON", "application/json", `{"invitee": "urn:li:person:Qm9i"`, 400, raw.ErrorCodeBadRequest, ""},
+		{"trailing garbage", "application/json", `{"invitee": "urn:li:person:Qm9i"} {}`, 400, raw.ErrorCodeBadRequest, ""},
+		{"empty body", "application/json", ``, 400, raw.ErrorCodeBadRequest, ""},
+		{"invalid UTF-8", "application/json", "{\"invitee\": \"urn:li:person:Qm9i\", \"trackingId\": \"\xff\xfe\"}", 400, raw.ErrorCodeBadRequest, ""},
+		{"another inviter", "application/json", `{"inviter": "urn:li:person:B0bY7z", "invitee": "urn:li:person:Qm9i"}`, 403, raw.ErrorCodeAccessDenied, "inviter"},
+		{"text/plain", "text/plain", `{"invitee": "urn:li:person:Qm9i"}`, 415, raw.ErrorCodeUnsupportedMediaType, ""},
+		{"form", "application/x-www-form-urlencoded", `invitee=urn:li:person:Qm9i`, 415, raw.ErrorCodeUnsupportedMediaType, ""},
+		{"no Content-Type", "", `{"invitee": "urn:li:person:Qm9i"}`, 415, raw.ErrorCodeUnsupportedMediaType, ""},
+		{"body over 64 KiB", "application/json", `{"invitee": "urn:li:person:Qm9i", "trackingId": "` + strings.Repeat("x", 64<<10) + `"}`, 413, raw.ErrorCodeRequestEntityTooLarge, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,19 +305,19 @@ func TestCreateInvitationPermissions(t *testing.T) {
 	tests := []struct {
 		name   string
 		token  string
-		body   client.InvitationV2Create
+		body   raw.InvitationV2Create
 		status int
 	}{
-		{"delegated ReadWrite", delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P1"}, 201},
-		{"delegated ReadWrite among others", delegated(t, tenantA, alice, "User.Read", invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P2"}, 201},
-		{"delegated Read", delegated(t, tenantA, alice, invitations.PermRead), client.InvitationV2Create{Invitee: "urn:li:person:P3"}, 403},
-		{"delegated unrelated scope", delegated(t, tenantA, alice, "Mail.Send"), client.InvitationV2Create{Invitee: "urn:li:person:P4"}, 403},
-		{"delegated with an application permission as a scope", delegated(t, tenantA, alice, invitations.PermReadWriteAll), client.InvitationV2Create{Invitee: "urn:li:person:P5"}, 403},
-		{"application ReadWrite.All", application(t, tenantA, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P6"}, 201},
-		{"application Read.All", application(t, tenantA, invitations.PermReadAll), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P7"}, 403},
-		{"application with a delegated permission as a role", application(t, tenantA, invitations.PermReadWrite), client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P8"}, 403},
-		{"no permissions", mint(t, claims(tenantA, alice)), client.InvitationV2Create{Invitee: "urn:li:person:P9"}, 403},
-		{"personal Microsoft account", delegated(t, "9188040d-6c67-4c5b-b112-36a304b66dad", alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: "urn:li:person:P10"}, 403},
+		{"delegated ReadWrite", delegated(t, tenantA, alice, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: "urn:li:person:P1"}, 201},
+		{"delegated ReadWrite among others", delegated(t, tenantA, alice, "User.Read", invitations.PermReadWrite), raw.InvitationV2Create{Invitee: "urn:li:person:P2"}, 201},
+		{"delegated Read", delegated(t, tenantA, alice, invitations.PermRead), raw.InvitationV2Create{Invitee: "urn:li:person:P3"}, 403},
+		{"delegated unrelated scope", delegated(t, tenantA, alice, "Mail.Send"), raw.InvitationV2Create{Invitee: "urn:li:person:P4"}, 403},
+		{"delegated with an application permission as a scope", delegated(t, tenantA, alice, invitations.PermReadWriteAll), raw.InvitationV2Create{Invitee: "urn:li:person:P5"}, 403},
+		{"application ReadWrite.All", application(t, tenantA, invitations.PermReadWriteAll), raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P6"}, 201},
+		{"application Read.All", application(t, tenantA, invitations.PermReadAll), raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P7"}, 403},
+		{"application with a delegated permission as a role", application(t, tenantA, invitations.PermReadWrite), raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:P8"}, 403},
+		{"no permissions", mint(t, claims(tenantA, alice)), raw.InvitationV2Create{Invitee: "urn:li:person:P9"}, 403},
+		{"personal Microsoft account", delegated(t, "9188040d-6c67-4c5b-b112-36a304b66dad", alice, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: "urn:li:person:P10"}, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestCreateInvitationPermissions(t *testing.T) {
 				t.Fatalf("status = %d; want %d; body %s", res.StatusCode(), tt.status, res.Body)
 			}
 			if tt.status == http.StatusForbidden {
-				if got := errorOf(t, res.Body).Code; got != client.ErrorCodeAccessDenied {
+				if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeAccessDenied {
 					t.Errorf("code = %q; want accessDenied", got)
 				}
 			}
@@ -392,7 +392,7 @@ func TestCreateInvitationAuthentication(t *testing.T) {
 			if res.StatusCode() != http.StatusUnauthorized {
 				t.Fatalf("status = %d; want 401; body %s", res.StatusCode(), res.Body)
 			}
-			if got := errorOf(t, res.Body).Code; got != client.ErrorCodeInvalidAuthenticationToken {
+			if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeInvalidAuthenticationToken {
 				t.Errorf("code = %q; want InvalidAuthenticationToken", got)
 			}
 			if got := res.HTTPResponse.Header.Get("WWW-Authenticate"); !strings.Contains(got, tt.challenge) {
@@ -423,11 +423,11 @@ func TestClientRequestID(t *testing.T) {
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	const id = "5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c"
 
-	res := e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
+	res := e.create(token, raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
 	if got := res.HTTPResponse.Header.Get("client-request-id"); got != id {
 		t.Errorf("201: client-request-id = %q; want %q", got, id)
 	}
-	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
+	res = e.create(token, raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"}, header("client-request-id", id))
 	if res.StatusCode() != http.StatusConflict {
 		t.Fatalf("status = %d; want 409", res.StatusCode())
 	}
@@ -440,7 +440,7 @@ func TestClientRequestID(t *testing.T) {
 
 	// One too long to echo is a 400 naming the header, and is not echoed.
 	long := strings.Repeat("x", 200)
-	res = e.create(token, client.InvitationV2Create{Invitee: "urn:li:person:Zed"}, header("client-request-id", long))
+	res = e.create(token, raw.InvitationV2Create{Invitee: "urn:li:person:Zed"}, header("client-request-id", long))
 	if res.StatusCode() != http.StatusBadRequest {
 		t.Fatalf("long client-request-id: status = %d; want 400", res.StatusCode())
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/spectest"
@@ -40,7 +40,7 @@ var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
 type env struct {
 	t         testing.TB
 	url       string // the API's base URL, ending in /v1.0
-	client    *client.ClientWithResponses
+	client    *raw.ClientWithResponses
 	transport *spectest.Transport
 	store     *sqlite.Store
 	handler   http.Handler // the server, for tests that skip the network
@@ -110,7 +110,7 @@ func newEnvOver(t testing.TB, store invitations.Store, options ...envOption) *en
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tr := spectest.NewTransport(t, nil)
-	c, err := client.NewClientWithResponses(srv.URL+server.BasePath, client.WithHTTPClient(tr.Client()))
+	c, err := raw.NewClientWithResponses(srv.URL+server.BasePath, raw.WithHTTPClient(tr.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func application(t testing.TB, tenant string, roles ...string) string {
 }
 
 // as authenticates a request with token; with "" it sends none.
-func as(token string) client.RequestEditorFn {
+func as(token string) raw.RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -186,7 +186,7 @@ func as(token string) client.RequestEditorFn {
 }
 
 // header sets a request header.
-func header(key, value string) client.RequestEditorFn {
+func header(key, value string) raw.RequestEditorFn {
 	return func(_ context.Context, req *http.Request) error {
 		req.Header.Set(key, value)
 		return nil
@@ -194,9 +194,9 @@ func header(key, value string) client.RequestEditorFn {
 }
 
 // create posts body as JSON with token and returns the response.
-func (e *env) create(token string, body client.InvitationV2Create, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+func (e *env) create(token string, body raw.InvitationV2Create, edit ...raw.RequestEditorFn) *raw.CreateInvitationResponse {
 	e.t.Helper()
-	res, err := e.client.CreateInvitationWithResponse(context.Background(), nil, body, append([]client.RequestEditorFn{as(token)}, edit...)...)
+	res, err := e.client.CreateInvitationWithResponse(context.Background(), nil, body, append([]raw.RequestEditorFn{as(token)}, edit...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func (e *env) create(token string, body client.InvitationV2Create, edit ...clien
 
 // createRaw posts raw bytes with a content type, for bodies the typed client
 // cannot produce.
-func (e *env) createRaw(token, contentType, body string, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+func (e *env) createRaw(token, contentType, body string, edit ...raw.RequestEditorFn) *raw.CreateInvitationResponse {
 	e.t.Helper()
 	if token != "" {
 		edit = append(edit, as(token))
@@ -218,9 +218,9 @@ func (e *env) createRaw(token, contentType, body string, edit ...client.RequestE
 }
 
 // errorOf decodes a Graph error body.
-func errorOf(t *testing.T, body []byte) client.MainError {
+func errorOf(t *testing.T, body []byte) raw.MainError {
 	t.Helper()
-	var e client.ODataError
+	var e raw.ODataError
 	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("error body %s: %v", body, err)
 	}
@@ -255,7 +255,7 @@ func unsigned(t *testing.T, c jwtauth.Claims) string {
 	return token
 }
 
-func (e *env) get(token, id string) *client.GetInvitationResponse {
+func (e *env) get(token, id string) *raw.GetInvitationResponse {
 	e.t.Helper()
 	res, err := e.client.GetInvitationWithResponse(context.Background(), id, nil, as(token))
 	if err != nil {
@@ -264,7 +264,7 @@ func (e *env) get(token, id string) *client.GetInvitationResponse {
 	return res
 }
 
-func (e *env) list(token string, params client.ListInvitationsParams) *client.ListInvitationsResponse {
+func (e *env) list(token string, params raw.ListInvitationsParams) *raw.ListInvitationsResponse {
 	e.t.Helper()
 	res, err := e.client.ListInvitationsWithResponse(context.Background(), &params, as(token))
 	if err != nil {
@@ -274,9 +274,9 @@ func (e *env) list(token string, params client.ListInvitationsParams) *client.Li
 }
 
 // update sends a raw merge patch, with If-Match when ifMatch is not "".
-func (e *env) update(token, id, patch, ifMatch string) *client.UpdateInvitationResponse {
+func (e *env) update(token, id, patch, ifMatch string) *raw.UpdateInvitationResponse {
 	e.t.Helper()
-	var params client.UpdateInvitationParams
+	var params raw.UpdateInvitationParams
 	if ifMatch != "" {
 		params.IfMatch = &ifMatch
 	}
@@ -288,9 +288,9 @@ func (e *env) update(token, id, patch, ifMatch string) *client.UpdateInvitationR
 	return res
 }
 
-func (e *env) delete(token, id, ifMatch string) *client.DeleteInvitationResponse {
+func (e *env) delete(token, id, ifMatch string) *raw.DeleteInvitationResponse {
 	e.t.Helper()
-	var params client.DeleteInvitationParams
+	var params raw.DeleteInvitationParams
 	if ifMatch != "" {
 		params.IfMatch = &ifMatch
 	}
@@ -302,9 +302,9 @@ func (e *env) delete(token, id, ifMatch string) *client.DeleteInvitationResponse
 }
 
 // mustCreate creates an invitation as an application of tenant and returns it.
-func (e *env) mustCreate(tenant, inviter, invitee string) client.InvitationV2 {
+func (e *env) mustCreate(tenant, inviter, invitee string) raw.InvitationV2 {
 	e.t.Helper()
-	res := e.create(application(e.t, tenant, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: &inviter, Invitee: invitee})
+	res := e.create(application(e.t, tenant, invitations.PermReadWriteAll), raw.InvitationV2Create{Inviter: &inviter, Invitee: invitee})
 	if res.StatusCode() != http.StatusCreated {
 		e.t.Fatalf("create %s -> %s: status %d; body %s", inviter, invitee, res.StatusCode(), res.Body)
 	}

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // No request body, however malformed, gets a 5xx; every refusal is a Graph
@@ -83,7 +83,7 @@ func FuzzCreateInvitation(f *testing.F) {
 func FuzzRequest(f *testing.F) {
 	e := newEnv(f)
 	tokens := []string{"", delegated(f, tenantA, alice, invitations.PermReadWrite), application(f, tenantA, invitations.PermReadAll)}
-	created := e.create(tokens[1], client.InvitationV2Create{Invitee: bob})
+	created := e.create(tokens[1], raw.InvitationV2Create{Invitee: bob})
 	if created.JSON201 == nil {
 		f.Fatalf("create: %d %s", created.StatusCode(), created.Body)
 	}

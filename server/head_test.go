@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // perRequest are the header fields that differ from one answer to the next
@@ -77,19 +77,19 @@ func TestHead(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		token  string
-		params client.ListInvitationsParams
+		params raw.ListInvitationsParams
 		status int
 	}{
-		{"a page", app, client.ListInvitationsParams{Top: ptr(1), Count: ptr(true)}, 200},
-		{"a filtered page", delegated(t, tenantA, bob, invitations.PermRead), client.ListInvitationsParams{Filter: ptr("invitee eq '" + bob + "'")}, 200},
-		{"no token", "", client.ListInvitationsParams{}, 401},
-		{"no read permission", application(t, tenantA, "User.Read.All"), client.ListInvitationsParams{}, 403},
-		{"a bad filter", app, client.ListInvitationsParams{Filter: ptr("status eq 'sent'")}, 400},
-		{"a bad $top", app, client.ListInvitationsParams{Top: ptr(0)}, 400},
+		{"a page", app, raw.ListInvitationsParams{Top: ptr(1), Count: ptr(true)}, 200},
+		{"a filtered page", delegated(t, tenantA, bob, invitations.PermRead), raw.ListInvitationsParams{Filter: ptr("invitee eq '" + bob + "'")}, 200},
+		{"no token", "", raw.ListInvitationsParams{}, 401},
+		{"no read permission", application(t, tenantA, "User.Read.All"), raw.ListInvitationsParams{}, 403},
+		{"a bad filter", app, raw.ListInvitationsParams{Filter: ptr("status eq 'sent'")}, 400},
+		{"a bad $top", app, raw.ListInvitationsParams{Top: ptr(0)}, 400},
 	} {
 		t.Run("list/"+tt.name, func(t *testing.T) {
 			get := e.list(tt.token, tt.params)
-			p := client.HeadInvitationsParams(tt.params)
+			p := raw.HeadInvitationsParams(tt.params)
 			head, err := e.client.HeadInvitationsWithResponse(ctx, &p, as(tt.token))
 			if err != nil {
 				t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // do sends a bare request through the spec-checking transport.
@@ -71,7 +71,7 @@ func TestProbes(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("GET /readyz with the database closed = %d (Retry-After %q); want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
 	}
-	if got := errorOf(t, []byte(body)).Code; got != client.ErrorCodeServiceNotAvailable {
+	if got := errorOf(t, []byte(body)).Code; got != raw.ErrorCodeServiceNotAvailable {
 		t.Errorf("code = %q; want serviceNotAvailable", got)
 	}
 }
@@ -81,14 +81,14 @@ func TestProbes(t *testing.T) {
 func TestCreateInvitationDatabaseUnavailable(t *testing.T) {
 	e := newEnv(t)
 	e.store.Close()
-	res := e.create(delegated(t, tenantA, alice, "Invitations.ReadWrite"), client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
+	res := e.create(delegated(t, tenantA, alice, "Invitations.ReadWrite"), raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if res.StatusCode() != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d; want 503; body %s", res.StatusCode(), res.Body)
 	}
 	if res.HTTPResponse.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After header")
 	}
-	if got := errorOf(t, res.Body); got.Code != client.ErrorCodeServiceNotAvailable || strings.Contains(got.Message, "sql") {
+	if got := errorOf(t, res.Body); got.Code != raw.ErrorCodeServiceNotAvailable || strings.Contains(got.Message, "sql") {
 		t.Errorf("error = %q %q; want serviceNotAvailable without the driver's words", got.Code, got.Message)
 	}
 }
@@ -99,12 +99,12 @@ func TestUnknownRoutes(t *testing.T) {
 	tests := []struct {
 		method, url string
 		status      int
-		code        client.ErrorCode
+		code        raw.ErrorCode
 	}{
-		{http.MethodGet, e.url + "/linkedIn/nothing", 404, client.ErrorCodeItemNotFound},
-		{http.MethodGet, root + "/", 404, client.ErrorCodeItemNotFound},
-		{http.MethodPut, e.url + "/linkedIn/invitations", 405, client.ErrorCodeMethodNotAllowed},
-		{http.MethodPost, root + "/healthz", 405, client.ErrorCodeMethodNotAllowed},
+		{http.MethodGet, e.url + "/linkedIn/nothing", 404, raw.ErrorCodeItemNotFound},
+		{http.MethodGet, root + "/", 404, raw.ErrorCodeItemNotFound},
+		{http.MethodPut, e.url + "/linkedIn/invitations", 405, raw.ErrorCodeMethodNotAllowed},
+		{http.MethodPost, root + "/healthz", 405, raw.ErrorCodeMethodNotAllowed},
 	}
 	for _, tt := range tests {
 		res, body := e.do(tt.method, tt.url, "")

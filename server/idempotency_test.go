@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/sqlite"
 	"github.com/graph-linkedin/invitations/storetest"
@@ -21,10 +21,10 @@ const idemKey = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 
 // createKeyed posts body with token and the Idempotency-Key key, through
 // the generated client's parameter.
-func (e *env) createKeyed(token, key string, body client.InvitationV2Create, edit ...client.RequestEditorFn) *client.CreateInvitationResponse {
+func (e *env) createKeyed(token, key string, body raw.InvitationV2Create, edit ...raw.RequestEditorFn) *raw.CreateInvitationResponse {
 	e.t.Helper()
-	params := &client.CreateInvitationParams{IdempotencyKey: &key}
-	res, err := e.client.CreateInvitationWithResponse(context.Background(), params, body, append([]client.RequestEditorFn{as(token)}, edit...)...)
+	params := &raw.CreateInvitationParams{IdempotencyKey: &key}
+	res, err := e.client.CreateInvitationWithResponse(context.Background(), params, body, append([]raw.RequestEditorFn{as(token)}, edit...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func (e *env) createKeyed(token, key string, body client.InvitationV2Create, edi
 // count is how many invitations the token's caller sees.
 func (e *env) count(token string) int64 {
 	e.t.Helper()
-	res := e.list(token, client.ListInvitationsParams{Count: ptr(true)})
+	res := e.list(token, raw.ListInvitationsParams{Count: ptr(true)})
 	if res.JSON200 == nil || res.JSON200.OdataCount == nil {
 		e.t.Fatalf("list: status %d; body %s", res.StatusCode(), res.Body)
 	}
@@ -49,8 +49,8 @@ func replayed(h http.Header) bool { return h.Get("Idempotency-Replayed") == "tru
 func TestIdempotentCreateReplays(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	body := client.InvitationV2Create{Invitee: "urn:li:email:ada@contoso.com", TrackingID: ptr("t-1"),
-		Message: &client.InvitationV2Message{InvitationMessage: &client.InvitationMessage{Body: ptr("Ada, <let's> connect & more")}}}
+	body := raw.InvitationV2Create{Invitee: "urn:li:email:ada@contoso.com", TrackingID: ptr("t-1"),
+		Message: &raw.InvitationV2Message{InvitationMessage: &raw.InvitationMessage{Body: ptr("Ada, <let's> connect & more")}}}
 	first := e.createKeyed(token, idemKey, body, header("client-request-id", "first"))
 	if first.StatusCode() != http.StatusCreated || first.JSON201 == nil {
 		t.Fatalf("status = %d; want 201; body %s", first.StatusCode(), first.Body)
@@ -59,11 +59,11 @@ func TestIdempotentCreateReplays(t *testing.T) {
 		t.Error("the first response says Idempotency-Replayed")
 	}
 	// The same body, its properties in another order and spacing.
-	raw := `{ "trackingId":"t-1", "message": {"invitationMessage": {"body": "Ada, <let's> connect & more"}},
+	reordered := `{ "trackingId":"t-1", "message": {"invitationMessage": {"body": "Ada, <let's> connect & more"}},
 	          "invitee": "urn:li:email:ada@contoso.com" }`
-	retries := []*client.CreateInvitationResponse{
+	retries := []*raw.CreateInvitationResponse{
 		e.createKeyed(token, idemKey, body, header("client-request-id", "retry")),
-		e.createRaw(token, "application/json", raw, header("Idempotency-Key", idemKey), header("client-request-id", "retry")),
+		e.createRaw(token, "application/json", reordered, header("Idempotency-Key", idemKey), header("client-request-id", "retry")),
 	}
 	for i, res := range retries {
 		h, fh := res.HTTPResponse.Header, first.HTTPResponse.Header
@@ -92,10 +92,10 @@ func TestIdempotentCreateReplays(t *testing.T) {
 func TestIdempotencyKeyReused(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
+	if res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
 		t.Fatalf("status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
-	for _, body := range []client.InvitationV2Create{
+	for _, body := range []raw.InvitationV2Create{
 		{Invitee: "urn:li:person:C4rol"},
 		{Invitee: bob, TrackingID: ptr("another")},
 	} {
@@ -103,7 +103,7 @@ func TestIdempotencyKeyReused(t *testing.T) {
 		if res.StatusCode() != http.StatusUnprocessableEntity || res.JSON422 == nil {
 			t.Fatalf("status = %d; want 422; body %s", res.StatusCode(), res.Body)
 		}
-		if got := res.JSON422.Error; got.Code != client.ErrorCodeUnprocessableEntity || got.Target == nil || *got.Target != "Idempotency-Key" ||
+		if got := res.JSON422.Error; got.Code != raw.ErrorCodeUnprocessableEntity || got.Target == nil || *got.Target != "Idempotency-Key" ||
 			!strings.HasPrefix(got.Message, "Idempotency-Key: ") {
 			t.Errorf("error %+v; want unprocessableEntity, target and message naming Idempotency-Key", got)
 		}
@@ -121,12 +121,12 @@ func TestIdempotencyKeyScope(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		token string
-		body  client.InvitationV2Create
+		body  raw.InvitationV2Create
 	}{
-		{"alice", delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
-		{"bob", delegated(t, tenantA, bob, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
-		{"alice in another tenant", delegated(t, tenantB, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: carol}},
-		{"an application", application(t, tenantA, invitations.PermReadWriteAll), client.InvitationV2Create{Inviter: ptr("urn:li:person:D4n"), Invitee: carol}},
+		{"alice", delegated(t, tenantA, alice, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: carol}},
+		{"bob", delegated(t, tenantA, bob, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: carol}},
+		{"alice in another tenant", delegated(t, tenantB, alice, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: carol}},
+		{"an application", application(t, tenantA, invitations.PermReadWriteAll), raw.InvitationV2Create{Inviter: ptr("urn:li:person:D4n"), Invitee: carol}},
 	} {
 		res := e.createKeyed(tt.token, idemKey, tt.body)
 		if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
@@ -140,12 +140,12 @@ func TestIdempotencyKeyScope(t *testing.T) {
 func TestIdempotentConflictRecorded(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	existing := e.create(token, client.InvitationV2Create{Invitee: bob})
+	existing := e.create(token, raw.InvitationV2Create{Invitee: bob})
 	if existing.StatusCode() != http.StatusCreated {
 		t.Fatalf("status = %d; want 201", existing.StatusCode())
 	}
-	first := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
-	if first.StatusCode() != http.StatusConflict || first.JSON409.Error.Code != client.ErrorCodeConflict || replayed(first.HTTPResponse.Header) {
+	first := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
+	if first.StatusCode() != http.StatusConflict || first.JSON409.Error.Code != raw.ErrorCodeConflict || replayed(first.HTTPResponse.Header) {
 		t.Fatalf("status = %d; want a 409 conflict; body %s", first.StatusCode(), first.Body)
 	}
 	if first.HTTPResponse.Header.Get("Retry-After") != "" {
@@ -154,7 +154,7 @@ func TestIdempotentConflictRecorded(t *testing.T) {
 	if res := e.delete(token, *existing.JSON201.ID, ""); res.StatusCode() != http.StatusNoContent {
 		t.Fatalf("delete = %d", res.StatusCode())
 	}
-	retry := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	retry := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
 	if retry.StatusCode() != http.StatusConflict || !bytes.Equal(retry.Body, first.Body) || !replayed(retry.HTTPResponse.Header) {
 		t.Errorf("retry = %d, replayed %v, body %s; want the first 409 again, replayed", retry.StatusCode(), replayed(retry.HTTPResponse.Header), retry.Body)
 	}
@@ -177,7 +177,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	)
 	for range n {
 		wg.Go(func() {
-			res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+			res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -242,18 +242,18 @@ func TestIdempotencyInProgress(t *testing.T) {
 	store := &gatedStore{Store: openStore(t, sqlite.Options{}), entered: make(chan struct{}), release: make(chan struct{})}
 	e := newEnvOver(t, store)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	done := make(chan *client.CreateInvitationResponse)
-	go func() { done <- e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}) }()
+	done := make(chan *raw.CreateInvitationResponse)
+	go func() { done <- e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}) }()
 	<-store.entered
 
-	res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
 	if res.StatusCode() != http.StatusConflict || res.HTTPResponse.Header.Get("Retry-After") != "1" ||
 		res.JSON409.Error.Target == nil || *res.JSON409.Error.Target != "Idempotency-Key" {
 		t.Errorf("retry while the first runs = %d, Retry-After %q; body %s; want 409, Retry-After 1, about Idempotency-Key",
 			res.StatusCode(), res.HTTPResponse.Header.Get("Retry-After"), res.Body)
 	}
 	// Another body is another request: refused as such even now.
-	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}); res.StatusCode() != http.StatusUnprocessableEntity {
+	if res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}); res.StatusCode() != http.StatusUnprocessableEntity {
 		t.Errorf("another body while the first runs = %d; want 422", res.StatusCode())
 	}
 	close(store.release)
@@ -262,7 +262,7 @@ func TestIdempotencyInProgress(t *testing.T) {
 		t.Fatalf("first = %d; want 201; body %s", first.StatusCode(), first.Body)
 	}
 	store.entered = nil
-	if res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob}); !bytes.Equal(res.Body, first.Body) || !replayed(res.HTTPResponse.Header) {
+	if res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}); !bytes.Equal(res.Body, first.Body) || !replayed(res.HTTPResponse.Header) {
 		t.Errorf("retry after the first answered = %d, body %s; want its 201 replayed", res.StatusCode(), res.Body)
 	}
 }
@@ -274,19 +274,19 @@ func TestIdempotencyFailuresNotRecorded(t *testing.T) {
 	e := newEnvOver(t, store)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	for _, tt := range []struct {
-		body   client.InvitationV2Create
+		body   raw.InvitationV2Create
 		status int
 	}{
-		{client.InvitationV2Create{Invitee: "urn:li:nobody"}, http.StatusBadRequest},
-		{client.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:C4rol"}, http.StatusForbidden},
-		{client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}, http.StatusServiceUnavailable},
+		{raw.InvitationV2Create{Invitee: "urn:li:nobody"}, http.StatusBadRequest},
+		{raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:C4rol"}, http.StatusForbidden},
+		{raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}, http.StatusServiceUnavailable},
 	} {
 		if res := e.createKeyed(token, idemKey, tt.body); res.StatusCode() != tt.status {
 			t.Errorf("status = %d; want %d; body %s", res.StatusCode(), tt.status, res.Body)
 		}
 	}
 	store.fail = nil
-	res := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: "urn:li:person:D4ve"})
+	res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: "urn:li:person:D4ve"})
 	if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
 		t.Errorf("status = %d; want a new 201 (nothing was recorded); body %s", res.StatusCode(), res.Body)
 	}
@@ -300,7 +300,7 @@ func TestIdempotencyLeaseEnds(t *testing.T) {
 	const timeout = 5 * time.Second
 	e := newEnvOver(t, store, func(o *server.Options) { o.RequestTimeout = timeout })
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	body := client.InvitationV2Create{Invitee: bob}
+	body := raw.InvitationV2Create{Invitee: bob}
 	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d; want 503", res.StatusCode())
 	}
@@ -320,11 +320,11 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 	clock := storetest.NewClock()
 	e := newEnvOver(t, openStore(t, sqlite.Options{Now: clock.Now}))
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	first := e.createKeyed(token, idemKey, client.InvitationV2Create{Invitee: bob})
+	first := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
 	if first.StatusCode() != http.StatusCreated {
 		t.Fatalf("status = %d; want 201", first.StatusCode())
 	}
-	other := client.InvitationV2Create{Invitee: "urn:li:person:C4rol"}
+	other := raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}
 	clock.Add(invitations.IdempotencyTTL - time.Millisecond)
 	if res := e.createKeyed(token, idemKey, other); res.StatusCode() != http.StatusUnprocessableEntity {
 		t.Errorf("another body just before 24 h = %d; want 422", res.StatusCode())
@@ -342,7 +342,7 @@ func TestIdempotencyKeyMalformed(t *testing.T) {
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
 	for _, tt := range []struct {
 		name string
-		set  client.RequestEditorFn
+		set  raw.RequestEditorFn
 	}{
 		{"too long", header("Idempotency-Key", strings.Repeat("k", 256))},
 		{"not ASCII", header("Idempotency-Key", "clé")},
@@ -355,7 +355,7 @@ func TestIdempotencyKeyMalformed(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.create(token, client.InvitationV2Create{Invitee: bob}, tt.set)
+			res := e.create(token, raw.InvitationV2Create{Invitee: bob}, tt.set)
 			if res.StatusCode() != http.StatusBadRequest || !strings.Contains(string(res.Body), "Idempotency-Key") {
 				t.Errorf("status = %d; want 400 naming Idempotency-Key; body %s", res.StatusCode(), res.Body)
 			}
@@ -367,7 +367,7 @@ func TestIdempotencyKeyMalformed(t *testing.T) {
 		longest.WriteByte(byte(0x20 + longest.Len()%95))
 	}
 	key := strings.TrimSpace(longest.String()) + "x"
-	if res := e.createKeyed(token, key, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
+	if res := e.createKeyed(token, key, raw.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
 		t.Errorf("a key of %d printable characters: status = %d; want 201; body %s", len(key), res.StatusCode(), res.Body)
 	}
 }

@@ -8,14 +8,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 func TestGetInvitation(t *testing.T) {
 	e := newEnv(t)
-	created := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{
+	created := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), raw.InvitationV2Create{
 		Invitee: bob, TrackingID: ptr("t-1"),
-		Message: &client.InvitationV2Message{InvitationTemplateID: ptr("urn:li:invitationTemplate:9")},
+		Message: &raw.InvitationV2Message{InvitationTemplateID: ptr("urn:li:invitationTemplate:9")},
 	})
 	inv := *created.JSON201
 
@@ -54,7 +54,7 @@ func TestGetInvitation(t *testing.T) {
 			case 404:
 				// Invisible and missing look the same, to the message.
 				want := "invitation " + tt.id + " does not exist"
-				if got := errorOf(t, res.Body); got.Code != client.ErrorCodeItemNotFound || got.Message != want {
+				if got := errorOf(t, res.Body); got.Code != raw.ErrorCodeItemNotFound || got.Message != want {
 					t.Errorf("error = %s %q; want itemNotFound %q", got.Code, got.Message, want)
 				}
 			case 400:
@@ -73,25 +73,25 @@ func TestUpdateInvitation(t *testing.T) {
 	tests := []struct {
 		name  string
 		patch string
-		want  func(*client.InvitationV2) // edits the original into the expected
+		want  func(*raw.InvitationV2) // edits the original into the expected
 	}{
-		{"nothing", `{}`, func(*client.InvitationV2) {}},
+		{"nothing", `{}`, func(*raw.InvitationV2) {}},
 		{"new body keeps the template", `{"message": {"invitationMessage": {"body": "hi again"}}}`,
-			func(w *client.InvitationV2) { w.Message.InvitationMessage.Body = ptr("hi again") }},
+			func(w *raw.InvitationV2) { w.Message.InvitationMessage.Body = ptr("hi again") }},
 		{"new template keeps the body", `{"message": {"invitationTemplateID": "urn:li:invitationTemplate:10"}}`,
-			func(w *client.InvitationV2) { w.Message.InvitationTemplateID = ptr("urn:li:invitationTemplate:10") }},
+			func(w *raw.InvitationV2) { w.Message.InvitationTemplateID = ptr("urn:li:invitationTemplate:10") }},
 		{"null body", `{"message": {"invitationMessage": {"body": null}}}`,
-			func(w *client.InvitationV2) { w.Message.InvitationMessage = nil }},
+			func(w *raw.InvitationV2) { w.Message.InvitationMessage = nil }},
 		{"null invitationMessage", `{"message": {"invitationMessage": null}}`,
-			func(w *client.InvitationV2) { w.Message.InvitationMessage = nil }},
+			func(w *raw.InvitationV2) { w.Message.InvitationMessage = nil }},
 		{"null template", `{"message": {"invitationTemplateID": null}}`,
-			func(w *client.InvitationV2) { w.Message.InvitationTemplateID = nil }},
-		{"null message", `{"message": null}`, func(w *client.InvitationV2) { w.Message = nil }},
-		{"null trackingId", `{"trackingId": null}`, func(w *client.InvitationV2) { w.TrackingID = nil }},
-		{"new trackingId", `{"trackingId": "t-2"}`, func(w *client.InvitationV2) { w.TrackingID = ptr("t-2") }},
+			func(w *raw.InvitationV2) { w.Message.InvitationTemplateID = nil }},
+		{"null message", `{"message": null}`, func(w *raw.InvitationV2) { w.Message = nil }},
+		{"null trackingId", `{"trackingId": null}`, func(w *raw.InvitationV2) { w.TrackingID = nil }},
+		{"new trackingId", `{"trackingId": "t-2"}`, func(w *raw.InvitationV2) { w.TrackingID = ptr("t-2") }},
 		{"current inviter and invitee, read-only properties", `{"@odata.type": "#microsoft.graph.InvitationV2", "id": "x", "created": 1, "lastModified": 2,
 			"inviter": "urn:li:person:A1iceX9", "invitee": "urn:li:person:Qm9i", "trackingId": "t-3"}`,
-			func(w *client.InvitationV2) { w.TrackingID = ptr("t-3") }},
+			func(w *raw.InvitationV2) { w.TrackingID = ptr("t-3") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,9 +109,9 @@ func TestUpdateInvitation(t *testing.T) {
 			}
 			got := *res.JSON200
 			want := orig
-			want.Message = &client.InvitationV2Message{OdataType: orig.Message.OdataType,
+			want.Message = &raw.InvitationV2Message{OdataType: orig.Message.OdataType,
 				InvitationTemplateID: orig.Message.InvitationTemplateID,
-				InvitationMessage:    &client.InvitationMessage{Body: orig.Message.InvitationMessage.Body}}
+				InvitationMessage:    &raw.InvitationMessage{Body: orig.Message.InvitationMessage.Body}}
 			tt.want(&want)
 			want.LastModified = got.LastModified
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -134,7 +134,7 @@ func TestUpdateInvitation(t *testing.T) {
 func TestUpdateInvitationRejects(t *testing.T) {
 	e := newEnv(t)
 	rw := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	created := e.create(rw, client.InvitationV2Create{Invitee: bob, TrackingID: ptr("t-1")})
+	created := e.create(rw, raw.InvitationV2Create{Invitee: bob, TrackingID: ptr("t-1")})
 	id, etag := *created.JSON201.ID, created.HTTPResponse.Header.Get("ETag")
 	tests := []struct {
 		name, token, id, patch, ifMatch string
@@ -179,7 +179,7 @@ func TestUpdateInvitationRejects(t *testing.T) {
 func TestUpdateInvitationIfMatch(t *testing.T) {
 	e := newEnv(t)
 	rw := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	created := e.create(rw, client.InvitationV2Create{Invitee: bob})
+	created := e.create(rw, raw.InvitationV2Create{Invitee: bob})
 	id, first := *created.JSON201.ID, created.HTTPResponse.Header.Get("ETag")
 
 	res := e.update(rw, id, `{"trackingId": "a"}`, first)
@@ -189,7 +189,7 @@ func TestUpdateInvitationIfMatch(t *testing.T) {
 	second := res.HTTPResponse.Header.Get("ETag")
 	if res := e.update(rw, id, `{"trackingId": "b"}`, first); res.StatusCode() != http.StatusPreconditionFailed {
 		t.Fatalf("If-Match stale: status = %d; want 412", res.StatusCode())
-	} else if got := errorOf(t, res.Body).Code; got != client.ErrorCodePreconditionFailed {
+	} else if got := errorOf(t, res.Body).Code; got != raw.ErrorCodePreconditionFailed {
 		t.Errorf("code = %q; want preconditionFailed", got)
 	}
 	if res := e.update(rw, id, `{"trackingId": "c"}`, `"1", `+second); res.StatusCode() != http.StatusOK {
@@ -209,7 +209,7 @@ func TestUpdateInvitationIfMatch(t *testing.T) {
 func TestDeleteInvitation(t *testing.T) {
 	e := newEnv(t)
 	rw := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	created := e.create(rw, client.InvitationV2Create{Invitee: bob})
+	created := e.create(rw, raw.InvitationV2Create{Invitee: bob})
 	id, etag := *created.JSON201.ID, created.HTTPResponse.Header.Get("ETag")
 
 	for _, tt := range []struct {
@@ -235,7 +235,7 @@ func TestDeleteInvitation(t *testing.T) {
 	if res := e.delete(rw, id, ""); res.StatusCode() != http.StatusNotFound {
 		t.Errorf("delete again: status = %d; want 404", res.StatusCode())
 	}
-	if res := e.create(rw, client.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
+	if res := e.create(rw, raw.InvitationV2Create{Invitee: bob}); res.StatusCode() != http.StatusCreated {
 		t.Errorf("inviting the same invitee again: status = %d; want 201; body %s", res.StatusCode(), res.Body)
 	}
 	if res := e.delete(rw, "bad-id", ""); res.StatusCode() != http.StatusBadRequest {

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/memory"
 	"github.com/graph-linkedin/invitations/server"
@@ -33,7 +33,7 @@ func TestThrottle(t *testing.T) {
 	})
 	alices := delegated(t, tenantA, alice, invitations.PermRead)
 	for i := range 2 {
-		res := e.list(alices, client.ListInvitationsParams{})
+		res := e.list(alices, raw.ListInvitationsParams{})
 		if res.StatusCode() != http.StatusOK {
 			t.Fatalf("request %d: status = %d; want 200", i+1, res.StatusCode())
 		}
@@ -42,18 +42,18 @@ func TestThrottle(t *testing.T) {
 			t.Errorf("request %d: RateLimit-Limit %q, -Remaining %q; want 2, %d", i+1, h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), 1-i)
 		}
 	}
-	res := e.list(alices, client.ListInvitationsParams{})
+	res := e.list(alices, raw.ListInvitationsParams{})
 	if res.StatusCode() != http.StatusTooManyRequests {
 		t.Fatalf("third request: status = %d; want 429", res.StatusCode())
 	}
-	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeTooManyRequests {
+	if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeTooManyRequests {
 		t.Errorf("code = %q; want TooManyRequests", got)
 	}
 	if after, err := strconv.Atoi(res.HTTPResponse.Header.Get("Retry-After")); err != nil || after < 1 || after > 100 {
 		t.Errorf("Retry-After = %q; want 1 to 100 seconds", res.HTTPResponse.Header.Get("Retry-After"))
 	}
 	// Another caller has its own bucket; the probes have none.
-	if res := e.list(delegated(t, tenantA, bob, invitations.PermRead), client.ListInvitationsParams{}); res.StatusCode() != http.StatusOK {
+	if res := e.list(delegated(t, tenantA, bob, invitations.PermRead), raw.ListInvitationsParams{}); res.StatusCode() != http.StatusOK {
 		t.Errorf("another caller: status = %d; want 200", res.StatusCode())
 	}
 	root := strings.TrimSuffix(e.url, "/v1.0")
@@ -94,7 +94,7 @@ func TestOverload(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	c, err := client.NewClientWithResponses(srv.URL+server.BasePath, client.WithHTTPClient(spectest.NewTransport(t, nil).Client()))
+	c, err := raw.NewClientWithResponses(srv.URL+server.BasePath, raw.WithHTTPClient(spectest.NewTransport(t, nil).Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestOverload(t *testing.T) {
 	create := func(invitee string) chan int {
 		done := make(chan int, 1)
 		go func() {
-			res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2Create{Invitee: invitee}, as(token))
+			res, err := c.CreateInvitationWithResponse(context.Background(), nil, raw.InvitationV2Create{Invitee: invitee}, as(token))
 			if err != nil {
 				t.Error(err)
 			}
@@ -124,7 +124,7 @@ func TestOverload(t *testing.T) {
 	if res.StatusCode() != http.StatusServiceUnavailable {
 		t.Fatalf("with the database busy and its queue full: status = %d; want 503", res.StatusCode())
 	}
-	if res.HTTPResponse.Header.Get("Retry-After") == "" || errorOf(t, res.Body).Code != client.ErrorCodeServiceNotAvailable {
+	if res.HTTPResponse.Header.Get("Retry-After") == "" || errorOf(t, res.Body).Code != raw.ErrorCodeServiceNotAvailable {
 		t.Errorf("503 without Retry-After or serviceNotAvailable: %s", res.Body)
 	}
 	if got := metric(t, reg, "invitations_shed_requests_total", nil); got != 1 {
@@ -150,12 +150,12 @@ func waitFor(t *testing.T, cond func() bool) {
 
 func TestHeaderLimit(t *testing.T) {
 	e := newEnv(t)
-	res := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), client.InvitationV2Create{Invitee: bob},
+	res := e.create(delegated(t, tenantA, alice, invitations.PermReadWrite), raw.InvitationV2Create{Invitee: bob},
 		header("X-Padding", strings.Repeat("x", 40<<10)))
 	if res.StatusCode() != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("status = %d; want 431", res.StatusCode())
 	}
-	if got := errorOf(t, res.Body).Code; got != client.ErrorCodeRequestHeaderFieldsTooLarge {
+	if got := errorOf(t, res.Body).Code; got != raw.ErrorCodeRequestHeaderFieldsTooLarge {
 		t.Errorf("code = %q; want requestHeaderFieldsTooLarge", got)
 	}
 }
@@ -164,10 +164,10 @@ func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e := newEnv(t, func(o *server.Options) { o.Metrics = reg })
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	e.create(token, client.InvitationV2Create{Invitee: bob})
-	e.create(token, client.InvitationV2Create{Invitee: bob}) // 409
-	e.get(token, "not-a-uuid")                               // 400
-	e.get("", "not-a-uuid")                                  // 401, no token
+	e.create(token, raw.InvitationV2Create{Invitee: bob})
+	e.create(token, raw.InvitationV2Create{Invitee: bob}) // 409
+	e.get(token, "not-a-uuid")                            // 400
+	e.get("", "not-a-uuid")                               // 401, no token
 	expired := claims(tenantA, alice)
 	expired.ExpiresAt = jwt.NewNumericDate(time.Now().Add(-time.Hour))
 	e.get(mint(t, expired), "not-a-uuid") // 401, expired
@@ -295,7 +295,7 @@ func TestFailedAuthenticationBudget(t *testing.T) {
 			if after, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || after < 1 || after > 100 {
 				t.Errorf("Retry-After = %q; want 1 to 100 seconds", res.Header.Get("Retry-After"))
 			}
-			if got := errorOf(t, []byte(body)); got.Code != client.ErrorCodeTooManyRequests || !strings.Contains(got.Message, "failed authentications") {
+			if got := errorOf(t, []byte(body)); got.Code != raw.ErrorCodeTooManyRequests || !strings.Contains(got.Message, "failed authentications") {
 				t.Errorf("error = %s %q; want TooManyRequests about failed authentications", got.Code, got.Message)
 			}
 			if got := v.calls.Load(); got != verified {

@@ -15,11 +15,11 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // follow GETs an @odata.nextLink (an absolute URL) as token.
-func (e *env) follow(token, link string) client.InvitationV2Collection {
+func (e *env) follow(token, link string) raw.InvitationV2Collection {
 	e.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, link, nil)
 	if err != nil {
@@ -34,7 +34,7 @@ func (e *env) follow(token, link string) client.InvitationV2Collection {
 	if res.StatusCode != http.StatusOK {
 		e.t.Fatalf("GET %s: status %d", link, res.StatusCode)
 	}
-	var page client.InvitationV2Collection
+	var page raw.InvitationV2Collection
 	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
 		e.t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func (e *env) follow(token, link string) client.InvitationV2Collection {
 func TestListInvitationsWalk(t *testing.T) {
 	e := newEnv(t)
 	inviters := []string{alice, bob, "urn:li:person:C4rol"}
-	var before []client.InvitationV2
+	var before []raw.InvitationV2
 	for i := range 300 {
 		before = append(before, e.mustCreate(tenantA, inviters[i%3], fmt.Sprintf("urn:li:email:guest%d@example.com", i)))
 	}
@@ -76,12 +76,12 @@ func TestListInvitationsWalk(t *testing.T) {
 		}
 	})
 
-	res := e.list(app, client.ListInvitationsParams{Filter: &filter, Orderby: ptr("created asc"), Top: ptr(7), Count: ptr(true)})
+	res := e.list(app, raw.ListInvitationsParams{Filter: &filter, Orderby: ptr("created asc"), Top: ptr(7), Count: ptr(true)})
 	if res.StatusCode() != http.StatusOK {
 		t.Fatalf("status = %d; body %s", res.StatusCode(), res.Body)
 	}
 	page := *res.JSON200
-	var got []client.InvitationV2
+	var got []raw.InvitationV2
 	for pages := 1; ; pages++ {
 		if len(page.Value) > 7 {
 			t.Fatalf("page %d has %d invitations; want at most 7", pages, len(page.Value))
@@ -126,7 +126,7 @@ func TestListInvitationsWalk(t *testing.T) {
 	}
 }
 
-func idsOf(invs []client.InvitationV2) []string {
+func idsOf(invs []raw.InvitationV2) []string {
 	out := make([]string, len(invs))
 	for i, inv := range invs {
 		out[i] = *inv.ID
@@ -136,7 +136,7 @@ func idsOf(invs []client.InvitationV2) []string {
 
 func TestListInvitationsOptions(t *testing.T) {
 	e := newEnv(t)
-	var all []client.InvitationV2 // oldest first
+	var all []raw.InvitationV2 // oldest first
 	for i := range 12 {
 		inviter := alice
 		if i%3 == 0 {
@@ -146,17 +146,17 @@ func TestListInvitationsOptions(t *testing.T) {
 	}
 	carols := e.mustCreate(tenantA, "urn:li:person:C4rol", alice) // alice as the invitee
 	// Several share a millisecond: the order is (created, id).
-	slices.SortFunc(all, func(a, b client.InvitationV2) int {
+	slices.SortFunc(all, func(a, b raw.InvitationV2) int {
 		return cmp.Or(cmp.Compare(*a.Created, *b.Created), strings.Compare(*a.ID, *b.ID))
 	})
 	newest := append(slices.Clone(all), carols)
-	slices.SortFunc(newest, func(a, b client.InvitationV2) int {
+	slices.SortFunc(newest, func(a, b raw.InvitationV2) int {
 		return -cmp.Or(cmp.Compare(*a.Created, *b.Created), strings.Compare(*a.ID, *b.ID))
 	})
 	app := application(t, tenantA, invitations.PermReadAll)
 
 	t.Run("default: newest first, all properties, context", func(t *testing.T) {
-		res := e.list(app, client.ListInvitationsParams{})
+		res := e.list(app, raw.ListInvitationsParams{})
 		page := *res.JSON200
 		if len(page.Value) != 13 || page.OdataNextLink != nil || page.OdataCount != nil {
 			t.Fatalf("got %d invitations, nextLink %v, count %v; want 13, none, none", len(page.Value), page.OdataNextLink, page.OdataCount)
@@ -169,9 +169,9 @@ func TestListInvitationsOptions(t *testing.T) {
 		}
 	})
 	t.Run("$select", func(t *testing.T) {
-		res := e.list(app, client.ListInvitationsParams{Select: ptr("invitee, created"), Top: ptr(1), Orderby: ptr("created")})
+		res := e.list(app, raw.ListInvitationsParams{Select: ptr("invitee, created"), Top: ptr(1), Orderby: ptr("created")})
 		page := *res.JSON200
-		want := client.InvitationV2{OdataType: all[0].OdataType, ID: all[0].ID, Created: all[0].Created, Invitee: all[0].Invitee}
+		want := raw.InvitationV2{OdataType: all[0].OdataType, ID: all[0].ID, Created: all[0].Created, Invitee: all[0].Invitee}
 		if diff := gocmp.Diff(want, page.Value[0]); diff != "" {
 			t.Errorf("selected (-want +got):\n%s", diff)
 		}
@@ -184,13 +184,13 @@ func TestListInvitationsOptions(t *testing.T) {
 		}
 	})
 	t.Run("$skip and $count", func(t *testing.T) {
-		res := e.list(app, client.ListInvitationsParams{Orderby: ptr("created asc"), Skip: ptr(10), Count: ptr(true), Filter: ptr("inviter eq '" + alice + "'")})
+		res := e.list(app, raw.ListInvitationsParams{Orderby: ptr("created asc"), Skip: ptr(10), Count: ptr(true), Filter: ptr("inviter eq '" + alice + "'")})
 		page := *res.JSON200
 		// Alice invited 8 (i%3 != 0); skipping 10 leaves none.
 		if len(page.Value) != 0 || *page.OdataCount != 8 {
 			t.Errorf("got %d, count %d; want 0, 8", len(page.Value), *page.OdataCount)
 		}
-		res = e.list(app, client.ListInvitationsParams{Orderby: ptr("created asc"), Skip: ptr(2), Top: ptr(3)})
+		res = e.list(app, raw.ListInvitationsParams{Orderby: ptr("created asc"), Skip: ptr(2), Top: ptr(3)})
 		if got := idsOf(res.JSON200.Value); !gocmp.Equal(got, idsOf(all[2:5])) {
 			t.Errorf("$skip=2 $top=3: %v; want %v", got, idsOf(all[2:5]))
 		}
@@ -201,7 +201,7 @@ func TestListInvitationsOptions(t *testing.T) {
 		}
 	})
 	t.Run("a delegated caller sees its own, as inviter or invitee", func(t *testing.T) {
-		res := e.list(delegated(t, tenantA, alice, invitations.PermRead), client.ListInvitationsParams{Count: ptr(true)})
+		res := e.list(delegated(t, tenantA, alice, invitations.PermRead), raw.ListInvitationsParams{Count: ptr(true)})
 		if got := *res.JSON200.OdataCount; got != 9 {
 			t.Errorf("alice sees %d; want 8 as inviter + 1 as invitee", got)
 		}
@@ -210,7 +210,7 @@ func TestListInvitationsOptions(t *testing.T) {
 				t.Errorf("alice sees %s -> %s", *inv.Inviter, *inv.Invitee)
 			}
 		}
-		res = e.list(delegated(t, tenantB, alice, invitations.PermRead), client.ListInvitationsParams{})
+		res = e.list(delegated(t, tenantB, alice, invitations.PermRead), raw.ListInvitationsParams{})
 		if len(res.JSON200.Value) != 0 {
 			t.Errorf("alice in another tenant sees %d; want 0", len(res.JSON200.Value))
 		}
@@ -225,7 +225,7 @@ func TestListInvitationsOptions(t *testing.T) {
 			"(inviter eq '" + alice + "') and trackingId ne null": 0,
 			"inviter eq 'urn:li:person:O''Brien'":                 0,
 		} {
-			res := e.list(app, client.ListInvitationsParams{Filter: &filter, Count: ptr(true)})
+			res := e.list(app, raw.ListInvitationsParams{Filter: &filter, Count: ptr(true)})
 			if res.StatusCode() != http.StatusOK {
 				t.Errorf("$filter=%s: status %d; body %s", filter, res.StatusCode(), res.Body)
 				continue
@@ -242,7 +242,7 @@ func TestListInvitationsRejects(t *testing.T) {
 	e.mustCreate(tenantA, alice, bob)
 	app := application(t, tenantA, invitations.PermReadAll)
 	e.mustCreate(tenantA, alice, "urn:li:person:Other")
-	link := *e.list(app, client.ListInvitationsParams{Top: ptr(1)}).JSON200.OdataNextLink
+	link := *e.list(app, raw.ListInvitationsParams{Top: ptr(1)}).JSON200.OdataNextLink
 	u, _ := url.Parse(link)
 	token := u.Query().Get("$skiptoken")
 	tampered := []byte(token)
@@ -287,7 +287,7 @@ func TestListInvitationsRejects(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Body.Close()
-			var body client.ODataError
+			var body raw.ODataError
 			json.NewDecoder(res.Body).Decode(&body)
 			if res.StatusCode != http.StatusBadRequest {
 				t.Fatalf("status = %d; want 400 (%s)", res.StatusCode, body.Error.Message)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/server"
 )
@@ -72,7 +72,7 @@ func TestLinks(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("list = %d %s", res.StatusCode, body)
 			}
-			var page client.InvitationV2Collection
+			var page raw.InvitationV2Collection
 			if err := json.Unmarshal([]byte(body), &page); err != nil {
 				t.Fatal(err)
 			}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // The whole permission matrix of ../shared/DOMAIN.md: every operation, as
@@ -49,7 +49,7 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	n := 0
 	// target makes a fresh invitation of the kind, so each cell starts clean.
-	target := func(kind int) client.InvitationV2 {
+	target := func(kind int) raw.InvitationV2 {
 		n++
 		invitee := fmt.Sprintf("urn:li:person:M%d", n)
 		switch kind {
@@ -80,12 +80,12 @@ func TestPermissionMatrix(t *testing.T) {
 						case received:
 							inviter, invitee = fmt.Sprintf("urn:li:person:R%d", n), alice
 						}
-						got = e.create(c.token, client.InvitationV2Create{Inviter: &inviter, Invitee: invitee}).StatusCode()
+						got = e.create(c.token, raw.InvitationV2Create{Inviter: &inviter, Invitee: invitee}).StatusCode()
 					case "get":
 						got = e.get(c.token, *target(kind).ID).StatusCode()
 					case "list":
 						id := *target(kind).ID
-						res := e.list(c.token, client.ListInvitationsParams{Top: ptr(999)})
+						res := e.list(c.token, raw.ListInvitationsParams{Top: ptr(999)})
 						got = res.StatusCode()
 						if got == http.StatusOK && !slices.Contains(idsOf(res.JSON200.Value), id) {
 							got = 0
@@ -95,11 +95,11 @@ func TestPermissionMatrix(t *testing.T) {
 					case "delete":
 						got = e.delete(c.token, *target(kind).ID, "").StatusCode()
 					case "close":
-						res := e.closing(c.token, client.Accept, *target(kind).ID)
+						res := e.closing(c.token, raw.Accept, *target(kind).ID)
 						got = res.StatusCode()
 						if got == http.StatusOK && res.JSON200.Value[0].Error != nil {
-							got = map[client.ErrorCode]int{client.ErrorCodeItemNotFound: notFoundEntry,
-								client.ErrorCodeAccessDenied: deniedEntry}[res.JSON200.Value[0].Error.Code]
+							got = map[raw.ErrorCode]int{raw.ErrorCodeItemNotFound: notFoundEntry,
+								raw.ErrorCodeAccessDenied: deniedEntry}[res.JSON200.Value[0].Error.Code]
 						}
 					}
 					if w := want[op][ci][kind]; got != w {

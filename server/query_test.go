@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 // A query string Go's parser rejects would lose the offending pair without
@@ -62,7 +62,7 @@ func TestQueryStringDoesNotParse(t *testing.T) {
 			continue
 		}
 		got := errorOf(t, []byte(body))
-		if got.Code != client.ErrorCodeBadRequest || !strings.Contains(got.Message, `"`+q.pair+`"`) || deref(got.Target) != q.target {
+		if got.Code != raw.ErrorCodeBadRequest || !strings.Contains(got.Message, `"`+q.pair+`"`) || deref(got.Target) != q.target {
 			t.Errorf("GET ?%s: error %s %q (target %q); want badRequest naming %q, target %q",
 				q.query, got.Code, got.Message, deref(got.Target), q.pair, q.target)
 		}

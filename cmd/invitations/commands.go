@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 )
 
 var createCommand = &command{
@@ -86,7 +87,7 @@ func readBody(name string, stdin io.Reader) (client.NewInvitation, error) {
 		defer f.Close()
 		r = f
 	}
-	var w client.InvitationV2Create
+	var w raw.InvitationV2Create
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {

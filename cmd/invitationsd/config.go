@@ -54,6 +54,9 @@ type config struct {
 	publicKeyFile string
 	issuer        string
 	audience      string
+
+	// version asks for the version instead of serving.
+	version bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -66,8 +69,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		flag, env, fallback, help string
 	}{
 		{&cfg.addr, "addr", "INVITATIONS_ADDR", "127.0.0.1:8080", "listen address"},
-		{&cfg.metricsAddr, "metrics-addr", "INVITATIONS_METRICS_ADDR", "127.0.0.1:9464",
-			"listen address of the Prometheus /metrics endpoint, apart from the API's; empty for none"},
+		{&cfg.metricsAddr, "metrics-addr", "INVITATIONS_METRICS_ADDR", "",
+			"listen address of a listener of its own for Prometheus /metrics and the /debug/pprof/ profiles; empty: /metrics on the API's listener, and no profiles"},
 		{&cfg.db, "db", "INVITATIONS_DB", "data/invitations.db",
 			"a postgres:// (or postgresql://) URL selects PostgreSQL, memory: an in-memory store (not durable: tests and demos); anything else is a SQLite database file"},
 		{&cfg.devKeyFile, "dev-key-file", "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key",
@@ -132,6 +135,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return cfg, err
 	}
+	fs.BoolVar(&cfg.version, "version", false, "print the version and revision this binary was built from, and exit")
 	fs.BoolVar(&cfg.validateResponses, "validate-responses", validate,
 		"check every response against openapi.yaml; log and count violations (INVITATIONS_VALIDATE_RESPONSES)")
 	durations := []struct {

@@ -2,6 +2,7 @@
 //
 //	invitationsd [flags]          serve (see -help)
 //	invitationsd token [flags]    print a development access token
+//	invitationsd version          print the version (as -version does)
 package main
 
 import (
@@ -30,6 +31,10 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "token" {
 		return runToken(args[2:], getenv, stdout, stderr)
+	}
+	if len(args) == 2 && args[1] == "version" {
+		_, err := fmt.Fprintln(stdout, buildVersion())
+		return err
 	}
 	return serve(ctx, args[1:], getenv, stdout, stderr)
 }

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/client"
+	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/spectest"
 )
@@ -158,7 +158,12 @@ func buildServer(t *testing.T) string {
 			return
 		}
 		built.bin = filepath.Join(built.dir, "invitationsd")
-		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+		// Built as make image builds it (static, -trimpath, the revision
+		// stamped in where the toolchain can: see describeBuild), so the
+		// image's build after make test finds its compiled packages cached.
+		build := exec.Command("go", "build", "-buildvcs=auto", "-trimpath", "-o", built.bin, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -181,10 +186,19 @@ type daemon struct {
 // its logs if the test failed.
 func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{cmd: exec.Command(bin, append([]string{"-validate-responses"}, args...)...), logs: &logBuffer{},
-		exited: make(chan struct{})}
-	d.cmd.Stdout = d.logs
-	d.cmd.Stderr = d.logs
+	d := launch(t, exec.Command(bin, append([]string{"-validate-responses"}, args...)...))
+	d.addr = listenAddr(t, d.logs)
+	waitHealthy(t, d.addr)
+	return d
+}
+
+// launch starts cmd, a server process, with its output in its logs. The
+// test's end kills it (SIGKILL) if it still runs, checks the responses it
+// logged as breaking openapi.yaml, and shows its logs if the test failed.
+func launch(t *testing.T, cmd *exec.Cmd) *daemon {
+	t.Helper()
+	d := &daemon{cmd: cmd, logs: &logBuffer{}, exited: make(chan struct{})}
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,11 +207,9 @@ func startDaemon(t *testing.T, bin string, args ...string) *daemon {
 		d.kill()
 		checkResponses(t, d.logs)
 		if t.Failed() {
-			t.Logf("logs of invitationsd %s:\n%s", strings.Join(args, " "), d.logs)
+			t.Logf("logs of %s:\n%s", strings.Join(cmd.Args, " "), d.logs)
 		}
 	})
-	d.addr = listenAddr(t, d.logs)
-	waitHealthy(t, d.addr)
 	return d
 }
 
@@ -260,11 +272,11 @@ func token(t *testing.T, keyFile, sub string) string {
 	return strings.TrimSpace(out.String())
 }
 
-func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
+func newClient(t *testing.T, addr, token string) *raw.ClientWithResponses {
 	t.Helper()
-	c, err := client.NewClientWithResponses("http://"+addr+"/v1.0",
-		client.WithHTTPClient(spectest.NewTransport(t, nil).Client()),
-		client.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+	c, err := raw.NewClientWithResponses("http://"+addr+"/v1.0",
+		raw.WithHTTPClient(spectest.NewTransport(t, nil).Client()),
+		raw.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
 			req.Header.Set("Authorization", "Bearer "+token)
 			return nil
 		}))
@@ -274,9 +286,9 @@ func newClient(t *testing.T, addr, token string) *client.ClientWithResponses {
 	return c
 }
 
-func create(t *testing.T, c *client.ClientWithResponses, invitee string) int {
+func create(t *testing.T, c *raw.ClientWithResponses, invitee string) int {
 	t.Helper()
-	res, err := c.CreateInvitationWithResponse(context.Background(), nil, client.InvitationV2Create{Invitee: invitee})
+	res, err := c.CreateInvitationWithResponse(context.Background(), nil, raw.InvitationV2Create{Invitee: invitee})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,12 +320,12 @@ func TestRunRestart(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "dev-jwt.key")
-	raw := token(t, keyFile, "urn:li:person:A1iceX9")
+	minted := token(t, keyFile, "urn:li:person:A1iceX9")
 	key, err := jwtauth.LoadDevKey(keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caller, err := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience).Verify(context.Background(), raw)
+	caller, err := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience).Verify(context.Background(), minted)
 	if err != nil {
 		t.Fatalf("the minted token does not verify: %v", err)
 	}
@@ -449,52 +461,84 @@ func TestKillNineKeepsEveryCreated(t *testing.T) {
 	}
 }
 
-// Prometheus metrics are served on their own listener, not on the API's.
-func TestMetricsListener(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"invitationsd", "-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0",
-			"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")},
-			func(string) string { return "" }, logs, logs)
-	}()
-	addr, metricsAddr := listenAddr(t, logs), loggedAddr(t, logs, "serving metrics")
-	waitHealthy(t, addr)
-	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
-	if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
-		t.Fatalf("create = %d; want 201", got)
-	}
+// Prometheus metrics are served on the API's listener by default, so that
+// a second instance needs no other port; -metrics-addr moves them, with the
+// profiles, to a listener of their own. Profiles are never on the API's.
+func TestMetrics(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		separate bool
+	}{
+		{"default", nil, false},
+		{"own listener", []string{"-metrics-addr", "127.0.0.1:0"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			logs := &logBuffer{}
+			done := make(chan error, 1)
+			args := append([]string{"invitationsd", "-addr", "127.0.0.1:0",
+				"-db", filepath.Join(dir, "invitations.db"), "-dev-key-file", filepath.Join(dir, "dev-jwt.key")}, tt.args...)
+			go func() { done <- run(ctx, args, func(string) string { return "" }, logs, logs) }()
+			addr, metricsAddr := listenAddr(t, logs), loggedAddr(t, logs, "serving metrics")
+			if separate := metricsAddr != addr; separate != tt.separate {
+				t.Errorf("metrics on %s, the API on %s; want them apart: %v", metricsAddr, addr, tt.separate)
+			}
+			waitHealthy(t, addr)
+			tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
+			if got := create(t, newClient(t, addr, tok), "urn:li:person:Qm9i"); got != http.StatusCreated {
+				t.Fatalf("create = %d; want 201", got)
+			}
 
-	res, err := http.Get("http://" + metricsAddr + "/metrics")
+			status, body := httpGet(t, "http://"+metricsAddr+"/metrics")
+			if status != http.StatusOK {
+				t.Errorf("GET %s/metrics = %d; want 200", metricsAddr, status)
+			}
+			for _, want := range []string{
+				`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
+				"invitations_db_write_batch_size_count 1",
+				"invitations_db_duration_seconds_bucket",
+				"invitations_idempotency_keys_purged_total 0",
+				"go_goroutines",
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("/metrics lacks %q", want)
+				}
+			}
+			if status, _ := httpGet(t, "http://"+addr+"/debug/pprof/"); status != http.StatusNotFound {
+				t.Errorf("the API's listener answers /debug/pprof/ with %d; want 404", status)
+			}
+			if tt.separate {
+				if status, _ := httpGet(t, "http://"+addr+"/metrics"); status != http.StatusNotFound {
+					t.Errorf("the API's listener answers /metrics with %d; want 404 (they are on -metrics-addr)", status)
+				}
+				if status, _ := httpGet(t, "http://"+metricsAddr+"/debug/pprof/"); status != http.StatusOK {
+					t.Errorf("the metrics listener answers /debug/pprof/ with %d; want 200", status)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run = %v after a graceful stop", err)
+			}
+		})
+	}
+}
+
+// httpGet gets url and returns the status and body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, want := range []string{
-		`invitations_http_requests_total{operation="createInvitation",status="201"} 1`,
-		"invitations_db_write_batch_size_count 1",
-		"invitations_db_duration_seconds_bucket",
-		"invitations_idempotency_keys_purged_total 0",
-		"go_goroutines",
-	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %q", want)
-		}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if res, err := http.Get("http://" + addr + "/metrics"); err == nil {
-		res.Body.Close()
-		if res.StatusCode != http.StatusNotFound {
-			t.Errorf("the API's listener answers /metrics with %d; want 404", res.StatusCode)
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run = %v after a graceful stop", err)
-	}
+	return res.StatusCode, string(body)
 }
 
 // Every request gets one JSON log line with its request id, the one the
@@ -514,7 +558,7 @@ func TestRequestLog(t *testing.T) {
 	waitHealthy(t, addr)
 	tok := token(t, filepath.Join(dir, "dev-jwt.key"), "urn:li:person:A1iceX9")
 	res, err := newClient(t, addr, tok).CreateInvitationWithResponse(context.Background(), nil,
-		client.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
+		raw.InvitationV2Create{Invitee: "urn:li:person:Qm9i"})
 	if err != nil {
 		t.Fatal(err)
 	}

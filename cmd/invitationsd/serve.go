@@ -118,6 +118,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.version {
+		_, err := fmt.Fprintln(stdout, buildVersion())
+		return err
+	}
 	out := newBufferedLog(stdout)
 	defer out.Close()
 	logger := slog.New(slog.NewJSONHandler(out, nil))
@@ -170,14 +174,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	servers := []*http.Server{srv}
 	served := make(chan error, 2)
-	if cfg.metricsAddr != "" {
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	if cfg.metricsAddr == "" {
+		// One listener: Prometheus scrapes the API's own address, and a
+		// second instance on the machine needs nothing but its own -addr.
+		srv.Handler = withMetrics(handler, metrics)
+		logger.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	} else {
 		mln, err := net.Listen("tcp", cfg.metricsAddr)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		mux.Handle("GET /metrics", metrics)
 		// Profiles, for the operator, beside the metrics: never on the
 		// API's listener.
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -185,10 +195,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
 		servers = append(servers, msrv)
-		logger.Info("serving metrics", "addr", mln.Addr().String())
+		logger.Info("serving metrics", "addr", mln.Addr().String(), "path", "/metrics")
 		go func() { served <- msrv.Serve(mln) }()
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", redact(cfg.db), "validate_responses", cfg.validateResponses)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redact(cfg.db), "validate_responses", cfg.validateResponses,
+		"version", buildVersion())
 	go func() { served <- srv.Serve(ln) }()
 
 	select {
@@ -222,6 +233,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// withMetrics serves GET /metrics (the Prometheus scrape) with metrics and
+// every other request with api. A ServeMux would do it, but it also
+// redirects paths it would clean (//v1.0/...), which must reach the API and
+// get its Graph error instead.
+func withMetrics(api, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // newVerifier is the token verifier cfg asks for: production keys from a

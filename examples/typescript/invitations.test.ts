@@ -38,6 +38,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "invitations-ts-"));
   bin = join(dir, "invitationsd");
   execFileSync("go", ["build", "-o", bin, "./cmd/invitationsd"], { cwd: repo, stdio: "inherit" });
+  // One listener, on a free port (metrics share it by default): this runs
+  // beside `make run` and any other server on the machine.
   server = spawn(bin, ["-addr", "127.0.0.1:0", "-db", join(dir, "invitations.db"),
     "-dev-key-file", join(dir, "dev-jwt.key"), "-validate-responses"], { stdio: ["ignore", "pipe", "inherit"] });
   // "close", not "exit": by then every log line has been read.
