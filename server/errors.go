@@ -74,6 +74,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &later):
 		h.Set("Retry-After", strconv.Itoa(later.seconds))
 	}
+	if rep := (*replayed)(nil); errors.As(err, &rep) {
+		h.Set("Idempotency-Replayed", "true")
+	}
 	body := errorBody(p, ri, s.opts.Now())
 	if c.Request().Method == http.MethodHead {
 		err = c.NoContent(p.status)

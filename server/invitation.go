@@ -21,9 +21,7 @@ type handler struct {
 	contract contract                        // openapi.yaml, served as the contract
 	log      *slog.Logger
 	now      func() time.Time // Options.Now
-	// lease is how long a request holds its idempotency key: as long as
-	// it may work (Options.RequestTimeout).
-	lease time.Duration
+	inflight inflightKeys     // the Idempotency-Keys of the requests running now
 }
 
 // CreateInvitation is POST /linkedIn/invitations.
@@ -42,10 +40,15 @@ func (h *handler) CreateInvitation(ctx context.Context, req gen.CreateInvitation
 	if err != nil {
 		return nil, err
 	}
+	return createdResponse(created), nil
+}
+
+// createdResponse is the 201 for a created invitation.
+func createdResponse(created invitations.Invitation) gen.CreateInvitation201JSONResponse {
 	return gen.CreateInvitation201JSONResponse{
 		Body:    invitationToWire(created),
 		Headers: gen.CreateInvitation201ResponseHeaders{Location: ptr(location(created)), ETag: etag(created)},
-	}, nil
+	}
 }
 
 // location is the URL path of a created invitation.
