@@ -44,7 +44,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, err
 	}
 	var result invitations.Outcome
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitationOrNothing)
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (s *Store) PurgeExpiredKeys(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int64
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			r, err := tx.ExecContext(ctx, `
 				DELETE FROM idempotency_records WHERE rowid IN (
 				    SELECT rowid FROM idempotency_records WHERE expires <= ? LIMIT ?)`,
