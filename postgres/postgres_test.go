@@ -323,23 +323,8 @@ func TestKeysAcrossInstances(t *testing.T) {
 		Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
 	inv := storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b")
 
-	// Hold A's create inside its transaction, after it took the key: an
-	// uncommitted invitation of the same pair, in a session of our own,
-	// makes A's insert wait for that session to end.
-	other, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close(ctx)
-	hold, err := other.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback(ctx)
-	if _, err := hold.Exec(ctx, `INSERT INTO invitations (id, tenant, inviter, invitee, created, last_modified)
-		VALUES ('held', $1, $2, $3, 0, 0)`, inv.Tenant, inv.Inviter, inv.Invitee); err != nil {
-		t.Fatal(err)
-	}
+	// Hold A's create inside its transaction, after it took the key.
+	hold := pgtest.HoldPair(t, dsn, inv.Tenant, inv.Inviter, inv.Invitee)
 	type result struct {
 		out invitations.Outcome
 		err error
@@ -349,17 +334,10 @@ func TestKeysAcrossInstances(t *testing.T) {
 		out, err := a.CreateInvitationIdempotent(ctx, inv, req)
 		done <- result{out, err}
 	}()
-	// A holds the key's advisory lock once its transaction has begun.
-	deadline := time.Now().Add(10 * time.Second)
-	for advisoryLocks(t, other) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("A took no advisory lock within 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	hold.WaitForAdvisoryLock()
 
 	start := time.Now()
-	_, err = b.CreateInvitationIdempotent(ctx, inv, req)
+	_, err := b.CreateInvitationIdempotent(ctx, inv, req)
 	var e *invitations.Error
 	if !errors.Is(err, invitations.ErrConflict) || !errors.As(err, &e) || e.Target != "Idempotency-Key" {
 		t.Errorf("CreateInvitationIdempotent on B while A carries out the key's request = %v; want ErrConflict about the Idempotency-Key", err)
@@ -374,9 +352,7 @@ func TestKeysAcrossInstances(t *testing.T) {
 		t.Errorf("CreateInvitationIdempotent on B of another key = %+v, %v; want it created", out, err)
 	}
 
-	if err := hold.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hold.Release()
 	first := <-done
 	if first.err != nil || first.out.Invitation == nil || first.out.Replayed {
 		t.Fatalf("CreateInvitationIdempotent on A = %+v, %v; want the invitation created", first.out, first.err)
@@ -386,17 +362,4 @@ func TestKeysAcrossInstances(t *testing.T) {
 	if err != nil || !cmp.Equal(got, first.out) {
 		t.Errorf("CreateInvitationIdempotent on B after A = %+v, %v; want A's outcome replayed %+v", got, err, first.out)
 	}
-}
-
-// advisoryLocks counts the advisory locks granted in conn's database.
-func advisoryLocks(t *testing.T, conn *pgx.Conn) int {
-	t.Helper()
-	var n int
-	err := conn.QueryRow(context.Background(), `
-		SELECT count(*) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

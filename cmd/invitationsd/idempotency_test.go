@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/graph-linkedin/invitations/postgres/pgtest"
 )
@@ -123,49 +119,20 @@ func TestIdempotencyTwoInstances(t *testing.T) {
 			n, len(created), replays, inProgress)
 	}
 
-	// A request with a key held in flight on A (its insert waits for an
-	// uncommitted invitation of the same pair, in a session of the test's
-	// own): its retry on B is told at once that it is in progress, and
-	// once A answered, gets A's answer.
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	hold, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Rollback(ctx)
-	if _, err := hold.Exec(ctx, `INSERT INTO invitations (id, tenant, inviter, invitee, created, last_modified)
-		VALUES ('held', '6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5', 'urn:li:person:A1iceX9', 'urn:li:person:Held', 0, 0)`); err != nil {
-		t.Fatal(err)
-	}
+	// A request with a key held in flight on A (its insert waits in its
+	// transaction): its retry on B is told at once that it is in progress,
+	// and once A answered, gets A's answer.
+	hold := pgtest.HoldPair(t, dsn, "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5", "urn:li:person:A1iceX9", "urn:li:person:Held")
 	const held = `{"invitee": "urn:li:person:Held"}`
 	onA := make(chan response, 1)
 	go func() { onA <- a.do("POST", collection, held, "Idempotency-Key", "key-3") }()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		var locks int
-		if err := hold.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&locks); err != nil {
-			t.Fatal(err)
-		}
-		if locks > 0 {
-			break // A's transaction holds the key
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("A took no lock on the key within 10 s")
-		}
-	}
+	hold.WaitForAdvisoryLock()
 	if res := b.do("POST", collection, held, "Idempotency-Key", "key-3"); res.status != http.StatusConflict ||
 		res.header.Get("Retry-After") != "1" || res.field("error") == "" || !strings.Contains(string(res.body), `"target":"Idempotency-Key"`) {
 		t.Errorf("the retry on B while A carries out the request = %d, Retry-After %q\n%s; want 409, Retry-After 1, about the Idempotency-Key",
 			res.status, res.header.Get("Retry-After"), res.body)
 	}
-	if err := hold.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hold.Release()
 	firstHeld := <-onA
 	if firstHeld.status != http.StatusCreated {
 		t.Fatalf("the request held on A = %d; want 201\n%s", firstHeld.status, firstHeld.body)
