@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
-	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -19,9 +17,7 @@ type handler struct {
 	store    invitations.Store
 	ready    func(ctx context.Context) error // Options.Ready; nil when unset
 	contract contract                        // openapi.yaml, served as the contract
-	log      *slog.Logger
-	now      func() time.Time // Options.Now
-	inflight inflightKeys     // the Idempotency-Keys of the requests running now
+	inflight inflightKeys                    // the Idempotency-Keys of the requests running now
 }
 
 // CreateInvitation is POST /linkedIn/invitations.

@@ -134,7 +134,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now}
+	h := &handler{store: s.store, ready: opts.Ready, contract: doc}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	s.routes = router.routes
 	e.GET("/docs", s.docs)
