@@ -25,6 +25,45 @@ var (
 	ErrUnavailable          = fault.ErrUnavailable
 )
 
+// kindNames name the kinds where they are stored (a recorded refusal, see
+// Outcome). A stored name never changes.
+var kindNames = []struct {
+	kind error
+	name string
+}{
+	{ErrInvalid, "invalid"},
+	{ErrUnauthenticated, "unauthenticated"},
+	{ErrForbidden, "forbidden"},
+	{ErrNotFound, "notFound"},
+	{ErrConflict, "conflict"},
+	{ErrKeyReused, "keyReused"},
+	{ErrPreconditionFailed, "preconditionFailed"},
+	{ErrTooLarge, "tooLarge"},
+	{ErrUnsupportedMediaType, "unsupportedMediaType"},
+	{ErrThrottled, "throttled"},
+	{ErrUnavailable, "unavailable"},
+}
+
+// kindName is kind's stored name; "" if kind is not one of the kinds.
+func kindName(kind error) string {
+	for _, k := range kindNames {
+		if k.kind == kind {
+			return k.name
+		}
+	}
+	return ""
+}
+
+// kindNamed is the kind with the stored name; nil if there is none.
+func kindNamed(name string) error {
+	for _, k := range kindNames {
+		if k.name == name {
+			return k.kind
+		}
+	}
+	return nil
+}
+
 // Error is a failure of a known kind with a message fit for the caller.
 // Target names the property or parameter at fault, when there is one.
 type Error struct {

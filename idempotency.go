@@ -5,108 +5,96 @@ import (
 	"time"
 )
 
-// Idempotent creates (the IETF httpapi draft's Idempotency-Key). A create
-// that carries a key first claims it (ClaimIdempotencyKey); then it creates
-// the invitation and records its response under the key in one transaction
-// (CreateInvitationIdempotent), so that an invitation never exists without
-// its recorded response, nor the other way round. A retry with the key gets
-// the recorded response instead of a second invitation.
+// Idempotent operations (the IETF httpapi draft's Idempotency-Key). An
+// operation that carries a key is carried out and its outcome recorded
+// under the key in one transaction, so that neither ever exists without the
+// other; a retry with the key gets the recorded outcome instead of doing it
+// again. The outcome is the domain's (the invitation created, or the
+// refusal met), never a response: the transport renders it, the first time
+// and on every replay alike.
 
-// IdempotencyTTL is how long a key's first response is kept. A key older
-// than this is unknown again.
+// IdempotencyTTL is how long a key's outcome is kept. A key older than this
+// is unknown again.
 const IdempotencyTTL = 24 * time.Hour
 
+// The operations that take an Idempotency-Key, by the names their records
+// carry (openapi.yaml's operationIds). A stored name never changes.
+const (
+	OpCreateInvitation = "createInvitation"
+)
+
 // IdempotencyKey is a key as one caller sent it: keys are the caller's own,
-// so two callers can never see each other's responses.
+// so two callers can never see each other's outcomes.
 type IdempotencyKey struct {
 	Tenant  string
 	Subject string // the caller: a user's person URN, or an application's id
 	Key     string // the Idempotency-Key header, byte for byte
 }
 
-// IdempotencyClaim is one request's hold on a key while it runs.
-type IdempotencyClaim struct {
+// IdempotentRequest is one request with an Idempotency-Key.
+type IdempotentRequest struct {
 	Key IdempotencyKey
-	// Fingerprint identifies the request (its method, path and body): the
-	// key may be used again only for the same request.
+	// Operation is what the request does: one of the Op names.
+	Operation string
+	// Fingerprint identifies the request (for HTTP: its method, path and
+	// body): the key may be used again only for the same request.
 	Fingerprint string
-	// Token is the claiming request's own id. Only the claim with this token
-	// can complete or release the key: a request that outlived its lease,
-	// whose key a retry took over, cannot record a second response.
-	Token string
 }
 
-// StoredResponse is the response recorded under a key, replayed to every
-// retry with it.
-type StoredResponse struct {
-	Status   int
-	Location string // "" when the response has none
-	ETag     string // "" when the response has none
-	Body     []byte
+// Outcome is what an idempotent operation did, as recorded under its key:
+// for OpCreateInvitation, the invitation it created or the conflict it met.
+// A stored outcome is a snapshot: a replay gets it as it was, even once the
+// invitation has changed or is gone.
+type Outcome struct {
+	// Invitation is the invitation created, as created; nil otherwise.
+	Invitation *Invitation
+	// Refusal is why the operation changed nothing, when that is its
+	// outcome rather than a failure (a create's pair conflict); nil
+	// otherwise.
+	Refusal *Error
+	// Replayed reports that an earlier request with the key recorded this
+	// outcome and nothing was done now. It is not stored.
+	Replayed bool
 }
 
-// Responder builds the response to record for a create under a key: for the
-// invitation as stored when err is nil, or for the failure err (an
-// ErrConflict: the pair has an invitation already) otherwise. It runs inside
-// the store's transaction, perhaps more than once if the transaction is
-// retried: it must be quick, and depend on nothing but its arguments. An
-// error from it undoes the create.
-type Responder func(created Invitation, err error) (StoredResponse, error)
-
-// IdempotencyStore keeps idempotency keys and their responses. Every engine
-// implements it as part of Store; times come from the engine's clock.
-type IdempotencyStore interface {
-	// ClaimIdempotencyKey claims c.Key for the request c describes, for
-	// lease at most; an unknown key, one older than IdempotencyTTL, or one
-	// whose holder's lease has lapsed (its request died) is claimed, and
-	// the answer is nil, nil. Otherwise it answers:
-	//   - ErrKeyReused if the key was claimed with another fingerprint;
-	//   - the recorded response, if the key's request is complete;
-	//   - ErrConflict if the key's request still holds its lease.
-	ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim, lease time.Duration) (*StoredResponse, error)
-
-	// CreateInvitationIdempotent creates inv as CreateInvitation does and,
-	// in the same transaction, records respond's response under c's key,
-	// which c must still hold. When the pair has an invitation already, it
-	// records the conflict's response instead. It returns what it recorded;
-	// an error means it recorded and created nothing (the claim still holds
-	// the key: release it). It returns ErrConflict if c no longer holds the
-	// key.
-	CreateInvitationIdempotent(ctx context.Context, inv Invitation, c IdempotencyClaim, respond Responder) (StoredResponse, error)
-
-	// ReleaseIdempotencyKey gives up c's claim without a response, so that a
-	// retry runs anew. It does nothing if c does not hold the key.
-	ReleaseIdempotencyKey(ctx context.Context, c IdempotencyClaim) error
-}
-
-// IdempotencyRecord is what an engine keeps for a key.
+// IdempotencyRecord is what an engine keeps under a key until it expires.
 type IdempotencyRecord struct {
+	Operation   string
 	Fingerprint string
-	Token       string          // the holder's, while its request runs
-	LeaseUntil  time.Time       // the holder's lease, while its request runs
-	Expires     time.Time       // when the key is forgotten
-	Response    *StoredResponse // nil while its request runs
+	Outcome     []byte // as Outcome.MarshalJSON writes it
 }
 
-// Meet decides what claim c meets at now in rec, the key's record (nil when
-// there is none): take reports that c may take the key, because there is no
-// record, or it has expired, or its request died (its lease lapsed) before
-// it recorded a response. Otherwise Meet returns the recorded response for
-// a replay, or the refusal: KeyReusedError for another request's key,
-// KeyInProgressError while the first request runs. The engines share it so
-// that they decide alike.
-func (rec *IdempotencyRecord) Meet(c IdempotencyClaim, now time.Time) (take bool, stored *StoredResponse, err error) {
-	switch {
-	case rec == nil || !now.Before(rec.Expires):
-		return true, nil, nil
-	case rec.Fingerprint != c.Fingerprint:
-		return false, nil, KeyReusedError()
-	case rec.Response != nil:
-		return false, rec.Response, nil
-	case now.Before(rec.LeaseUntil):
-		return false, nil, KeyInProgressError()
+// Replay is what req meets in rec, the live record of its key: the
+// recorded outcome, replayed, or KeyReusedError if rec is another
+// request's. The engines share it so that they decide alike.
+func (req IdempotentRequest) Replay(rec IdempotencyRecord) (Outcome, error) {
+	if rec.Operation != req.Operation || rec.Fingerprint != req.Fingerprint {
+		return Outcome{}, KeyReusedError()
 	}
-	return true, nil, nil
+	var out Outcome
+	if err := out.UnmarshalJSON(rec.Outcome); err != nil {
+		return Outcome{}, err
+	}
+	out.Replayed = true
+	return out, nil
+}
+
+// IdempotencyStore carries out operations under an Idempotency-Key. Every
+// engine implements it as part of Store; times come from the engine's clock.
+type IdempotencyStore interface {
+	// CreateInvitationIdempotent creates inv under req's key: in one
+	// transaction it creates inv as CreateInvitation does and records the
+	// outcome (the invitation as created, or, when the pair has an
+	// invitation already, the conflict as Outcome.Refusal) under the key for
+	// IdempotencyTTL. If the key has a live record instead, it creates
+	// nothing and answers the recorded outcome (Replayed) for the same
+	// request, or ErrKeyReused for another one. It answers ErrConflict
+	// (KeyInProgressError) when it can tell, without waiting, that another
+	// transaction is carrying out a request with the key right now (another
+	// instance's, on an engine shared by several). An error means nothing
+	// was created or recorded, so the key stays free for a retry: a request
+	// that dies midway leaves nothing behind.
+	CreateInvitationIdempotent(ctx context.Context, inv Invitation, req IdempotentRequest) (Outcome, error)
 }
 
 // KeyInProgressError is the answer to a key whose first request still runs:
@@ -122,14 +110,7 @@ func KeyReusedError() error {
 		Message: "Idempotency-Key: the key was used with a different request; use a new key for a new request"}
 }
 
-// KeyLostError is the answer to a request whose claim on its key lapsed and
-// was taken over by a retry: it records nothing and creates nothing.
-func KeyLostError() error {
-	return &Error{Kind: ErrConflict, Target: "Idempotency-Key",
-		Message: "Idempotency-Key: this request outlasted its hold on the key and a retry took the key over; the retry's response is the one kept"}
-}
-
 // ConflictError is the one answer for a pair that has an invitation already.
-func ConflictError(inviter, invitee string) error {
-	return Errorf(ErrConflict, "an invitation from %s to %s already exists", inviter, invitee)
+func ConflictError(inviter, invitee string) *Error {
+	return &Error{Kind: ErrConflict, Message: "an invitation from " + inviter + " to " + invitee + " already exists"}
 }

@@ -1,45 +1,131 @@
 package invitations_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/graph-linkedin/invitations"
 )
 
-func TestMeet(t *testing.T) {
-	now := time.UnixMilli(1795628728473)
-	c := invitations.IdempotencyClaim{Fingerprint: "f", Token: "retry"}
-	done := &invitations.StoredResponse{Status: 201}
-	running := func(lease, expires time.Duration) *invitations.IdempotencyRecord {
-		return &invitations.IdempotencyRecord{Fingerprint: "f", Token: "first", LeaseUntil: now.Add(lease), Expires: now.Add(expires)}
-	}
-	complete := func(fingerprint string, expires time.Duration) *invitations.IdempotencyRecord {
-		return &invitations.IdempotencyRecord{Fingerprint: fingerprint, Expires: now.Add(expires), Response: done}
-	}
+func TestReplay(t *testing.T) {
+	req := invitations.IdempotentRequest{Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
+	created := []byte(`{"invitation":{"id":"i-1","tenant":"t","inviter":"urn:li:person:a","invitee":"urn:li:person:b","created":1,"lastModified":1,"version":1}}`)
 	tests := []struct {
-		name   string
-		rec    *invitations.IdempotencyRecord
-		take   bool
-		stored *invitations.StoredResponse
-		err    error
+		name string
+		rec  invitations.IdempotencyRecord
+		want invitations.Outcome
+		err  error
 	}{
-		{"no record", nil, true, nil, nil},
-		{"running", running(time.Second, time.Hour), false, nil, invitations.ErrConflict},
-		{"running, lease ends now", running(0, time.Hour), true, nil, nil},
-		{"running, lease lapsed", running(-time.Second, time.Hour), true, nil, nil},
-		{"running, another request", &invitations.IdempotencyRecord{Fingerprint: "g", LeaseUntil: now.Add(time.Second), Expires: now.Add(time.Hour)},
-			false, nil, invitations.ErrKeyReused},
-		{"complete", complete("f", time.Hour), false, done, nil},
-		{"complete, another request", complete("g", time.Hour), false, nil, invitations.ErrKeyReused},
-		{"expires now", complete("g", 0), true, nil, nil},
-		{"expired", complete("f", -time.Hour), true, nil, nil},
+		{"the same request", invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "f", Outcome: created},
+			invitations.Outcome{Replayed: true, Invitation: &invitations.Invitation{ID: "i-1", Tenant: "t", Inviter: "urn:li:person:a",
+				Invitee: "urn:li:person:b", Created: time.UnixMilli(1), LastModified: time.UnixMilli(1), Version: 1}}, nil},
+		{"another body", invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "g", Outcome: created},
+			invitations.Outcome{}, invitations.ErrKeyReused},
+		{"another operation", invitations.IdempotencyRecord{Operation: "closeInvitations", Fingerprint: "f", Outcome: created},
+			invitations.Outcome{}, invitations.ErrKeyReused},
 	}
 	for _, tt := range tests {
-		take, stored, err := tt.rec.Meet(c, now)
-		if take != tt.take || stored != tt.stored || !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
-			t.Errorf("%s: Meet = %v, %v, %v; want %v, %v, %v", tt.name, take, stored, err, tt.take, tt.stored, tt.err)
+		got, err := req.Replay(tt.rec)
+		if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
+			t.Errorf("%s: Replay = %v; want %v", tt.name, err, tt.err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: Replay (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if _, err := req.Replay(invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "f", Outcome: []byte(`{}`)}); err == nil {
+		t.Error("Replay of a record with an empty outcome = nil; want an error")
+	}
+}
+
+// The stored form is fixed: the migrations write it, and records written by
+// one version replay in the next. These are its exact bytes.
+func TestOutcomeStoredForm(t *testing.T) {
+	at := time.UnixMilli(1795628728473)
+	tests := []struct {
+		name   string
+		out    invitations.Outcome
+		stored string
+	}{
+		{"created, everything", invitations.Outcome{Invitation: &invitations.Invitation{ID: "3f0c8e1a", Tenant: "t-1",
+			Inviter: "urn:li:person:A", Invitee: "urn:li:email:ada@contoso.com", TrackingID: "track <1>",
+			Message: &invitations.Message{TemplateID: "urn:li:invitationTemplate:1", Body: "Ada, \"hi\" & é"},
+			Created: at, LastModified: at.Add(time.Millisecond), Version: 2}},
+			`{"invitation":{"id":"3f0c8e1a","tenant":"t-1","inviter":"urn:li:person:A","invitee":"urn:li:email:ada@contoso.com",` +
+				`"message":{"templateId":"urn:li:invitationTemplate:1","body":"Ada, \"hi\" \u0026 é"},"trackingId":"track \u003c1\u003e",` +
+				`"created":1795628728473,"lastModified":1795628728474,"version":2}}`},
+		{"created, an empty message", invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t",
+			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: at, LastModified: at, Version: 1}},
+			`{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B","message":{},` +
+				`"created":1795628728473,"lastModified":1795628728473,"version":1}}`},
+		{"created, no message", invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t",
+			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Created: at, LastModified: at, Version: 1}},
+			`{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B",` +
+				`"created":1795628728473,"lastModified":1795628728473,"version":1}}`},
+		{"the pair's conflict", invitations.Outcome{Refusal: invitations.ConflictError("urn:li:person:A", "urn:li:person:B")},
+			`{"refusal":{"kind":"conflict","message":"an invitation from urn:li:person:A to urn:li:person:B already exists"}}`},
+		{"a refusal with a target", invitations.Outcome{Refusal: &invitations.Error{Kind: invitations.ErrForbidden, Message: "no", Target: "inviter"}},
+			`{"refusal":{"kind":"forbidden","message":"no","target":"inviter"}}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(tt.out)
+		if err != nil || string(b) != tt.stored {
+			t.Errorf("%s: Marshal = %s, %v; want %s", tt.name, b, err, tt.stored)
+		}
+		var back invitations.Outcome
+		if err := json.Unmarshal([]byte(tt.stored), &back); err != nil {
+			t.Errorf("%s: Unmarshal(%s): %v", tt.name, tt.stored, err)
+		}
+		if diff := cmp.Diff(tt.out, back, sameError); diff != "" {
+			t.Errorf("%s: Unmarshal(Marshal(o)) (-o +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+// sameError compares *Errors by value, their kinds by identity.
+var sameError = cmp.Comparer(func(a, b *invitations.Error) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+})
+
+// What the migrations write from old records, with nulls for what was
+// absent, reads the same as the form the store writes.
+func TestOutcomeReadsNulls(t *testing.T) {
+	var got invitations.Outcome
+	stored := `{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B",` +
+		`"message":{"templateId":null,"body":null},"trackingId":null,"created":5,"lastModified":5,"version":1}}`
+	if err := json.Unmarshal([]byte(stored), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t", Inviter: "urn:li:person:A",
+		Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: time.UnixMilli(5), LastModified: time.UnixMilli(5), Version: 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Unmarshal(%s) (-want +got):\n%s", stored, diff)
+	}
+}
+
+func TestOutcomeRefusesMalformed(t *testing.T) {
+	for _, stored := range []string{
+		`{}`,
+		`{"invitation":{"id":"i"},"refusal":{"kind":"conflict","message":"m"}}`,
+		`{"refusal":{"kind":"no such kind","message":"m"}}`,
+		`[]`,
+	} {
+		var o invitations.Outcome
+		if err := json.Unmarshal([]byte(stored), &o); err == nil {
+			t.Errorf("Unmarshal(%s) = nil; want an error", stored)
+		}
+	}
+	for _, o := range []invitations.Outcome{
+		{},
+		{Invitation: &invitations.Invitation{}, Refusal: invitations.ConflictError("a", "b")},
+		{Refusal: &invitations.Error{Kind: errors.New("not a kind")}},
+	} {
+		if b, err := json.Marshal(o); err == nil {
+			t.Errorf("Marshal(%+v) = %s; want an error", o, b)
 		}
 	}
 }

@@ -309,8 +309,8 @@ type InnerError struct {
 	// Example: 2026-11-25T17:45:28Z
 	Date time.Time `json:"date"`
 
-	// RequestID The service's id for the request (also in the `request-id` header). In a replayed
-	// response (`Idempotency-Replayed: true`) it names the first request, which produced it.
+	// RequestID The service's id for the request (also in the `request-id` header); in a replayed
+	// response (`Idempotency-Replayed: true`) too, the retry's own.
 	//
 	//
 	// Example: 7b7c2b8e-1c8f-4d1e-a4d5-9a1f0e6c3b2d

@@ -2,19 +2,31 @@ package memory
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/graph-linkedin/invitations"
 )
 
-// purgeEvery is how often (by the store's clock) a claim also sweeps out
-// the expired keys: this store has no goroutine of its own to do it.
+// purgeEvery is how often (by the store's clock) an idempotent create also
+// sweeps out the expired keys: this store has no goroutine of its own to
+// do it.
 const purgeEvery = time.Minute
 
-// ClaimIdempotencyKey claims c's key, or answers why not (see
-// invitations.IdempotencyStore).
-func (s *Store) ClaimIdempotencyKey(_ context.Context, c invitations.IdempotencyClaim, lease time.Duration) (*invitations.StoredResponse, error) {
+// record is a key's record, with when it expires. Its outcome is kept
+// encoded, as the engines keep it: a replay is a copy, never shared.
+type record struct {
+	invitations.IdempotencyRecord
+	expires time.Time
+}
+
+// CreateInvitationIdempotent creates inv and records the outcome under
+// req's key, at once (see invitations.IdempotencyStore). Everything
+// happens under the store's lock, so a key is never in progress here.
+func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	if err := ctx.Err(); err != nil { // as a database would: a request given up does nothing
+		return invitations.Outcome{}, err
+	}
+	inv = s.newInvitation(inv)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -22,67 +34,36 @@ func (s *Store) ClaimIdempotencyKey(_ context.Context, c invitations.Idempotency
 		s.purgeLocked(now)
 		s.nextPurge = now.Add(purgeEvery)
 	}
-	take, stored, err := s.keys[c.Key].Meet(c, now)
-	if err != nil {
-		return nil, err
+	if rec, ok := s.keys[req.Key]; ok && now.Before(rec.expires) {
+		return req.Replay(rec.IdempotencyRecord)
 	}
-	if !take {
-		return cloneResponse(stored), nil
-	}
-	s.keys[c.Key] = &invitations.IdempotencyRecord{
-		Fingerprint: c.Fingerprint,
-		Token:       c.Token,
-		LeaseUntil:  now.Add(lease),
-		Expires:     now.Add(invitations.IdempotencyTTL),
-	}
-	return nil, nil
-}
-
-// CreateInvitationIdempotent creates inv and records its response under c's
-// key, at once.
-func (s *Store) CreateInvitationIdempotent(_ context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	inv = s.newInvitation(inv)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.keys[c.Key]
-	if rec == nil || rec.Response != nil || rec.Token != c.Token {
-		return invitations.StoredResponse{}, invitations.KeyLostError()
-	}
-	// The response first: if it cannot be rendered, nothing is created.
-	_, taken := s.pairs[pair{inv.Tenant, inv.Inviter, inv.Invitee}]
-	var (
-		res invitations.StoredResponse
-		err error
-	)
+	// The outcome first: if it cannot be stored, nothing is created.
+	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
+	_, taken := s.pairs[p]
+	out := invitations.Outcome{Invitation: &inv}
 	if taken {
-		res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
-	} else {
-		res, err = respond(clone(inv), nil)
+		out = invitations.Outcome{Refusal: invitations.ConflictError(inv.Inviter, inv.Invitee)}
 	}
+	stored, err := out.MarshalJSON()
 	if err != nil {
-		return invitations.StoredResponse{}, err
+		return invitations.Outcome{}, err
 	}
 	if !taken {
-		s.pairs[pair{inv.Tenant, inv.Inviter, inv.Invitee}] = inv.ID
+		s.pairs[p] = inv.ID
 		s.byID[inv.ID] = inv
+		c := clone(inv) // the caller's copy
+		out.Invitation = &c
 	}
-	res = *cloneResponse(&res)
-	*rec = invitations.IdempotencyRecord{Fingerprint: rec.Fingerprint, Expires: s.now().Add(invitations.IdempotencyTTL), Response: &res}
-	return *cloneResponse(&res), nil
+	s.keys[req.Key] = record{
+		IdempotencyRecord: invitations.IdempotencyRecord{Operation: req.Operation, Fingerprint: req.Fingerprint, Outcome: stored},
+		expires:           now.Add(invitations.IdempotencyTTL),
+	}
+	return out, nil
 }
 
-// ReleaseIdempotencyKey forgets c's key if c still holds it.
-func (s *Store) ReleaseIdempotencyKey(_ context.Context, c invitations.IdempotencyClaim) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rec := s.keys[c.Key]; rec != nil && rec.Response == nil && rec.Token == c.Token {
-		delete(s.keys, c.Key)
-	}
-	return nil
-}
-
-// PurgeExpiredKeys deletes the keys older than invitations.IdempotencyTTL
-// and returns how many it deleted. Claims call it now and then.
+// PurgeExpiredKeys deletes the records of keys older than
+// invitations.IdempotencyTTL and returns how many it deleted. Idempotent
+// creates call it now and then.
 func (s *Store) PurgeExpiredKeys(context.Context) (int, error) {
 	now := s.now()
 	s.mu.Lock()
@@ -93,20 +74,10 @@ func (s *Store) PurgeExpiredKeys(context.Context) (int, error) {
 func (s *Store) purgeLocked(now time.Time) int {
 	n := 0
 	for k, rec := range s.keys {
-		if !now.Before(rec.Expires) {
+		if !now.Before(rec.expires) {
 			delete(s.keys, k)
 			n++
 		}
 	}
 	return n
-}
-
-// cloneResponse copies r so that callers never share its body with the store.
-func cloneResponse(r *invitations.StoredResponse) *invitations.StoredResponse {
-	if r == nil {
-		return nil
-	}
-	c := *r
-	c.Body = slices.Clone(r.Body)
-	return &c
 }

@@ -21,8 +21,8 @@ type Store struct {
 	mu    sync.RWMutex
 	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
 	pairs map[pair]string                   // the one pending invitation of each pair, by id
-	keys  map[invitations.IdempotencyKey]*invitations.IdempotencyRecord
-	// nextPurge is when a claim next sweeps out expired keys.
+	keys  map[invitations.IdempotencyKey]record
+	// nextPurge is when an idempotent create next sweeps out expired keys.
 	nextPurge time.Time
 }
 
@@ -34,7 +34,7 @@ func New(now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{now: now, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{},
-		keys: map[invitations.IdempotencyKey]*invitations.IdempotencyRecord{}}
+		keys: map[invitations.IdempotencyKey]record{}}
 }
 
 // CreateInvitation stores inv with a new id and the current time.

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/fnv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,64 +12,41 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// ClaimIdempotencyKey claims c's key, or answers why not (see
-// invitations.IdempotencyStore). Claims of one key from any number of
-// instances take turns: a first claim's insert makes the others wait for it
-// to commit, and a key that exists is decided on under its row lock.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim, lease time.Duration) (*invitations.StoredResponse, error) {
-	var stored *invitations.StoredResponse
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		stored = nil
-		// The record may vanish between the insert and the read (released,
-		// or purged): then the insert is tried again.
-		for range 3 {
-			now := s.now()
-			leaseUntil, expires := now.Add(lease).UnixMilli(), now.Add(invitations.IdempotencyTTL).UnixMilli()
-			tag, err := tx.Exec(ctx, `
-				INSERT INTO idempotency_keys (tenant, subject, idempotency_key, fingerprint, token, lease_until, expires)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (tenant, subject, idempotency_key) DO NOTHING`,
-				c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Fingerprint, c.Token, leaseUntil, expires)
-			if err != nil || tag.RowsAffected() == 1 {
-				return err
-			}
-			rec, err := readKey(ctx, tx, c.Key)
-			if err != nil {
-				return err
-			}
-			if rec == nil {
-				continue
-			}
-			take, found, err := rec.Meet(c, now)
-			if err != nil || !take {
-				stored = found
-				return err
-			}
-			_, err = tx.Exec(ctx, `
-				UPDATE idempotency_keys
-				SET fingerprint = $4, token = $5, lease_until = $6, expires = $7,
-				    status = NULL, location = NULL, etag = NULL, body = NULL
-				WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3`,
-				c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Fingerprint, c.Token, leaseUntil, expires)
+// CreateInvitationIdempotent creates inv and records the outcome under
+// req's key in one transaction (see invitations.IdempotencyStore).
+//
+// Any number of instances share the records, so a request with the key may
+// be running elsewhere right now, uncommitted. The transaction first takes
+// a transaction-scoped advisory lock on the key, without waiting: if
+// another transaction holds it, the key is in progress (ErrConflict, at
+// once). That beats letting the key's row lock tell (a lock_timeout on the
+// record's insert): the row lock is taken only when the record is written,
+// at the end; a timeout must be tuned, makes the retry wait for it, and
+// aborts the transaction; the advisory lock asks once, never waits, and
+// goes with the transaction, whether it commits, rolls back or its
+// connection dies. Once the lock is held, every statement after it sees
+// whatever an earlier holder committed (READ COMMITTED takes a snapshot per
+// statement, and the lock is released only after the commit is visible).
+//
+// The first request with a key costs, after the lock, two statements: the
+// invitation, then the record. A retry finds the record taken by that
+// second statement, undoes the first and replays.
+func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	inv = inv.Stamp(s.now())
+	created, err := invitations.Outcome{Invitation: &inv}.MarshalJSON()
+	if err != nil {
+		return invitations.Outcome{}, err
+	}
+	k := req.Key
+	var result invitations.Outcome
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		var free bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, keyLock(k)).Scan(&free); err != nil {
 			return err
 		}
-		return errors.New("postgres: an idempotency key keeps vanishing while claimed")
-	})
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	return stored, nil
-}
-
-// CreateInvitationIdempotent creates inv and records its response under c's
-// key in one transaction: a pair taken already records the conflict's
-// response instead, and a claim that no longer holds the key undoes it all.
-func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	inv = inv.Stamp(s.now())
-	var res invitations.StoredResponse
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		// A concurrent create of the pair makes this wait for it, then do
-		// nothing: no error aborts the transaction.
+		if !free {
+			return invitations.KeyInProgressError()
+		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO invitations (`+columns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -78,65 +57,93 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
-			res, err = respond(inv, nil)
-		} else {
-			res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+		inserted := tag.RowsAffected() == 1
+		out, stored := invitations.Outcome{Invitation: &inv}, created
+		if !inserted {
+			out = invitations.Outcome{Refusal: invitations.ConflictError(inv.Inviter, inv.Invitee)}
+			if stored, err = out.MarshalJSON(); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
+		// A live record stays as it is (no row changes, but it is locked);
+		// an expired one is this request's now.
+		now := s.now()
 		tag, err = tx.Exec(ctx, `
-			UPDATE idempotency_keys
-			SET token = NULL, lease_until = NULL, expires = $1,
-			    status = $2, location = $3, etag = $4, body = $5
-			WHERE tenant = $6 AND subject = $7 AND idempotency_key = $8 AND token = $9 AND status IS NULL`,
-			s.now().Add(invitations.IdempotencyTTL).UnixMilli(),
-			res.Status, nullable(res.Location), nullable(res.ETag), nonNil(res.Body),
-			c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Token)
+			INSERT INTO idempotency_records (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
+			    operation = excluded.operation, fingerprint = excluded.fingerprint,
+			    outcome = excluded.outcome, expires = excluded.expires
+			WHERE idempotency_records.expires <= $8`,
+			k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, stored,
+			now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() != 1 {
-			return invitations.KeyLostError() // undoes the insert
+		if tag.RowsAffected() == 1 {
+			result = out
+			return nil
 		}
-		return nil
-	})
-	if err != nil {
-		return invitations.StoredResponse{}, s.translate(err)
-	}
-	return res, nil
-}
-
-// ReleaseIdempotencyKey forgets c's key if c still holds it.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim) error {
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
-			DELETE FROM idempotency_keys
-			WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3 AND token = $4 AND status IS NULL`,
-			c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Token)
+		// The key has a live record: this request was carried out before.
+		if inserted {
+			if _, err := tx.Exec(ctx, `DELETE FROM invitations WHERE id = $1`, inv.ID); err != nil {
+				return err
+			}
+		}
+		var rec invitations.IdempotencyRecord
+		err = tx.QueryRow(ctx, `
+			SELECT operation, fingerprint, outcome FROM idempotency_records
+			WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3`,
+			k.Tenant, k.Subject, k.Key).Scan(&rec.Operation, &rec.Fingerprint, &rec.Outcome)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The insert that met it locked it (as ON CONFLICT DO UPDATE
+			// does, updating or not): no purge can have taken it.
+			return errors.New("postgres: an idempotency record vanished while locked")
+		}
+		if err != nil {
+			return err
+		}
+		result, err = req.Replay(rec)
 		return err
 	})
-	return s.translate(err)
+	if err != nil {
+		return invitations.Outcome{}, s.translate(err)
+	}
+	return result, nil
+}
+
+// keyLock is the advisory lock of key k: a 64-bit hash of it, in a
+// namespace of its own. Two keys with one hash (odds of 2⁻⁶⁴ a pair) only
+// make one of them wait for the other as if in progress.
+func keyLock(k invitations.IdempotencyKey) int64 {
+	h := fnv.New64a()
+	var n [8]byte
+	for _, part := range []string{"invitations idempotency key", k.Tenant, k.Subject, k.Key} {
+		// Each part with its length, so that no two keys run together.
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write([]byte(part))
+	}
+	return int64(h.Sum64())
 }
 
 // purgeBatch bounds the keys one purge transaction deletes.
 const purgeBatch = 500
 
-// PurgeExpiredKeys deletes the keys older than invitations.IdempotencyTTL,
-// a batch per transaction, and returns how many it deleted. Every instance
-// does it by itself every Options.PurgeEvery; SKIP LOCKED keeps instances
-// purging at once (and claims retaking an expired key) out of each other's
-// way.
+// PurgeExpiredKeys deletes the records of keys older than
+// invitations.IdempotencyTTL, a batch per transaction, and returns how many
+// it deleted. Every instance does it by itself every Options.PurgeEvery;
+// SKIP LOCKED keeps instances purging at once (and creates renewing an
+// expired key) out of each other's way.
 func (s *Store) PurgeExpiredKeys(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int64
 		err := s.write(ctx, func(tx pgx.Tx) error {
 			tag, err := tx.Exec(ctx, `
-				DELETE FROM idempotency_keys
+				DELETE FROM idempotency_records
 				WHERE (tenant, subject, idempotency_key) IN (
-				    SELECT tenant, subject, idempotency_key FROM idempotency_keys
+				    SELECT tenant, subject, idempotency_key FROM idempotency_records
 				    WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
 				AND expires <= $1`,
 				s.now().UnixMilli(), purgeBatch)
@@ -172,43 +179,4 @@ func (s *Store) purgeLoop(ctx context.Context, every time.Duration, report func(
 			}
 		}
 	}
-}
-
-// readKey reads the record of key k, locking it; nil if there is none.
-func readKey(ctx context.Context, tx pgx.Tx, k invitations.IdempotencyKey) (*invitations.IdempotencyRecord, error) {
-	var (
-		rec                   invitations.IdempotencyRecord
-		token, location, etag *string
-		leaseUntil            *int64
-		status                *int32
-		expires               int64
-		body                  []byte
-	)
-	err := tx.QueryRow(ctx, `
-		SELECT fingerprint, token, lease_until, expires, status, location, etag, body
-		FROM idempotency_keys WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3
-		FOR UPDATE`,
-		k.Tenant, k.Subject, k.Key).Scan(&rec.Fingerprint, &token, &leaseUntil, &expires, &status, &location, &etag, &body)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec.Token, rec.Expires = deref(token), time.UnixMilli(expires)
-	if leaseUntil != nil {
-		rec.LeaseUntil = time.UnixMilli(*leaseUntil)
-	}
-	if status != nil {
-		rec.Response = &invitations.StoredResponse{Status: int(*status), Location: deref(location), ETag: deref(etag), Body: body}
-	}
-	return &rec, nil
-}
-
-// nonNil stores an empty body as an empty bytea, not NULL.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }

@@ -51,8 +51,8 @@ type Options struct {
 	// bounds it from the client side as well.
 	StatementTimeout time.Duration
 	// Now is the clock for created and lastModified, and for idempotency
-	// keys' leases and expiry; time.Now when nil. (Instances sharing a
-	// database should have synchronized clocks.)
+	// keys' expiry; time.Now when nil. (Instances sharing a database should
+	// have synchronized clocks.)
 	Now func() time.Time
 	// PurgeEvery is how often expired idempotency keys are deleted; every
 	// minute when 0, never when negative (PurgeExpiredKeys still does it).

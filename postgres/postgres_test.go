@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/graph-linkedin/invitations"
@@ -287,9 +288,10 @@ func TestPurgeLoop(t *testing.T) {
 		},
 	})
 	for _, key := range []string{"a", "b", "c"} {
-		c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key}, Fingerprint: "f", Token: key}
-		if stored, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); stored != nil || err != nil {
-			t.Fatalf("ClaimIdempotencyKey = %v, %v", stored, err)
+		req := invitations.IdempotentRequest{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key},
+			Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
+		if _, err := s.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:"+key), req); err != nil {
+			t.Fatal(err)
 		}
 	}
 	select {
@@ -309,30 +311,55 @@ func TestPurgeLoop(t *testing.T) {
 	s.Close()
 }
 
-// Recorded responses are in the database: another instance replays them.
+// Recorded outcomes are in the database: another instance replays them.
+// While one instance carries out a request with a key, another one is told
+// at once that the key is in progress, without waiting for it.
 func TestKeysAcrossInstances(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.Database(t)
 	a, b := open(t, dsn, postgres.Options{}), open(t, dsn, postgres.Options{})
-	c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"}, Fingerprint: "f", Token: "first"}
-	if _, err := a.ClaimIdempotencyKey(ctx, c, time.Minute); err != nil {
-		t.Fatal(err)
+	req := invitations.IdempotentRequest{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"},
+		Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
+	inv := storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b")
+
+	// Hold A's create inside its transaction, after it took the key.
+	hold := pgtest.HoldPair(t, dsn, inv.Tenant, inv.Inviter, inv.Invitee)
+	type result struct {
+		out invitations.Outcome
+		err error
 	}
-	retry := c
-	retry.Token = "retry"
-	if _, err := b.ClaimIdempotencyKey(ctx, retry, time.Minute); !errors.Is(err, invitations.ErrConflict) {
-		t.Errorf("ClaimIdempotencyKey on B while A holds the key = %v; want ErrConflict", err)
+	done := make(chan result, 1)
+	go func() {
+		out, err := a.CreateInvitationIdempotent(ctx, inv, req)
+		done <- result{out, err}
+	}()
+	hold.WaitForAdvisoryLock()
+
+	start := time.Now()
+	_, err := b.CreateInvitationIdempotent(ctx, inv, req)
+	var e *invitations.Error
+	if !errors.Is(err, invitations.ErrConflict) || !errors.As(err, &e) || e.Target != "Idempotency-Key" {
+		t.Errorf("CreateInvitationIdempotent on B while A carries out the key's request = %v; want ErrConflict about the Idempotency-Key", err)
 	}
-	want, err := a.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
-		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
-			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("B took %v to say the key is in progress; want an answer at once", d)
 	}
-	got, err := b.ClaimIdempotencyKey(ctx, retry, time.Minute)
-	if err != nil || got == nil || got.Location != want.Location || string(got.Body) != string(want.Body) {
-		t.Errorf("ClaimIdempotencyKey on B = %+v, %v; want A's response %+v", got, err, want)
+	// Another key goes ahead meanwhile.
+	otherKey := req
+	otherKey.Key.Key = "k2"
+	if out, err := b.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:c"), otherKey); err != nil || out.Invitation == nil {
+		t.Errorf("CreateInvitationIdempotent on B of another key = %+v, %v; want it created", out, err)
+	}
+
+	hold.Release()
+	first := <-done
+	if first.err != nil || first.out.Invitation == nil || first.out.Replayed {
+		t.Fatalf("CreateInvitationIdempotent on A = %+v, %v; want the invitation created", first.out, first.err)
+	}
+	got, err := b.CreateInvitationIdempotent(ctx, inv, req)
+	first.out.Replayed = true
+	if err != nil || !cmp.Equal(got, first.out) {
+		t.Errorf("CreateInvitationIdempotent on B after A = %+v, %v; want A's outcome replayed %+v", got, err, first.out)
 	}
 }

@@ -74,6 +74,9 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &later):
 		h.Set("Retry-After", strconv.Itoa(later.seconds))
 	}
+	if rep := (*replayed)(nil); errors.As(err, &rep) {
+		h.Set("Idempotency-Replayed", "true")
+	}
 	// A HEAD gets GET's answer too: net/http sends its header fields (the
 	// body's Content-Type and Content-Length among them) and not the body.
 	if err := c.JSON(p.status, errorBody(p, ri, s.opts.Now())); err != nil {

@@ -127,31 +127,13 @@ func (g *guardedStore) CloseInvitations(ctx context.Context, r invitations.Close
 	return g.Store.CloseInvitations(ctx, r)
 }
 
-func (g *guardedStore) ClaimIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim, lease time.Duration) (*invitations.StoredResponse, error) {
-	leave, err := g.enter(ctx, "ClaimIdempotencyKey")
-	if err != nil {
-		return nil, err
-	}
-	defer leave()
-	return g.Store.ClaimIdempotencyKey(ctx, c, lease)
-}
-
-func (g *guardedStore) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
+func (g *guardedStore) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, req invitations.IdempotentRequest) (invitations.Outcome, error) {
 	leave, err := g.enter(ctx, "CreateInvitationIdempotent")
 	if err != nil {
-		return invitations.StoredResponse{}, err
+		return invitations.Outcome{}, err
 	}
 	defer leave()
-	return g.Store.CreateInvitationIdempotent(ctx, inv, c, respond)
-}
-
-func (g *guardedStore) ReleaseIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim) error {
-	leave, err := g.enter(ctx, "ReleaseIdempotencyKey")
-	if err != nil {
-		return err
-	}
-	defer leave()
-	return g.Store.ReleaseIdempotencyKey(ctx, c)
+	return g.Store.CreateInvitationIdempotent(ctx, inv, req)
 }
 
 // Ping is not guarded: readiness must answer even under load.

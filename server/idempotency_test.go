@@ -3,16 +3,18 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"errors"
+	"database/sql"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client/raw"
-	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/sqlite"
 	"github.com/graph-linkedin/invitations/storetest"
 )
@@ -135,8 +137,42 @@ func TestIdempotencyKeyScope(t *testing.T) {
 	}
 }
 
+// A replay is the first response, even once the invitation has changed or
+// is gone: the outcome recorded is a snapshot.
+func TestIdempotentReplayIsSnapshot(t *testing.T) {
+	e := newEnv(t)
+	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	body := raw.InvitationV2Create{Invitee: bob, TrackingID: ptr("t-1")}
+	first := e.createKeyed(token, idemKey, body)
+	if first.StatusCode() != http.StatusCreated {
+		t.Fatalf("status = %d; want 201; body %s", first.StatusCode(), first.Body)
+	}
+	id := *first.JSON201.ID
+	if res := e.update(token, id, `{"trackingId": "t-2"}`, ""); res.StatusCode() != http.StatusOK {
+		t.Fatalf("update = %d; body %s", res.StatusCode(), res.Body)
+	}
+	check := func(when string) {
+		t.Helper()
+		res := e.createKeyed(token, idemKey, body)
+		if res.StatusCode() != http.StatusCreated || !bytes.Equal(res.Body, first.Body) || !replayed(res.HTTPResponse.Header) ||
+			res.HTTPResponse.Header.Get("ETag") != `"1"` {
+			t.Errorf("retry %s = %d, ETag %s, body %s; want the first 201 replayed, ETag \"1\", %s", when, res.StatusCode(),
+				res.HTTPResponse.Header.Get("ETag"), res.Body, first.Body)
+		}
+	}
+	check("after an update")
+	if res := e.delete(token, id, ""); res.StatusCode() != http.StatusNoContent {
+		t.Fatalf("delete = %d", res.StatusCode())
+	}
+	check("after the delete")
+	if n := e.count(token); n != 0 {
+		t.Errorf("%d invitations after retries of a deleted one; want 0", n)
+	}
+}
+
 // A create that conflicts with an invitation of the pair records that 409,
-// and its retry gets it again, even once the pair is free.
+// and its retry gets it again, even once the pair is free; its innerError
+// is the retry's own.
 func TestIdempotentConflictRecorded(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
@@ -154,9 +190,18 @@ func TestIdempotentConflictRecorded(t *testing.T) {
 	if res := e.delete(token, *existing.JSON201.ID, ""); res.StatusCode() != http.StatusNoContent {
 		t.Fatalf("delete = %d", res.StatusCode())
 	}
-	retry := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
-	if retry.StatusCode() != http.StatusConflict || !bytes.Equal(retry.Body, first.Body) || !replayed(retry.HTTPResponse.Header) {
-		t.Errorf("retry = %d, replayed %v, body %s; want the first 409 again, replayed", retry.StatusCode(), replayed(retry.HTTPResponse.Header), retry.Body)
+	retry := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}, header("client-request-id", "retry"))
+	if retry.StatusCode() != http.StatusConflict || !replayed(retry.HTTPResponse.Header) || retry.HTTPResponse.Header.Get("Retry-After") != "" {
+		t.Fatalf("retry = %d, replayed %v, Retry-After %q; body %s; want the first 409 again, replayed",
+			retry.StatusCode(), replayed(retry.HTTPResponse.Header), retry.HTTPResponse.Header.Get("Retry-After"), retry.Body)
+	}
+	got, want := retry.JSON409.Error, first.JSON409.Error
+	if got.Code != want.Code || got.Message != want.Message || !cmp.Equal(got.Target, want.Target) {
+		t.Errorf("retry's error = %s, %q, target %v; want the first's: %s, %q, %v", got.Code, got.Message, got.Target, want.Code, want.Message, want.Target)
+	}
+	if got.InnerError.RequestID != retry.HTTPResponse.Header.Get("request-id") || got.InnerError.RequestID == want.InnerError.RequestID ||
+		got.InnerError.ClientRequestID == nil || *got.InnerError.ClientRequestID != "retry" {
+		t.Errorf("retry's innerError = %+v; want the retry's own request-id and client-request-id", got.InnerError)
 	}
 	if n := e.count(token); n != 0 {
 		t.Errorf("%d invitations; want 0", n)
@@ -207,111 +252,120 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	}
 }
 
-// gatedStore holds every idempotent create until released, and can fail
-// them or lose releases, as a database or an instance in trouble would.
-type gatedStore struct {
-	*sqlite.Store
-	entered chan struct{} // told when a create is held; nil: none is
-	release chan struct{}
-	fail    error // what creates answer, when set
-	// dead makes releases do nothing, as if the instance died mid-request.
-	dead bool
+// openStoreAt opens a SQLite store on a new file in a temporary directory,
+// and returns it and the file's path, for a connection of the test's own.
+func openStoreAt(t *testing.T) (*sqlite.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "invitations.db")
+	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, path
 }
 
-func (g *gatedStore) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	if g.entered != nil {
-		g.entered <- struct{}{}
-		<-g.release
+// sqliteConn is a connection of the test's own to the database file path.
+func sqliteConn(t *testing.T, path string) *sql.Conn {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if g.fail != nil {
-		return invitations.StoredResponse{}, g.fail
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return g.Store.CreateInvitationIdempotent(ctx, inv, c, respond)
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
-func (g *gatedStore) ReleaseIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim) error {
-	if g.dead {
-		return nil
-	}
-	return g.Store.ReleaseIdempotencyKey(ctx, c)
-}
-
-// A retry while the first request runs is a 409 asking to retry; once the
-// first request answered, the retry gets its answer.
+// A retry while the first request runs is a 409 asking to retry, and
+// another request with the key a 422; once the first request answered, the
+// retry gets its answer. The first request is held in the database: another
+// connection holds SQLite's write lock, so the store's writer waits for it.
 func TestIdempotencyInProgress(t *testing.T) {
-	store := &gatedStore{Store: openStore(t, sqlite.Options{}), entered: make(chan struct{}), release: make(chan struct{})}
+	store, path := openStoreAt(t)
 	e := newEnvOver(t, store)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	done := make(chan *raw.CreateInvitationResponse)
-	go func() { done <- e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}) }()
-	<-store.entered
-
-	res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
-	if res.StatusCode() != http.StatusConflict || res.HTTPResponse.Header.Get("Retry-After") != "1" ||
-		res.JSON409.Error.Target == nil || *res.JSON409.Error.Target != "Idempotency-Key" {
-		t.Errorf("retry while the first runs = %d, Retry-After %q; body %s; want 409, Retry-After 1, about Idempotency-Key",
-			res.StatusCode(), res.HTTPResponse.Header.Get("Retry-After"), res.Body)
+	conn := sqliteConn(t, path)
+	ctx := context.Background()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	// The same request n times at once: one takes the key and waits for
+	// the database; every other one is answered at once. (Which one waits
+	// does not matter: they are the same request.)
+	const n = 6
+	responses := make(chan *raw.CreateInvitationResponse, n)
+	for range n {
+		go func() { responses <- e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}) }()
+	}
+	for range n - 1 {
+		select {
+		case res := <-responses:
+			if res.StatusCode() != http.StatusConflict || res.HTTPResponse.Header.Get("Retry-After") != "1" ||
+				res.JSON409.Error.Target == nil || *res.JSON409.Error.Target != "Idempotency-Key" {
+				t.Errorf("a retry while the first runs = %d, Retry-After %q; body %s; want 409, Retry-After 1, about Idempotency-Key",
+					res.StatusCode(), res.HTTPResponse.Header.Get("Retry-After"), res.Body)
+			}
+		case <-time.After(3 * time.Second): // well within the store's 5 s busy timeout
+			t.Fatal("the retries of a request in progress got no answer within 3 s")
+		}
 	}
 	// Another body is another request: refused as such even now.
 	if res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}); res.StatusCode() != http.StatusUnprocessableEntity {
-		t.Errorf("another body while the first runs = %d; want 422", res.StatusCode())
+		t.Errorf("another body while the first runs = %d; want 422; body %s", res.StatusCode(), res.Body)
 	}
-	close(store.release)
-	first := <-done
-	if first.StatusCode() != http.StatusCreated {
+	select {
+	case res := <-responses:
+		t.Fatalf("the first request answered %d while the database was locked; body %s", res.StatusCode(), res.Body)
+	default:
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	first := <-responses
+	if first.StatusCode() != http.StatusCreated || replayed(first.HTTPResponse.Header) {
 		t.Fatalf("first = %d; want 201; body %s", first.StatusCode(), first.Body)
 	}
-	store.entered = nil
 	if res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob}); !bytes.Equal(res.Body, first.Body) || !replayed(res.HTTPResponse.Header) {
 		t.Errorf("retry after the first answered = %d, body %s; want its 201 replayed", res.StatusCode(), res.Body)
 	}
 }
 
 // Refusals before the create (validation, permissions) and failures of the
-// service are not recorded: a retry with the key runs anew.
+// service are not recorded: a retry with the key runs anew. The failure is
+// the database's own: a trigger that fails the insert.
 func TestIdempotencyFailuresNotRecorded(t *testing.T) {
-	store := &gatedStore{Store: openStore(t, sqlite.Options{}), fail: errors.Join(invitations.ErrUnavailable, errors.New("disk on fire"))}
+	store, path := openStoreAt(t)
 	e := newEnvOver(t, store)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
+	conn := sqliteConn(t, path)
+	ctx := context.Background()
+	if _, err := conn.ExecContext(ctx, `CREATE TRIGGER fail BEFORE INSERT ON invitations
+		BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		body   raw.InvitationV2Create
 		status int
 	}{
 		{raw.InvitationV2Create{Invitee: "urn:li:nobody"}, http.StatusBadRequest},
 		{raw.InvitationV2Create{Inviter: ptr(bob), Invitee: "urn:li:person:C4rol"}, http.StatusForbidden},
-		{raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}, http.StatusServiceUnavailable},
+		{raw.InvitationV2Create{Invitee: "urn:li:person:C4rol"}, http.StatusInternalServerError},
 	} {
 		if res := e.createKeyed(token, idemKey, tt.body); res.StatusCode() != tt.status {
 			t.Errorf("status = %d; want %d; body %s", res.StatusCode(), tt.status, res.Body)
 		}
 	}
-	store.fail = nil
+	if _, err := conn.ExecContext(ctx, "DROP TRIGGER fail"); err != nil {
+		t.Fatal(err)
+	}
 	res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: "urn:li:person:D4ve"})
 	if res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
 		t.Errorf("status = %d; want a new 201 (nothing was recorded); body %s", res.StatusCode(), res.Body)
-	}
-}
-
-// A key whose request died without answering (and without releasing it) is
-// held only for its lease, the request timeout; then a retry takes it over.
-func TestIdempotencyLeaseEnds(t *testing.T) {
-	clock := storetest.NewClock()
-	store := &gatedStore{Store: openStore(t, sqlite.Options{Now: clock.Now}), fail: invitations.ErrUnavailable, dead: true}
-	const timeout = 5 * time.Second
-	e := newEnvOver(t, store, func(o *server.Options) { o.RequestTimeout = timeout })
-	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	body := raw.InvitationV2Create{Invitee: bob}
-	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusServiceUnavailable {
-		t.Fatalf("status = %d; want 503", res.StatusCode())
-	}
-	store.fail, store.dead = nil, false
-	clock.Add(timeout - time.Millisecond)
-	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusConflict {
-		t.Errorf("retry within the lease = %d; want 409 (in progress)", res.StatusCode())
-	}
-	clock.Add(time.Millisecond)
-	if res := e.createKeyed(token, idemKey, body); res.StatusCode() != http.StatusCreated || replayed(res.HTTPResponse.Header) {
-		t.Errorf("retry after the lease = %d; want a new 201; body %s", res.StatusCode(), res.Body)
 	}
 }
 

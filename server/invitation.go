@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
-	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -19,12 +17,8 @@ type handler struct {
 	store    invitations.Store
 	ready    func(ctx context.Context) error // Options.Ready; nil when unset
 	contract contract                        // openapi.yaml, served as the contract
-	log      *slog.Logger
-	now      func() time.Time // Options.Now
-	// lease is how long a request holds its idempotency key: as long as
-	// it may work (Options.RequestTimeout).
-	lease  time.Duration
-	origin *origin // the base of absolute links
+	inflight inflightKeys                    // the Idempotency-Keys of the requests running now
+	origin   *origin                         // the base of absolute links
 }
 
 // CreateInvitation is POST /linkedIn/invitations.
@@ -43,10 +37,15 @@ func (h *handler) CreateInvitation(ctx context.Context, req gen.CreateInvitation
 	if err != nil {
 		return nil, err
 	}
+	return createdResponse(created), nil
+}
+
+// createdResponse is the 201 for a created invitation.
+func createdResponse(created invitations.Invitation) gen.CreateInvitation201JSONResponse {
 	return gen.CreateInvitation201JSONResponse{
 		Body:    invitationToWire(created),
 		Headers: gen.CreateInvitation201ResponseHeaders{Location: ptr(location(created)), ETag: etag(created)},
-	}, nil
+	}
 }
 
 // location is the URL path of a created invitation.

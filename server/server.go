@@ -167,8 +167,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	h := &handler{store: s.store, ready: opts.Ready, contract: doc, log: logger, now: opts.Now, lease: opts.RequestTimeout,
-		origin: s.origin}
+	h := &handler{store: s.store, ready: opts.Ready, contract: doc, origin: s.origin}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	router.refuseShadowed()
 	s.routes = router.routes

@@ -28,7 +28,7 @@ const (
 // writeRequest is one write waiting for the writer.
 type writeRequest struct {
 	ctx   context.Context
-	fn    func(tx *sql.Tx) error
+	fn    func(ctx context.Context, tx *sql.Tx) error
 	state atomic.Int32 // queued, taken or abandoned
 	done  chan error   // the result, once durable (buffered)
 }
@@ -42,7 +42,16 @@ const (
 // write runs fn in a transaction shared with other waiting writes, and
 // returns fn's error, or the commit's. Every change to the database goes
 // through here: it is the one write path.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+//
+// fn gets ctx without its cancellation (its values stay). A write the
+// writer has taken runs to its end, and its caller waits for it; its
+// statements never wait for a lock (the writer holds it); and a
+// cancellable context would cost a goroutine per statement, which the
+// driver starts to watch it.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil { // given up already: do nothing
+		return err
+	}
 	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.writes <- req:
@@ -149,8 +158,9 @@ func (s *Store) runBatch(live []*writeRequest, results []error) error {
 	}
 	defer tx.Rollback()
 	for i, req := range live {
+		ctx := context.WithoutCancel(req.ctx)
 		if len(live) == 1 { // nothing to isolate it from
-			results[i] = req.fn(tx)
+			results[i] = req.fn(ctx, tx)
 			if results[i] != nil {
 				return results[i]
 			}
@@ -159,7 +169,7 @@ func (s *Store) runBatch(live []*writeRequest, results []error) error {
 		if err := s.txExec(tx, "SAVEPOINT w"); err != nil {
 			return err
 		}
-		if results[i] = req.fn(tx); results[i] != nil {
+		if results[i] = req.fn(ctx, tx); results[i] != nil {
 			if err := s.txExec(tx, "ROLLBACK TO w"); err != nil {
 				return err
 			}

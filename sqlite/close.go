@@ -25,7 +25,7 @@ const (
 // that fails writes nothing, so it needs no savepoint of its own.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
 	results := make([]invitations.CloseResult, len(r.IDs))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		sel, err := s.txStmt(ctx, tx, selectToClose)
 		if err != nil {
 			return err

@@ -9,50 +9,47 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// ClaimIdempotencyKey claims c's key, or answers why not (see
-// invitations.IdempotencyStore). The writer runs one write at a time, so
-// reading the key's record and claiming it cannot race another claim.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim, lease time.Duration) (*invitations.StoredResponse, error) {
-	var stored *invitations.StoredResponse
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		now := s.now()
-		rec, err := readKey(ctx, tx, c.Key)
+// The SQL of creates under an Idempotency-Key (prepared with writeQueries).
+const (
+	// A taken pair is the create's outcome, not a failure: nothing to undo.
+	insertInvitationOrNothing = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`
+	// Records the outcome under a key that has none, or whose record has
+	// expired; a live record stays as it is (and no row changes).
+	recordOutcome = `INSERT INTO idempotency_records (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
+		    operation = excluded.operation, fingerprint = excluded.fingerprint,
+		    outcome = excluded.outcome, expires = excluded.expires
+		WHERE idempotency_records.expires <= ?`
+	selectRecord = `SELECT operation, fingerprint, outcome FROM idempotency_records
+		WHERE tenant = ? AND subject = ? AND idempotency_key = ?`
+)
+
+// CreateInvitationIdempotent creates inv and records the outcome under
+// req's key in one write (see invitations.IdempotencyStore). The writer
+// runs one write at a time, so a request with the key either runs before
+// this one (and this one finds its record) or after it: within the store,
+// a key is never in progress. (The server tells a retry that arrives while
+// the first request runs from a replay: only it knows that.)
+//
+// The first request with a key, by far the most common, costs two
+// statements: the invitation, then the record. A retry finds the record
+// taken by that second statement, undoes the first and replays.
+func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	inv = inv.Stamp(s.now())
+	// Encoded before the writer takes the write, to keep its turn short.
+	created, err := invitations.Outcome{Invitation: &inv}.MarshalJSON()
+	if err != nil {
+		return invitations.Outcome{}, err
+	}
+	var result invitations.Outcome
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		insert, err := s.txStmt(ctx, tx, insertInvitationOrNothing)
 		if err != nil {
 			return err
 		}
-		take, found, err := rec.Meet(c, now)
-		if err != nil || !take {
-			stored = found
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO idempotency_keys (tenant, subject, idempotency_key, fingerprint, token, lease_until, expires)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
-			    fingerprint = excluded.fingerprint, token = excluded.token,
-			    lease_until = excluded.lease_until, expires = excluded.expires,
-			    status = NULL, location = NULL, etag = NULL, body = NULL`,
-			c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Fingerprint, c.Token,
-			now.Add(lease).UnixMilli(), now.Add(invitations.IdempotencyTTL).UnixMilli())
-		return err
-	})
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	return stored, nil
-}
-
-// CreateInvitationIdempotent creates inv and records its response under c's
-// key in one transaction: a pair taken already records the conflict's
-// response instead, and a claim that no longer holds the key undoes it all.
-func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, c invitations.IdempotencyClaim, respond invitations.Responder) (invitations.StoredResponse, error) {
-	inv = inv.Stamp(s.now())
-	var res invitations.StoredResponse
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `
-			INSERT INTO invitations (`+columns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`,
+		r, err := insert.ExecContext(ctx,
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
@@ -63,66 +60,89 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		if err != nil {
 			return err
 		}
-		if n == 1 {
-			res, err = respond(inv, nil)
-		} else {
-			res, err = respond(invitations.Invitation{}, invitations.ConflictError(inv.Inviter, inv.Invitee))
+		inserted := n == 1
+		out, stored := invitations.Outcome{Invitation: &inv}, created
+		if !inserted {
+			out = invitations.Outcome{Refusal: invitations.ConflictError(inv.Inviter, inv.Invitee)}
+			if stored, err = out.MarshalJSON(); err != nil {
+				return err
+			}
 		}
+		record, err := s.txStmt(ctx, tx, recordOutcome)
 		if err != nil {
 			return err
 		}
-		r, err = tx.ExecContext(ctx, `
-			UPDATE idempotency_keys
-			SET token = NULL, lease_until = NULL, expires = ?,
-			    status = ?, location = ?, etag = ?, body = ?
-			WHERE tenant = ? AND subject = ? AND idempotency_key = ? AND token = ? AND status IS NULL`,
-			s.now().Add(invitations.IdempotencyTTL).UnixMilli(),
-			res.Status, nullable(res.Location), nullable(res.ETag), nonNil(res.Body),
-			c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Token)
+		now := s.now()
+		k := req.Key
+		r, err = record.ExecContext(ctx, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored),
+			now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return err
 		}
 		if n, err = r.RowsAffected(); err != nil {
 			return err
 		}
-		if n != 1 {
-			return invitations.KeyLostError() // undoes the insert
+		if n == 1 {
+			result = out
+			return nil
 		}
-		return nil
-	})
-	if err != nil {
-		return invitations.StoredResponse{}, s.translate(err)
-	}
-	return res, nil
-}
-
-// ReleaseIdempotencyKey forgets c's key if c still holds it.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, c invitations.IdempotencyClaim) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			DELETE FROM idempotency_keys
-			WHERE tenant = ? AND subject = ? AND idempotency_key = ? AND token = ? AND status IS NULL`,
-			c.Key.Tenant, c.Key.Subject, c.Key.Key, c.Token)
+		// The key has a live record: this request was carried out before.
+		if inserted {
+			del, err := s.txStmt(ctx, tx, deleteInvitation)
+			if err != nil {
+				return err
+			}
+			if _, err := del.ExecContext(ctx, inv.Tenant, inv.ID, 0, 0); err != nil {
+				return err
+			}
+		}
+		rec, err := s.readRecord(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		result, err = req.Replay(rec)
 		return err
 	})
-	return s.translate(err)
+	if err != nil {
+		return invitations.Outcome{}, s.translate(err)
+	}
+	return result, nil
+}
+
+// readRecord reads key k's record, in the writer's transaction.
+func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, k invitations.IdempotencyKey) (invitations.IdempotencyRecord, error) {
+	read, err := s.txStmt(ctx, tx, selectRecord)
+	if err != nil {
+		return invitations.IdempotencyRecord{}, err
+	}
+	var (
+		rec     invitations.IdempotencyRecord
+		outcome string
+	)
+	err = read.QueryRowContext(ctx, k.Tenant, k.Subject, k.Key).Scan(&rec.Operation, &rec.Fingerprint, &outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Only the writer deletes records, and it is running this write.
+		return rec, errors.New("sqlite: an idempotency record vanished within a write")
+	}
+	rec.Outcome = []byte(outcome)
+	return rec, err
 }
 
 // purgeBatch bounds the keys one purge transaction deletes, so that the
 // writes waiting behind it wait little.
 const purgeBatch = 500
 
-// PurgeExpiredKeys deletes the keys older than invitations.IdempotencyTTL,
-// a batch per transaction, and returns how many it deleted. The store does
-// it by itself every Options.PurgeEvery.
+// PurgeExpiredKeys deletes the records of keys older than
+// invitations.IdempotencyTTL, a batch per transaction, and returns how many
+// it deleted. The store does it by itself every Options.PurgeEvery.
 func (s *Store) PurgeExpiredKeys(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int64
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			r, err := tx.ExecContext(ctx, `
-				DELETE FROM idempotency_keys WHERE rowid IN (
-				    SELECT rowid FROM idempotency_keys WHERE expires <= ? LIMIT ?)`,
+				DELETE FROM idempotency_records WHERE rowid IN (
+				    SELECT rowid FROM idempotency_records WHERE expires <= ? LIMIT ?)`,
 				s.now().UnixMilli(), purgeBatch)
 			if err != nil {
 				return err
@@ -159,38 +179,4 @@ func (s *Store) purgeLoop(every time.Duration, report func(n int, err error)) {
 			}
 		}
 	}
-}
-
-// readKey reads the record of key k; nil if there is none.
-func readKey(ctx context.Context, tx *sql.Tx, k invitations.IdempotencyKey) (*invitations.IdempotencyRecord, error) {
-	var (
-		rec                   invitations.IdempotencyRecord
-		token, location, etag sql.NullString
-		leaseUntil, status    sql.NullInt64
-		expires               int64
-		body                  []byte
-	)
-	err := tx.QueryRowContext(ctx, `
-		SELECT fingerprint, token, lease_until, expires, status, location, etag, body
-		FROM idempotency_keys WHERE tenant = ? AND subject = ? AND idempotency_key = ?`,
-		k.Tenant, k.Subject, k.Key).Scan(&rec.Fingerprint, &token, &leaseUntil, &expires, &status, &location, &etag, &body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec.Token, rec.LeaseUntil, rec.Expires = token.String, time.UnixMilli(leaseUntil.Int64), time.UnixMilli(expires)
-	if status.Valid {
-		rec.Response = &invitations.StoredResponse{Status: int(status.Int64), Location: location.String, ETag: etag.String, Body: body}
-	}
-	return &rec, nil
-}
-
-// nonNil stores an empty body as an empty BLOB, not NULL.
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
 }

@@ -33,12 +33,13 @@ const (
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
 var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, selectToClose, closeInvitation,
+	insertInvitationOrNothing, recordOutcome, selectRecord, // idempotency.go's
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
 	inv = inv.Stamp(s.now())
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitation)
 		if err != nil {
 			return err
@@ -75,7 +76,7 @@ func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.
 // still version.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	var updated invitations.Invitation
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		update, err := s.txStmt(ctx, tx, updateInvitation)
 		if err != nil {
 			return err
@@ -98,7 +99,7 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 // DeleteInvitation deletes the tenant's invitation with this id if its
 // version is version, or any version when version is 0.
 func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		del, err := s.txStmt(ctx, tx, deleteInvitation)
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func fill(b *testing.B, s *Store, tenant string, salt, n int) {
 	b.Helper()
 	ctx := context.Background()
 	base := time.Now().Add(-time.Duration(n) * time.Millisecond).UnixMilli()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO invitations (`+columns+`) VALUES (?, ?, ?, ?, 0, NULL, NULL, NULL, ?, ?, 1)`)
 		if err != nil {
 			return err

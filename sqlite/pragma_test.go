@@ -21,6 +21,7 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2"}, // FULL
 		{"foreign_keys", "1"},
 		{"busy_timeout", "5000"},
+		{"temp_store", "2"}, // MEMORY: the writer's savepoint journals
 	} {
 		var got string
 		if err := s.writer.QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil {

@@ -82,8 +82,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// commit durable before it returns (a 201 means the row is on disk);
 	// the busy timeout waits out another process's write instead of failing.
 	const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
-	// The writer leaves checkpoints to checkpointLoop (see checkpoint.go).
-	writer, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+	// The writer leaves checkpoints to checkpointLoop (see checkpoint.go),
+	// and keeps its statement journals in memory: every write of a batch
+	// runs in a savepoint (see batch.go), whose journal of the pages it
+	// changes otherwise spills to a temporary file past 64 KiB and then
+	// costs a write(2) per page. The writer sorts nothing, so nothing else
+	// of it goes to temp_store.
+	writer, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/sqlite"
 	"github.com/graph-linkedin/invitations/storetest"
@@ -82,9 +84,10 @@ func TestPurgeLoop(t *testing.T) {
 	}
 	defer s.Close()
 	for _, key := range []string{"a", "b", "c"} {
-		c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key}, Fingerprint: "f", Token: key}
-		if stored, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); stored != nil || err != nil {
-			t.Fatalf("ClaimIdempotencyKey = %v, %v", stored, err)
+		req := invitations.IdempotentRequest{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: key},
+			Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
+		if _, err := s.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:"+key), req); err != nil {
+			t.Fatal(err)
 		}
 	}
 	select {
@@ -106,27 +109,23 @@ func TestPurgeLoop(t *testing.T) {
 	}
 }
 
-// Recorded responses survive a restart.
+// Recorded outcomes survive a restart.
 func TestReopenKeepsKeys(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "invitations.db")
 	s := open(t, path)
-	c := invitations.IdempotencyClaim{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"}, Fingerprint: "f", Token: "first"}
-	if _, err := s.ClaimIdempotencyKey(ctx, c, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	want, err := s.CreateInvitationIdempotent(ctx, storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b"), c,
-		func(inv invitations.Invitation, _ error) (invitations.StoredResponse, error) {
-			return invitations.StoredResponse{Status: 201, Location: inv.ID, Body: []byte(inv.ID)}, nil
-		})
+	req := invitations.IdempotentRequest{Key: invitations.IdempotencyKey{Tenant: "t", Subject: "s", Key: "k"},
+		Operation: invitations.OpCreateInvitation, Fingerprint: "f"}
+	inv := storetest.Invitation("t", "urn:li:person:a", "urn:li:person:b")
+	first, err := s.CreateInvitationIdempotent(ctx, inv, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, path)
-	c.Token = "retry"
-	got, err := s.ClaimIdempotencyKey(ctx, c, time.Minute)
-	if err != nil || got == nil || got.Location != want.Location || string(got.Body) != string(want.Body) {
-		t.Errorf("ClaimIdempotencyKey after reopening = %+v, %v; want %+v", got, err, want)
+	got, err := s.CreateInvitationIdempotent(ctx, inv, req)
+	first.Replayed = true
+	if err != nil || !cmp.Equal(got, first) {
+		t.Errorf("CreateInvitationIdempotent after reopening = %+v, %v; want %+v", got, err, first)
 	}
 }

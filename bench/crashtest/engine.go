@@ -151,11 +151,12 @@ func (e *engine) run(ctx context.Context) error {
 		vs := e.verify(ctx, p)
 		fmt.Fprintf(e.out, "%s round %d: killed %v into the load; 201s %d, creates unanswered %d (%d of them stored); "+
 			"updates 200 %d, unanswered %d (%d stored); invitations closed %d, close requests unanswered %d (%d stored); "+
-			"restarted in %v; %d invitations checked (%s); round took %v\n",
+			"restarted in %v; %d invitations checked (%s); "+
+			"keyed creates retried %d (%d replayed, %d carried out by the retry); round took %v\n",
 			e.name, round, ls.killedAfter.Round(time.Millisecond), ls.created.Load(), ls.createsUnanswered.Load(), vs.adopted,
 			ls.updated.Load(), ls.updatesUnanswered.Load(), vs.pendingStored,
 			ls.closed.Load(), ls.closesUnanswered.Load(), vs.closesStored, started.Round(time.Millisecond),
-			vs.checked, vs.store, time.Since(start).Round(time.Millisecond))
+			vs.checked, vs.store, vs.keyedRetried, vs.keyedReplayed, vs.keyedRetried-vs.keyedReplayed, time.Since(start).Round(time.Millisecond))
 		if problems := append(ls.problems, vs.problems...); len(problems) > 0 {
 			p.Kill()
 			for i, pr := range problems {
@@ -180,15 +181,17 @@ func (e *engine) run(ctx context.Context) error {
 
 // response is an answer, its JSON body decoded.
 type response struct {
-	status int
-	etag   string
-	body   map[string]any
-	raw    []byte
+	status   int
+	etag     string
+	replayed bool // Idempotency-Replayed: true
+	body     map[string]any
+	raw      []byte
 }
 
-// do sends a request as the caller token and reads the whole answer. An
-// error means no answer came.
-func (e *engine) do(ctx context.Context, method, url, token, body, ifMatch string) (response, error) {
+// do sends a request as the caller token, with the header fields given as
+// name and value pairs, and reads the whole answer. An error means no
+// answer came.
+func (e *engine) do(ctx context.Context, method, url, token, body, ifMatch string, header ...string) (response, error) {
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -206,6 +209,9 @@ func (e *engine) do(ctx context.Context, method, url, token, body, ifMatch strin
 	if ifMatch != "" {
 		req.Header.Set("If-Match", ifMatch)
 	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := e.hc.Do(req)
 	if err != nil {
 		return response{}, err
@@ -215,7 +221,8 @@ func (e *engine) do(ctx context.Context, method, url, token, body, ifMatch strin
 	if err != nil {
 		return response{}, err
 	}
-	out := response{status: res.StatusCode, etag: res.Header.Get("ETag"), raw: raw}
+	out := response{status: res.StatusCode, etag: res.Header.Get("ETag"), raw: raw,
+		replayed: res.Header.Get("Idempotency-Replayed") == "true"}
 	if res.StatusCode < 300 && len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out.body); err != nil {
 			return out, fmt.Errorf("%s %s: status %d with a body that is not JSON: %v", method, url, res.StatusCode, err)

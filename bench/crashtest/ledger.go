@@ -22,6 +22,16 @@ type ledger struct {
 	// unansweredCloses holds the ids of each close request sent without an
 	// answer: one transaction, so all of them are stored closed, or none.
 	unansweredCloses [][]string
+	// keyed holds this round's creates sent with an Idempotency-Key, by
+	// invitee, to retry after the restart.
+	keyed map[string]*keyedCreate
+}
+
+// keyedCreate is a create sent with an Idempotency-Key.
+type keyedCreate struct {
+	client    int
+	key, body string
+	first     map[string]any // its 201's body; nil while (or if never) answered
 }
 
 // record is one acknowledged invitation.
@@ -47,14 +57,19 @@ func (r *record) open() bool {
 }
 
 func newLedger(clients int) *ledger {
-	return &ledger{acked: map[string]*record{}, owned: make([][]string, clients), unanswered: map[string]int{}}
+	return &ledger{acked: map[string]*record{}, owned: make([][]string, clients), unanswered: map[string]int{},
+		keyed: map[string]*keyedCreate{}}
 }
 
-// sending notes a create about to be sent.
-func (l *ledger) sending(client int, invitee string) {
+// sending notes a create about to be sent, with the Idempotency-Key key
+// unless it is "".
+func (l *ledger) sending(client int, invitee, key, body string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.unanswered[invitee] = client
+	if key != "" {
+		l.keyed[invitee] = &keyedCreate{client: client, key: key, body: body}
+	}
 }
 
 // answered notes that a create was answered: with a 201 (body and ETag),
@@ -64,7 +79,11 @@ func (l *ledger) answered(client int, invitee string, body map[string]any, etag 
 	defer l.mu.Unlock()
 	delete(l.unanswered, invitee)
 	if body == nil {
+		delete(l.keyed, invitee) // refused: nothing to retry
 		return nil
+	}
+	if kc := l.keyed[invitee]; kc != nil {
+		kc.first = clone(body)
 	}
 	id, _ := body["id"].(string)
 	if id == "" {

@@ -83,10 +83,18 @@ func (e *engine) client(ctx context.Context, c int, rng *rand.Rand, ls *loadStat
 	}
 }
 
+// create sends a create, half of them with an Idempotency-Key (as the Go
+// client sends one with every create), to retry after the restart.
 func (e *engine) create(ctx context.Context, c int, invitee string, rng *rand.Rand, ls *loadStats) error {
 	body := newInvitation(rng, invitee)
-	e.ledger.sending(c, invitee)
-	res, err := e.do(ctx, http.MethodPost, ls.invitationsURL, e.tokens[c], body, "")
+	var key string
+	var header []string
+	if rng.IntN(2) == 0 {
+		key = fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())
+		header = []string{"Idempotency-Key", key}
+	}
+	e.ledger.sending(c, invitee, key, body)
+	res, err := e.do(ctx, http.MethodPost, ls.invitationsURL, e.tokens[c], body, "", header...)
 	if err != nil {
 		ls.createsUnanswered.Add(1)
 		return err

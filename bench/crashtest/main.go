@@ -14,6 +14,13 @@
 // never came (the connection was cut) may or may not be stored; once seen
 // after a restart, it must stay; and a close request is stored for all of
 // its invitations or for none.
+//
+// Half the creates carry an Idempotency-Key, as the Go client's all do;
+// after each restart every one of them is retried with its key: one that
+// was answered 201 must get that answer again, replayed; one whose answer
+// never came gets its invitation, replayed, if it stored one, and is
+// carried out by the retry if not (a request cut short leaves its key
+// free, never held).
 package main
 
 import (

@@ -16,6 +16,8 @@ type verifyStats struct {
 	adopted       int    // unanswered creates found stored
 	pendingStored int    // unanswered updates found stored
 	closesStored  int    // unanswered close requests found stored
+	keyedRetried  int    // creates with an Idempotency-Key retried
+	keyedReplayed int    // of them, answered with the first outcome
 	store         string // what the store's own check said
 	problems      []string
 }
@@ -24,7 +26,8 @@ type verifyStats struct {
 // every acknowledged invitation reads back whole, with its ETag; the
 // listing holds each once, and besides them only creates whose answers never
 // came (which join the ledger); the store's own count agrees, and SQLite's
-// integrity check passes.
+// integrity check passes. Then every create sent with an Idempotency-Key
+// is retried with it (see retryKeyed).
 func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats) {
 	var ps problems
 	defer func() { vs.problems = ps.list }()
@@ -92,6 +95,7 @@ func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats)
 
 	// The whole listing, as an application reading the tenant.
 	seen := map[string]bool{}
+	adopted := map[string]string{} // invitee -> id, of unanswered creates found stored
 	var count *float64
 	for page := collection + "?$top=999&$count=true&$orderby=created"; page != ""; {
 		res, err := e.do(ctx, http.MethodGet, page, e.reader, "", "")
@@ -133,6 +137,7 @@ func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats)
 				ps.add("GET %s differs from its listing: %s", id, d)
 			}
 			delete(l.unanswered, invitee)
+			adopted[invitee] = id
 			l.acked[id] = &record{owner: client, body: got.body, etag: got.etag}
 			l.owned[client] = append(l.owned[client], id)
 			vs.adopted++
@@ -167,5 +172,79 @@ func (e *engine) verify(ctx context.Context, p *daemon.Process) (vs verifyStats)
 	case n != len(seen):
 		ps.add("the store holds %d invitations; the listing %d", n, len(seen))
 	}
+	vs.keyedRetried, vs.keyedReplayed = e.retryKeyed(ctx, collection, adopted, &ps)
 	return vs
+}
+
+// retryKeyed retries every create of the round sent with an
+// Idempotency-Key, with its key and body, as a client whose answer was lost
+// would, and returns how many it retried and how many were replayed. A
+// create answered 201 is replayed: that answer again, even if the
+// invitation was updated since. One whose answer never came is replayed if
+// it stored its invitation (adopted, by invitee), and otherwise is carried
+// out now: what a request cut short by the kill left behind is either its
+// invitation with its key's record or nothing, and never a key it still
+// holds (a 409 to retry later). The invitations made now join the ledger.
+func (e *engine) retryKeyed(ctx context.Context, collection string, adopted map[string]string, ps *problems) (retried, replayed int) {
+	l := e.ledger
+	type made struct {
+		client int
+		res    response
+	}
+	var (
+		mu  sync.Mutex
+		now []made
+	)
+	todo := make(chan string)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for invitee := range todo {
+				kc := l.keyed[invitee]
+				res, err := e.do(ctx, http.MethodPost, collection, e.tokens[kc.client], kc.body, "", "Idempotency-Key", kc.key)
+				storedID := adopted[invitee]
+				switch {
+				case err != nil:
+					ps.add("the retry of a create with a key (%s): %v", kc.body, err)
+				case res.status != http.StatusCreated:
+					ps.add("the retry of a create with a key (%s) = %d; want 201\n%s", kc.body, res.status, res.raw)
+				case kc.first != nil:
+					if d := diff(kc.first, res.body); !res.replayed || res.etag != `"1"` || d != "" {
+						ps.add("the retry of a create answered 201 = replayed %v, ETag %s, %s; want its first answer, replayed, ETag \"1\"",
+							res.replayed, res.etag, d)
+					}
+				case storedID != "":
+					if id, _ := res.body["id"].(string); !res.replayed || id != storedID {
+						ps.add("the retry of an unanswered create whose invitation %s was stored = replayed %v, id %s; want that invitation, replayed",
+							storedID, res.replayed, id)
+					}
+				case res.replayed:
+					ps.add("the retry of an unanswered create that stored nothing was replayed (a key recorded without its invitation)\n%s", res.raw)
+				default:
+					mu.Lock()
+					now = append(now, made{kc.client, res})
+					mu.Unlock()
+				}
+				if err == nil && res.replayed {
+					mu.Lock()
+					replayed++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for invitee := range l.keyed {
+		todo <- invitee
+	}
+	close(todo)
+	wg.Wait()
+	for _, m := range now {
+		invitee, _ := m.res.body["invitee"].(string)
+		if err := l.answered(m.client, invitee, m.res.body, m.res.etag); err != nil {
+			ps.add("the retry of an unanswered create: %v", err)
+		}
+	}
+	retried = len(l.keyed)
+	clear(l.keyed)
+	return retried, replayed
 }

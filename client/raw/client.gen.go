@@ -282,8 +282,8 @@ type InnerError struct {
 	// Example: 2026-11-25T17:45:28Z
 	Date time.Time `json:"date"`
 
-	// RequestID The service's id for the request (also in the `request-id` header). In a replayed
-	// response (`Idempotency-Replayed: true`) it names the first request, which produced it.
+	// RequestID The service's id for the request (also in the `request-id` header); in a replayed
+	// response (`Idempotency-Replayed: true`) too, the retry's own.
 	//
 	//
 	// Example: 7b7c2b8e-1c8f-4d1e-a4d5-9a1f0e6c3b2d
@@ -990,10 +990,11 @@ type ClientInterface interface {
 	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-	// sent it, across restarts and instances. A retry with the same key and the same body gets
-	// that response again, exactly (status, body, `Location`, `ETag`), marked
-	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// outcome of the first request with a key (the invitation as created, or the pair's
+	// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+	// restarts and instances. A retry with the same key and the same body gets the first
+	// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+	// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 	// a `422`; a retry while the first request is still in progress is a `409` with
 	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -1018,10 +1019,11 @@ type ClientInterface interface {
 	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-	// sent it, across restarts and instances. A retry with the same key and the same body gets
-	// that response again, exactly (status, body, `Location`, `ETag`), marked
-	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// outcome of the first request with a key (the invitation as created, or the pair's
+	// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+	// restarts and instances. A retry with the same key and the same body gets the first
+	// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+	// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 	// a `422`; a retry while the first request is still in progress is a `409` with
 	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -1215,10 +1217,11 @@ func (c *Client) HeadInvitations(ctx context.Context, params *HeadInvitationsPar
 // closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-// sent it, across restarts and instances. A retry with the same key and the same body gets
-// that response again, exactly (status, body, `Location`, `ETag`), marked
-// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// outcome of the first request with a key (the invitation as created, or the pair's
+// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+// restarts and instances. A retry with the same key and the same body gets the first
+// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 // a `422`; a retry while the first request is still in progress is a `409` with
 // `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 // `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -1253,10 +1256,11 @@ func (c *Client) CreateInvitationWithBody(ctx context.Context, params *CreateInv
 // closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-// sent it, across restarts and instances. A retry with the same key and the same body gets
-// that response again, exactly (status, body, `Location`, `ETag`), marked
-// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// outcome of the first request with a key (the invitation as created, or the pair's
+// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+// restarts and instances. A retry with the same key and the same body gets the first
+// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 // a `422`; a retry while the first request is still in progress is a `409` with
 // `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 // `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -2202,10 +2206,11 @@ type ClientWithResponsesInterface interface {
 	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-	// sent it, across restarts and instances. A retry with the same key and the same body gets
-	// that response again, exactly (status, body, `Location`, `ETag`), marked
-	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// outcome of the first request with a key (the invitation as created, or the pair's
+	// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+	// restarts and instances. A retry with the same key and the same body gets the first
+	// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+	// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 	// a `422`; a retry while the first request is still in progress is a `409` with
 	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -2230,10 +2235,11 @@ type ClientWithResponsesInterface interface {
 	// closeInvitations) or deleted. A new invitation is `pending`.
 	//
 	// With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-	// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-	// sent it, across restarts and instances. A retry with the same key and the same body gets
-	// that response again, exactly (status, body, `Location`, `ETag`), marked
-	// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+	// outcome of the first request with a key (the invitation as created, or the pair's
+	// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+	// restarts and instances. A retry with the same key and the same body gets the first
+	// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+	// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 	// a `422`; a retry while the first request is still in progress is a `409` with
 	// `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 	// `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -4037,10 +4043,11 @@ func (c *ClientWithResponses) HeadInvitationsWithResponse(ctx context.Context, p
 // closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-// sent it, across restarts and instances. A retry with the same key and the same body gets
-// that response again, exactly (status, body, `Location`, `ETag`), marked
-// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// outcome of the first request with a key (the invitation as created, or the pair's
+// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+// restarts and instances. A retry with the same key and the same body gets the first
+// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 // a `422`; a retry while the first request is still in progress is a `409` with
 // `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 // `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry
@@ -4071,10 +4078,11 @@ func (c *ClientWithResponses) CreateInvitationWithBodyWithResponse(ctx context.C
 // closeInvitations) or deleted. A new invitation is `pending`.
 //
 // With an `Idempotency-Key` (IETF httpapi draft), the create can be retried safely: the
-// first response to a key is kept for 24 hours, for the caller (tenant and subject) that
-// sent it, across restarts and instances. A retry with the same key and the same body gets
-// that response again, exactly (status, body, `Location`, `ETag`), marked
-// `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
+// outcome of the first request with a key (the invitation as created, or the pair's
+// conflict) is kept for 24 hours, for the caller (tenant and subject) that sent it, across
+// restarts and instances. A retry with the same key and the same body gets the first
+// response again (status, body, `Location`, `ETag`; an error body's `innerError` is the
+// retry's own), marked `Idempotency-Replayed: true`, and creates nothing. The same key with a different body is
 // a `422`; a retry while the first request is still in progress is a `409` with
 // `Retry-After`. Responses that refuse the request before it is carried out (`400`, `401`,
 // `403`, `413`, `415`, `429`) and failures of the service (`5xx`) are not kept: a retry

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,7 +60,9 @@ func TestIdempotencyAcrossRestart(t *testing.T) {
 
 // Two instances over one PostgreSQL database share keys: a retry on the
 // other instance gets the first response; retries at once over both create
-// one invitation; an instance killed and started again still replays.
+// one invitation; a retry on one while the other carries out the request
+// is told to retry later; an instance killed and started again still
+// replays.
 func TestIdempotencyTwoInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs server processes; skipped with -short")
@@ -116,6 +119,28 @@ func TestIdempotencyTwoInstances(t *testing.T) {
 			n, len(created), replays, inProgress)
 	}
 
+	// A request with a key held in flight on A (its insert waits in its
+	// transaction): its retry on B is told at once that it is in progress,
+	// and once A answered, gets A's answer.
+	hold := pgtest.HoldPair(t, dsn, "6f1c2d3e-0a1b-4c5d-8e9f-a0b1c2d3e4f5", "urn:li:person:A1iceX9", "urn:li:person:Held")
+	const held = `{"invitee": "urn:li:person:Held"}`
+	onA := make(chan response, 1)
+	go func() { onA <- a.do("POST", collection, held, "Idempotency-Key", "key-3") }()
+	hold.WaitForAdvisoryLock()
+	if res := b.do("POST", collection, held, "Idempotency-Key", "key-3"); res.status != http.StatusConflict ||
+		res.header.Get("Retry-After") != "1" || res.field("error") == "" || !strings.Contains(string(res.body), `"target":"Idempotency-Key"`) {
+		t.Errorf("the retry on B while A carries out the request = %d, Retry-After %q\n%s; want 409, Retry-After 1, about the Idempotency-Key",
+			res.status, res.header.Get("Retry-After"), res.body)
+	}
+	hold.Release()
+	firstHeld := <-onA
+	if firstHeld.status != http.StatusCreated {
+		t.Fatalf("the request held on A = %d; want 201\n%s", firstHeld.status, firstHeld.body)
+	}
+	if err := sameResponse(firstHeld, b.do("POST", collection, held, "Idempotency-Key", "key-3")); err != nil {
+		t.Errorf("the retry on B once A answered: %v", err)
+	}
+
 	killA()
 	addrA, _ = startProcess(t, bin, args...)
 	a = newAPI(t, addrA, tok)
@@ -125,7 +150,7 @@ func TestIdempotencyTwoInstances(t *testing.T) {
 	if err := sameResponse(created[0], a.do("POST", collection, `{"invitee": "urn:li:person:Same"}`, "Idempotency-Key", "key-2")); err != nil {
 		t.Errorf("retry of the concurrent request on A after its restart: %v", err)
 	}
-	if list := b.do("GET", collection+"?$count=true", ""); list.field("@odata.count") != "2" {
-		t.Errorf("list: %s; want two invitations", list.body)
+	if list := b.do("GET", collection+"?$count=true", ""); list.field("@odata.count") != "3" {
+		t.Errorf("list: %s; want three invitations", list.body)
 	}
 }

@@ -1,0 +1,57 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/graph-linkedin/invitations/storetest"
+)
+
+// A database made by the previous version (migrated up to 00002), holding
+// idempotency keys, is migrated when opened; retries of its keys' requests
+// still replay their responses, now from outcomes.
+func TestMigrateIdempotencyKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "invitations.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	keys := storetest.LegacyKeys(time.Now())
+	for _, k := range keys {
+		if inv := k.Created; inv != nil {
+			_, err := db.ExecContext(ctx, `
+				INSERT INTO invitations (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version)
+				VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`,
+				inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, inv.Message.TemplateID, inv.Message.Body,
+				inv.TrackingID, inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := db.ExecContext(ctx, `
+			INSERT INTO idempotency_keys (tenant, subject, idempotency_key, fingerprint, token, lease_until, expires, status, location, etag, body)
+			VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, ''), NULLIF(?, ''), ?)`,
+			k.Tenant, k.Subject, k.Key, k.Fingerprint, k.Token, k.LeaseUntil, k.Expires, k.Status, k.Location, k.ETag, k.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	storetest.CheckLegacyKeys(t, open(t, path), keys)
+}
