@@ -22,7 +22,7 @@ func TestReplay(t *testing.T) {
 	}{
 		{"the same request", invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "f", Outcome: created},
 			invitations.Outcome{Replayed: true, Invitation: &invitations.Invitation{ID: "i-1", Tenant: "t", Inviter: "urn:li:person:a",
-				Invitee: "urn:li:person:b", Created: time.UnixMilli(1), LastModified: time.UnixMilli(1), Version: 1}}, nil},
+				Invitee: "urn:li:person:b", Created: time.UnixMilli(1), LastModified: time.UnixMilli(1), State: invitations.StatePending, Version: 1}}, nil},
 		{"another body", invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "g", Outcome: created},
 			invitations.Outcome{}, invitations.ErrKeyReused},
 		{"another operation", invitations.IdempotencyRecord{Operation: "closeInvitations", Fingerprint: "f", Outcome: created},
@@ -54,18 +54,24 @@ func TestOutcomeStoredForm(t *testing.T) {
 		{"created, everything", invitations.Outcome{Invitation: &invitations.Invitation{ID: "3f0c8e1a", Tenant: "t-1",
 			Inviter: "urn:li:person:A", Invitee: "urn:li:email:ada@contoso.com", TrackingID: "track <1>",
 			Message: &invitations.Message{TemplateID: "urn:li:invitationTemplate:1", Body: "Ada, \"hi\" & é"},
-			Created: at, LastModified: at.Add(time.Millisecond), Version: 2}},
+			Created: at, LastModified: at.Add(time.Millisecond), State: invitations.StatePending, Version: 2}},
 			`{"invitation":{"id":"3f0c8e1a","tenant":"t-1","inviter":"urn:li:person:A","invitee":"urn:li:email:ada@contoso.com",` +
 				`"message":{"templateId":"urn:li:invitationTemplate:1","body":"Ada, \"hi\" \u0026 é"},"trackingId":"track \u003c1\u003e",` +
-				`"created":1795628728473,"lastModified":1795628728474,"version":2}}`},
+				`"created":1795628728473,"lastModified":1795628728474,"state":"pending","version":2}}`},
 		{"created, an empty message", invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t",
-			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: at, LastModified: at, Version: 1}},
+			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: at, LastModified: at,
+			State: invitations.StatePending, Version: 1}},
 			`{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B","message":{},` +
-				`"created":1795628728473,"lastModified":1795628728473,"version":1}}`},
+				`"created":1795628728473,"lastModified":1795628728473,"state":"pending","version":1}}`},
 		{"created, no message", invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t",
-			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Created: at, LastModified: at, Version: 1}},
+			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Created: at, LastModified: at, State: invitations.StatePending, Version: 1}},
 			`{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B",` +
-				`"created":1795628728473,"lastModified":1795628728473,"version":1}}`},
+				`"created":1795628728473,"lastModified":1795628728473,"state":"pending","version":1}}`},
+		{"a closed invitation", invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t",
+			Inviter: "urn:li:person:A", Invitee: "urn:li:person:B", Created: at, LastModified: at.Add(time.Second),
+			State: invitations.StateAccepted, Closed: at.Add(time.Second), Version: 2}},
+			`{"invitation":{"id":"i","tenant":"t","inviter":"urn:li:person:A","invitee":"urn:li:person:B",` +
+				`"created":1795628728473,"lastModified":1795628729473,"state":"accepted","closed":1795628729473,"version":2}}`},
 		{"the pair's conflict", invitations.Outcome{Refusal: invitations.ConflictError("urn:li:person:A", "urn:li:person:B")},
 			`{"refusal":{"kind":"conflict","message":"an invitation from urn:li:person:A to urn:li:person:B already exists"}}`},
 		{"a refusal with a target", invitations.Outcome{Refusal: &invitations.Error{Kind: invitations.ErrForbidden, Message: "no", Target: "inviter"}},
@@ -101,7 +107,8 @@ func TestOutcomeReadsNulls(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := invitations.Outcome{Invitation: &invitations.Invitation{ID: "i", Tenant: "t", Inviter: "urn:li:person:A",
-		Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: time.UnixMilli(5), LastModified: time.UnixMilli(5), Version: 1}}
+		Invitee: "urn:li:person:B", Message: &invitations.Message{}, Created: time.UnixMilli(5), LastModified: time.UnixMilli(5),
+		State: invitations.StatePending, Version: 1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Unmarshal(%s) (-want +got):\n%s", stored, diff)
 	}

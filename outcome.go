@@ -33,7 +33,11 @@ type storedInvitation struct {
 	TrackingID   string         `json:"trackingId,omitempty"`
 	Created      int64          `json:"created"`      // milliseconds since the Unix epoch
 	LastModified int64          `json:"lastModified"` // the same
-	Version      int64          `json:"version"`
+	// State is "" in records written before the life cycle: pending, as
+	// every created invitation is.
+	State   State `json:"state,omitempty"`
+	Closed  int64 `json:"closed,omitempty"` // milliseconds since the Unix epoch; 0 while pending
+	Version int64 `json:"version"`
 }
 
 type storedMessage struct {
@@ -58,7 +62,10 @@ func (o Outcome) MarshalJSON() ([]byte, error) {
 		inv := o.Invitation
 		s.Invitation = &storedInvitation{ID: inv.ID, Tenant: inv.Tenant, Inviter: inv.Inviter, Invitee: inv.Invitee,
 			TrackingID: inv.TrackingID, Created: inv.Created.UnixMilli(), LastModified: inv.LastModified.UnixMilli(),
-			Version: inv.Version}
+			State: inv.State, Version: inv.Version}
+		if !inv.Closed.IsZero() {
+			s.Invitation.Closed = inv.Closed.UnixMilli()
+		}
 		if m := inv.Message; m != nil {
 			s.Invitation.Message = &storedMessage{TemplateID: m.TemplateID, Body: m.Body}
 		}
@@ -84,7 +91,14 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	case s.Invitation != nil && s.Refusal == nil:
 		si := s.Invitation
 		inv := &Invitation{ID: si.ID, Tenant: si.Tenant, Inviter: si.Inviter, Invitee: si.Invitee, TrackingID: si.TrackingID,
-			Created: time.UnixMilli(si.Created), LastModified: time.UnixMilli(si.LastModified), Version: si.Version}
+			Created: time.UnixMilli(si.Created), LastModified: time.UnixMilli(si.LastModified), State: si.State,
+			Version: si.Version}
+		if inv.State == "" {
+			inv.State = StatePending
+		}
+		if si.Closed != 0 {
+			inv.Closed = time.UnixMilli(si.Closed)
+		}
 		if m := si.Message; m != nil {
 			inv.Message = &Message{TemplateID: m.TemplateID, Body: m.Body}
 		}

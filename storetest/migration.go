@@ -46,10 +46,10 @@ func LegacyKeys(now time.Time) []LegacyKey {
 	full := &invitations.Invitation{ID: "6ec9f9b2-933d-4a2a-a66b-301af5de3af7", Tenant: tenant, Inviter: alice,
 		Invitee: "urn:li:email:ada@contoso.com", TrackingID: "t-1",
 		Message: &invitations.Message{TemplateID: "urn:li:invitationTemplate:1", Body: `Ada, "quoted" <b> & é`},
-		Created: time.UnixMilli(1795691207699), LastModified: time.UnixMilli(1795691207699), Version: 1}
+		Created: time.UnixMilli(1795691207699), LastModified: time.UnixMilli(1795691207699), State: invitations.StatePending, Version: 1}
 	bare := &invitations.Invitation{ID: "358af86a-1e42-4f57-a95d-48b367ad05ac", Tenant: tenant, Inviter: alice,
 		Invitee: "urn:li:person:B0bY7z", Message: &invitations.Message{},
-		Created: time.UnixMilli(1795691207704), LastModified: time.UnixMilli(1795691207704), Version: 1}
+		Created: time.UnixMilli(1795691207704), LastModified: time.UnixMilli(1795691207704), State: invitations.StatePending, Version: 1}
 	return []LegacyKey{
 		{Tenant: tenant, Subject: alice, Key: "k-201", Expires: expires,
 			Fingerprint: "sha256:39f7ed720f7f1ea7fd152a06e6ee59f490d0d77382d13d70224ede815ddff174",
