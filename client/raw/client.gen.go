@@ -768,7 +768,7 @@ type ListInvitationsParams struct {
 	// Skip How many matching invitations to skip before the first page, such as `20`. Not combinable with `$skiptoken`.
 	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
 
-	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	// Skiptoken Where the page starts, such as `AZsA5zVh3f8KZGQ0ZDEyZjU`. Opaque; take it only from an `@odata.nextLink`.
 	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
 
 	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
@@ -800,7 +800,7 @@ type HeadInvitationsParams struct {
 	// Skip How many matching invitations to skip before the first page, such as `20`. Not combinable with `$skiptoken`.
 	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
 
-	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	// Skiptoken Where the page starts, such as `AZsA5zVh3f8KZGQ0ZDEyZjU`. Opaque; take it only from an `@odata.nextLink`.
 	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
 
 	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
