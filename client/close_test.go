@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -239,15 +236,7 @@ func TestCloseRetried(t *testing.T) {
 			if len(results) != 1 || results[0].Err != nil {
 				t.Fatalf("CloseInvitations through a %d: %+v; want one success", status, results)
 			}
-			reqs := f.requests()
-			if len(reqs) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
-				t.Fatalf("%d attempts, waits %v; want 2 attempts, one wait of 1s", len(reqs), clock.waits)
-			}
-			for _, name := range []string{"Idempotency-Key", "client-request-id"} {
-				if v := reqs[0].Header.Get(name); v == "" || reqs[1].Header.Get(name) != v {
-					t.Errorf("%s %q, then %q; want one on both attempts", name, v, reqs[1].Header.Get(name))
-				}
-			}
+			checkRetriedOnce(t, f, clock)
 			if got := get(t, plainClient(t, api), inv.ID); got.State != client.StateAccepted {
 				t.Errorf("state %q; want accepted", got.State)
 			}
@@ -260,12 +249,9 @@ func TestCloseRetried(t *testing.T) {
 func TestCloseRetryAfterLostAnswer(t *testing.T) {
 	api := newServer(t)
 	inv := create(t, plainClient(t, api), client.NewInvitation{Inviter: alice, Invitee: bob})
-	u, _ := url.Parse(api)
-	d := &dropFirstAnswer{next: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})}
-	srv := httptest.NewServer(d)
-	defer srv.Close()
+	d, through := startDropFirstAnswer(t, api)
 	clock := newFakeClock()
-	c := plainClient(t, srv.URL+u.Path, clock.option())
+	c := plainClient(t, through, clock.option())
 
 	results := closeIDs(t, c, client.ActionAccept, inv.ID)
 	if len(results) != 1 || results[0].Err != nil {
