@@ -185,13 +185,14 @@ func WithClientRequestID(id string) RequestOption {
 	return func(o *callOptions) { o.requestID = &id }
 }
 
-// WithIdempotencyKey sets the Idempotency-Key of a create, instead of the
-// random one each CreateInvitation call gets. Reuse a key to make a create
-// safe to repeat beyond one call, after a crash of your own say: the service
-// keeps the first response to a key for 24 hours, and answers a repeat of
-// the same create with it instead of creating anything; the same key with a
-// different invitation fails with ErrKeyReused. Keys are 1 to 255 printable
-// ASCII characters. Other calls ignore it.
+// WithIdempotencyKey sets the Idempotency-Key of a create (or a close),
+// instead of the random one each CreateInvitation (or CloseInvitations) call
+// gets. Reuse a key to make a create safe to repeat beyond one call, after a
+// crash of your own say: the service keeps the first response to a key for
+// 24 hours, and answers a repeat of the same create with it instead of
+// creating anything; the same key with a different invitation fails with
+// ErrKeyReused. Keys are 1 to 255 printable ASCII characters. Other calls
+// ignore it.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(o *callOptions) { o.idempotencyKey = &key }
 }

@@ -10,13 +10,18 @@
 //	err = c.DeleteInvitation(ctx, inv.ID)
 //	for inv, err := range c.ListInvitations(ctx, client.ListOptions{Filter: "..."}) { ... }
 //
+// The invitee lists what waits for its answer and accepts or ignores it:
+//
+//	for inv, err := range c.ListInvitations(ctx, client.ListOptions{Filter: client.PendingFor(me)}) { ... }
+//	results, err := c.CloseInvitations(ctx, client.ActionAccept, []string{inv.ID})
+//
 // An answer other than 2xx is an *Error with the Graph code, message and
 // request id; errors.Is tells its kind (ErrNotFound, ErrConflict, ...).
 // Requests that meet 429 or 503 or a failed connection are retried (see
-// RetryPolicy), creates included: each carries an Idempotency-Key, so the
-// service answers a retry of a create it carried out with that create's
-// answer (see WithIdempotencyKey). Every request carries a
-// client-request-id.
+// RetryPolicy), creates and closes included: each carries an
+// Idempotency-Key, so the service answers a retry of a create it carried out
+// with that create's answer (see WithIdempotencyKey), and closing is
+// idempotent anyway. Every request carries a client-request-id.
 //
 // Underneath is the client generated from openapi.yaml, package
 // github.com/graph-linkedin/invitations/client/raw, with the models of the

@@ -36,7 +36,10 @@ var (
 // Error is a response with a status other than 2xx: Microsoft Graph's error
 // body and the headers that identify the request.
 type Error struct {
-	StatusCode int    // the HTTP status
+	// StatusCode is the HTTP status; 0 for the failure of one entry of
+	// CloseInvitations, whose answer as a whole was a 200 (Code says what
+	// failed).
+	StatusCode int
 	Code       string // the Graph code, such as "itemNotFound"; "" when the body was not a Graph error
 	Message    string
 	Target     string // the property or parameter at fault, when there is one

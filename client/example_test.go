@@ -40,10 +40,20 @@ func exampleServer() (baseURL, token string, stop func()) {
 		log.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
+	return srv.URL + "/v1.0", exampleToken(alice), func() {
+		srv.Close()
+		store.Close()
+		os.RemoveAll(dir)
+	}
+}
+
+// exampleToken is a token of the person user that the example server
+// trusts, as `invitationsd token` makes one.
+func exampleToken(user string) string {
 	now := time.Now()
-	token, err = jwtauth.MintHS256(testKey, jwtauth.Claims{
+	token, err := jwtauth.MintHS256(testKey, jwtauth.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: jwtauth.DevIssuer, Audience: jwt.ClaimStrings{jwtauth.DevAudience}, Subject: alice,
+			Issuer: jwtauth.DevIssuer, Audience: jwt.ClaimStrings{jwtauth.DevAudience}, Subject: user,
 			NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
 		},
 		TenantID: tenant,
@@ -52,11 +62,7 @@ func exampleServer() (baseURL, token string, stop func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	return srv.URL + "/v1.0", token, func() {
-		srv.Close()
-		store.Close()
-		os.RemoveAll(dir)
-	}
+	return token
 }
 
 func Example() {
@@ -123,6 +129,62 @@ func ExampleClient_ListInvitations() {
 	// Output:
 	// urn:li:person:B0bY7z
 	// urn:li:person:D4ve
+}
+
+// Bob lists the invitations that wait for his answer and accepts them;
+// each id gets its own result.
+func ExampleClient_CloseInvitations() {
+	baseURL, token, stop := exampleServer() // token: alice's
+	defer stop()
+	ctx := context.Background()
+	alices, err := client.New(baseURL, client.WithToken(token))
+	if err != nil {
+		log.Fatal(err)
+	}
+	inv, err := alices.CreateInvitation(ctx, client.NewInvitation{Invitee: "urn:li:person:B0bY7z"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	const me = "urn:li:person:B0bY7z" // the sub of bob's token
+	bobs, err := client.New(baseURL, client.WithToken(exampleToken(me)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	var ids []string
+	for inv, err := range bobs.ListInvitations(ctx, client.ListOptions{Filter: client.PendingFor(me)}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("from", inv.Inviter, inv.State)
+		ids = append(ids, inv.ID)
+	}
+	ids = append(ids, "0b6f4c1e-6a55-4d8e-9a3f-2f1c0e7d9b84") // one that is not there
+	results, err := bobs.CloseInvitations(ctx, client.ActionAccept, ids)
+	if err != nil {
+		log.Fatal(err) // the request as a whole failed: no results
+	}
+	for _, r := range results {
+		switch {
+		case r.Err == nil:
+			fmt.Println("accepted")
+		case errors.Is(r.Err, client.ErrNotFound):
+			fmt.Println("not found")
+		default:
+			fmt.Println("failed:", r.Err)
+		}
+	}
+
+	inv, err = alices.GetInvitation(ctx, inv.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inv.State, "- ETag", inv.ETag)
+	// Output:
+	// from urn:li:person:A1iceX9 pending
+	// accepted
+	// not found
+	// accepted - ETag "2"
 }
 
 // A second invitation to the same person is a 409 until the first is

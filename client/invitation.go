@@ -19,6 +19,13 @@ type Invitation struct {
 	Invitee      string    // a person, emailAddress, phoneAccount or email URN
 	Message      *Message  // nil when the invitation has none
 	TrackingID   string    // "" when it has none
+	// State is where the invitation is in its life cycle: StatePending,
+	// then StateAccepted or StateIgnored once its invitee closed it (see
+	// CloseInvitations). "" only where a listing's Select left it out.
+	State State
+	// Closed is when the invitee closed it, UTC, to the millisecond; zero
+	// while it is pending.
+	Closed time.Time
 	// ETag is the version the service answered with (get, create, update);
 	// pass it to WithIfMatch. A listing does not carry it.
 	ETag string

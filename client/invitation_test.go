@@ -33,6 +33,7 @@ func TestOperations(t *testing.T) {
 		Invitee:    "urn:li:email:ada.lovelace@contoso.com",
 		Message:    &client.Message{Body: "Ada, I would like to add you to my network."},
 		TrackingID: "wGFHz2GbQrOIzP1r9w8Kxg==",
+		State:      client.StatePending,
 		ETag:       `"1"`,
 	}
 	ignore := cmpopts.IgnoreFields(client.Invitation{}, "ID", "Created", "LastModified")
@@ -139,16 +140,18 @@ func TestInvitationJSON(t *testing.T) {
 		Inviter:      alice,
 		Invitee:      "urn:li:email:ada.lovelace@contoso.com",
 		Message:      &client.Message{Body: "Hi."},
-		ETag:         `"1"`,
+		State:        client.StateAccepted,
+		Closed:       time.UnixMilli(1795628729000).UTC(),
+		ETag:         `"2"`,
 	}
 	b, err := json.Marshal(inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"@odata.etag":"\"1\"","@odata.type":"#microsoft.graph.InvitationV2","created":1795628728473,` +
+	const want = `{"@odata.etag":"\"2\"","@odata.type":"#microsoft.graph.InvitationV2","closed":1795628729000,"created":1795628728473,` +
 		`"id":"3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60","invitee":"urn:li:email:ada.lovelace@contoso.com",` +
 		`"inviter":"urn:li:person:A1iceX9","lastModified":1795628729000,` +
-		`"message":{"@odata.type":"microsoft.graph.InvitationV2Message","invitationMessage":{"body":"Hi."}}}`
+		`"message":{"@odata.type":"microsoft.graph.InvitationV2Message","invitationMessage":{"body":"Hi."}},"state":"accepted"}`
 	if string(b) != want {
 		t.Errorf("json.Marshal(inv) = %s; want %s", b, want)
 	}

@@ -14,9 +14,10 @@ import (
 // ListOptions are the OData query options of a listing. The zero value lists
 // every invitation the caller may see, newest first, 100 to a page.
 type ListOptions struct {
-	// Filter is $filter: eq/ne on inviter, invitee and trackingId, and
-	// eq/ne/gt/ge/lt/le on created and lastModified (epoch milliseconds),
-	// joined by and, as in "invitee eq 'urn:li:person:B0bY7z'".
+	// Filter is $filter: eq/ne on inviter, invitee, trackingId and state,
+	// and eq/ne/gt/ge/lt/le on created, lastModified and closed (epoch
+	// milliseconds), joined by and, as in "invitee eq 'urn:li:person:B0bY7z'".
+	// PendingFor makes the one of an invitee's pending invitations.
 	Filter string
 	// OrderBy is $orderby: created or lastModified, then asc or desc.
 	OrderBy string

@@ -19,7 +19,8 @@ import (
 // an Idempotency-Key (see CreateInvitation): the service answers a retry of
 // a create it carried out with that create's answer, and a retry while the
 // first attempt is still in progress with a 409 and Retry-After, which is
-// retried as well. A POST without an Idempotency-Key is retried only when the
+// retried as well. A close carries one too, and is idempotent by itself (see
+// CloseInvitations). A POST without an Idempotency-Key is retried only when the
 // connection failed before the request was sent. Zero fields take the
 // defaults of DefaultRetryPolicy.
 type RetryPolicy struct {

@@ -276,15 +276,7 @@ func TestCreateRetried(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateInvitation through a 503: %v", err)
 		}
-		reqs := f.requests()
-		if len(reqs) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
-			t.Fatalf("%d attempts, waits %v; want 2 attempts, one wait of 1s", len(reqs), clock.waits)
-		}
-		for _, name := range []string{"Idempotency-Key", "client-request-id"} {
-			if v := reqs[0].Header.Get(name); v == "" || reqs[1].Header.Get(name) != v {
-				t.Errorf("%s %q, then %q; want one on both attempts", name, v, reqs[1].Header.Get(name))
-			}
-		}
+		checkRetriedOnce(t, f, clock)
 		if n := count(t, api); n != 1 || inv.Invitee != ada.Invitee {
 			t.Errorf("%d invitations, created %+v; want one, to %s", n, inv, ada.Invitee)
 		}
@@ -319,6 +311,21 @@ func TestCreateRetried(t *testing.T) {
 	})
 }
 
+// checkRetriedOnce checks that f saw one request twice, after a wait of
+// 1s, with one Idempotency-Key and client-request-id on both attempts.
+func checkRetriedOnce(t *testing.T, f *flaky, clock *fakeClock) {
+	t.Helper()
+	reqs := f.requests()
+	if len(reqs) != 2 || !slices.Equal(clock.waits, []time.Duration{time.Second}) {
+		t.Fatalf("%d attempts, waits %v; want 2 attempts, one wait of 1s", len(reqs), clock.waits)
+	}
+	for _, name := range []string{"Idempotency-Key", "client-request-id"} {
+		if v := reqs[0].Header.Get(name); v == "" || reqs[1].Header.Get(name) != v {
+			t.Errorf("%s %q, then %q; want one on both attempts", name, v, reqs[1].Header.Get(name))
+		}
+	}
+}
+
 // dropFirstAnswer is a proxy that hands the first create to the service,
 // waits for its answer, and hangs up on the client instead of passing it
 // on, as a load balancer timing out would: the service created the
@@ -349,16 +356,27 @@ func (d *dropFirstAnswer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// startDropFirstAnswer puts a dropFirstAnswer in front of the service at
+// apiURL and returns it and the API's base URL through it.
+func startDropFirstAnswer(t *testing.T, apiURL string) (*dropFirstAnswer, string) {
+	t.Helper()
+	u, err := url.Parse(apiURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dropFirstAnswer{next: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})}
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	return d, srv.URL + u.Path
+}
+
 // A create whose answer was lost is retried, and the retry gets the answer
 // the service gave the first attempt: one invitation, not two.
 func TestCreateRetryGetsFirstAnswer(t *testing.T) {
 	api := newServer(t)
-	u, _ := url.Parse(api)
-	d := &dropFirstAnswer{next: httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})}
-	srv := httptest.NewServer(d)
-	defer srv.Close()
+	d, through := startDropFirstAnswer(t, api)
 	clock := newFakeClock()
-	c := plainClient(t, srv.URL+u.Path, clock.option())
+	c := plainClient(t, through, clock.option())
 
 	inv, err := c.CreateInvitation(context.Background(), client.NewInvitation{Inviter: alice, Invitee: bob, TrackingID: "t-1"})
 	if err != nil {

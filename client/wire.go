@@ -22,6 +22,10 @@ func invitationFromWire(w raw.InvitationV2) Invitation {
 		Inviter:      deref(w.Inviter),
 		Invitee:      deref(w.Invitee),
 		TrackingID:   deref(w.TrackingID),
+		Closed:       fromMillis(w.Closed),
+	}
+	if w.State != nil {
+		inv.State = State(*w.State)
 	}
 	if m := w.Message; m != nil {
 		inv.Message = &Message{TemplateID: deref(m.InvitationTemplateID)}
@@ -43,6 +47,8 @@ func (inv Invitation) wire() raw.InvitationV2 {
 		Invitee:      optional(inv.Invitee),
 		Message:      inv.Message.wire(),
 		TrackingID:   optional(inv.TrackingID),
+		State:        (*raw.InvitationV2State)(optional(string(inv.State))),
+		Closed:       toMillis(inv.Closed),
 	}
 }
 

@@ -814,16 +814,17 @@ type ListInvitationsParams struct {
 	// Top The page size.
 	Top *Top `form:"$top,omitempty" json:"$top,omitempty"`
 
-	// Skip How many matching invitations to skip before the first page. Not combinable with `$skiptoken`.
+	// Skip How many matching invitations to skip before the first page, such as `20`. Not combinable with `$skiptoken`.
 	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
 
-	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	// Skiptoken Where the page starts, such as `AZsA5zVh3f8KZGQ0ZDEyZjU`. Opaque; take it only from an `@odata.nextLink`.
 	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
 
 	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
 	Count *Count `form:"$count,omitempty" json:"$count,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
@@ -845,16 +846,17 @@ type HeadInvitationsParams struct {
 	// Top The page size.
 	Top *Top `form:"$top,omitempty" json:"$top,omitempty"`
 
-	// Skip How many matching invitations to skip before the first page. Not combinable with `$skiptoken`.
+	// Skip How many matching invitations to skip before the first page, such as `20`. Not combinable with `$skiptoken`.
 	Skip *Skip `form:"$skip,omitempty" json:"$skip,omitempty"`
 
-	// Skiptoken Where the page starts. Opaque; take it only from an `@odata.nextLink`.
+	// Skiptoken Where the page starts, such as `AZsA5zVh3f8KZGQ0ZDEyZjU`. Opaque; take it only from an `@odata.nextLink`.
 	Skiptoken *SkipToken `form:"$skiptoken,omitempty" json:"$skiptoken,omitempty"`
 
 	// Count With `true`, every page carries `@odata.count`, the number of all matching invitations.
 	Count *Count `form:"$count,omitempty" json:"$count,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
@@ -864,10 +866,12 @@ type CreateInvitationParams struct {
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
 	// new invitation, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
-	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
+	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
@@ -877,42 +881,50 @@ type CloseInvitationsParams struct {
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
 	// new invitation, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
-	// the caller's own (per tenant and subject) and are kept for 24 hours.
+	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
+	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
 // DeleteInvitationParams defines parameters for DeleteInvitation.
 type DeleteInvitationParams struct {
 	// IfMatch Apply the change only if the invitation's current `ETag` is one of these (RFC 9110
-	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`.
+	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`. For example
+	// `"3"`, as the `ETag` header carried it, quotes included.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
 // GetInvitationParams defines parameters for GetInvitation.
 type GetInvitationParams struct {
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
 // HeadInvitationParams defines parameters for HeadInvitation.
 type HeadInvitationParams struct {
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 
 // UpdateInvitationParams defines parameters for UpdateInvitation.
 type UpdateInvitationParams struct {
 	// IfMatch Apply the change only if the invitation's current `ETag` is one of these (RFC 9110
-	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`.
+	// strong comparison), or exists at all for `*`. Otherwise the answer is `412`. For example
+	// `"3"`, as the `ETag` header carried it, quotes included.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
-	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header and error body.
+	// ClientRequestID A caller-chosen id for the request, echoed in the response's `client-request-id` header
+	// and error body; a UUID, say, such as `5c9e2b1a-8f3d-4b0e-9c67-1d2e3f4a5b6c`.
 	ClientRequestID *ClientRequestID `json:"client-request-id,omitempty"`
 }
 

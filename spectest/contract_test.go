@@ -1,6 +1,7 @@
 package spectest
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"regexp"
@@ -15,7 +16,8 @@ import (
 // openapi.yaml is a contract other teams adopt without edits: every
 // operation is named, described and tagged; it declares every response the
 // service's middleware can give it, each error with Graph's body; every
-// body, parameter and header has an example; every property a description.
+// body, parameter and header has an example (an optional parameter's may be
+// in its description, see checkParameter); every property a description.
 func TestContractIsComplete(t *testing.T) {
 	doc := Load(t)
 	if c := doc.Info.Contact; c == nil || c.Name == "" || c.URL == "" || c.Email == "" {
@@ -64,9 +66,7 @@ func TestContractIsComplete(t *testing.T) {
 				}
 			}
 			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
-				if p.Value.Description == "" || p.Value.Example == nil && len(p.Value.Examples) == 0 {
-					t.Errorf("%s: parameter %s has no description or no example", name, p.Value.Name)
-				}
+				checkParameter(t, name, p.Value)
 			}
 		}
 	}
@@ -77,6 +77,43 @@ func TestContractIsComplete(t *testing.T) {
 	}
 	for name, s := range doc.Components.Schemas {
 		checkDescribed(t, "#/components/schemas/"+name, s)
+	}
+}
+
+// describedExample is the example an optional parameter may give in its
+// description instead of declaring one: "for example `v`" or "such as `v`".
+var describedExample = regexp.MustCompile("(?i)(?:for\\s+example|such\\s+as)\\s+`([^`]+)`")
+
+// checkParameter checks that a parameter of the operation name has a
+// description and an example. An optional one may give its example in its
+// description: Swagger UI's "Try it out" (/docs) fills a declared example
+// in and sends it, and a pre-filled Idempotency-Key, If-Match or skip
+// token makes the first or second click fail. That example must be valid
+// too.
+func checkParameter(t *testing.T, name string, p *openapi3.Parameter) {
+	t.Helper()
+	if p.Description == "" {
+		t.Errorf("%s: parameter %s has no description", name, p.Name)
+	}
+	if p.Example != nil || len(p.Examples) > 0 {
+		return
+	}
+	m := describedExample.FindStringSubmatch(p.Description)
+	if p.Required || m == nil {
+		t.Errorf("%s: parameter %s has no example; declare one, or for an optional parameter give it in the description (for example `...`)", name, p.Name)
+		return
+	}
+	var value any = m[1]
+	if p.Schema != nil && !p.Schema.Value.Type.Is(openapi3.TypeString) {
+		if err := json.Unmarshal([]byte(m[1]), &value); err != nil {
+			t.Errorf("%s: parameter %s: the example in its description, %s, is not a %s", name, p.Name, m[1], p.Schema.Value.Type)
+			return
+		}
+	}
+	if p.Schema != nil {
+		if err := p.Schema.Value.VisitJSON(value); err != nil {
+			t.Errorf("%s: parameter %s: the example in its description, %s, is not valid: %v", name, p.Name, m[1], err)
+		}
 	}
 }
 

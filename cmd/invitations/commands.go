@@ -123,8 +123,11 @@ var listCommand = &command{
 	short: "list invitations, with OData query options",
 	summary: `List the invitations you may see: one page, or with --all every page. JSON
 output is the page ({"value": [...], "@odata.nextLink": ...}), or with --all
-the array of every invitation.`,
+the array of every invitation. With --received, only the ones waiting for
+your answer (to accept or ignore): pending, with you, the user the token is
+for, as the invitee.`,
 	flags: func(fs *flag.FlagSet) {
+		fs.Bool("received", false, `only the invitations waiting for your answer: "invitee eq '<the token's user>' and state eq 'pending'", and --filter's conditions`)
 		fs.String("filter", "", `$filter, such as "invitee eq 'urn:li:person:B0bY7z' and created ge 1795600000000"`)
 		fs.String("orderby", "", `$orderby: "created" or "lastModified", then "asc" or "desc" (default "created desc")`)
 		fs.Int("top", 0, "$top: the page size, 1 to 999 (default 100)")
@@ -157,10 +160,16 @@ func runList(ctx context.Context, e *env, c *client.Client, fs *flag.FlagSet, _ 
 	}
 	next, all := set["next"], set["all"] == "true"
 	if next != "" {
-		for _, name := range []string{"filter", "orderby", "top", "skip", "select", "count"} {
+		for _, name := range []string{"filter", "received", "orderby", "top", "skip", "select", "count"} {
 			if _, ok := set[name]; ok {
 				return &usageError{cmd: "list", err: fmt.Errorf("--next holds the query: --%s cannot go with it", name)}
 			}
+		}
+	}
+	if set["received"] == "true" {
+		var err error
+		if opts.Filter, err = receivedFilter(e.token, opts.Filter); err != nil {
+			return err
 		}
 	}
 

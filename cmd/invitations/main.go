@@ -1,7 +1,7 @@
 // Command invitations is the command-line client of the LinkedIn
 // invitations API, built on package client.
 //
-//	invitations [global flags] <command> [flags] [id]
+//	invitations [global flags] <command> [flags] [id...]
 //
 // Run "invitations help" for the commands and flags.
 package main
@@ -43,12 +43,15 @@ type command struct {
 	name, args     string
 	short, summary string                 // one line for the list of commands; the help
 	flags          func(fs *flag.FlagSet) // the command's own flags
-	nargs          int                    // positional arguments it takes
+	nargs          int                    // positional arguments it takes; oneOrMore for at least one
 	run            func(ctx context.Context, e *env, c *client.Client, fs *flag.FlagSet, args []string) error
 }
 
 // commands are the subcommands, in the order help lists them.
-var commands = []*command{createCommand, getCommand, listCommand, updateCommand, deleteCommand}
+var commands = []*command{createCommand, getCommand, listCommand, updateCommand, deleteCommand, acceptCommand, ignoreCommand}
+
+// oneOrMore is the nargs of a command that takes one argument or more.
+const oneOrMore = -1
 
 // usageError is a mistake in the command line; it exits with status 2.
 type usageError struct {
@@ -146,10 +149,13 @@ func (cmd *command) runWith(ctx context.Context, e *env, args []string) error {
 		}
 		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
-	if len(pos) != cmd.nargs {
+	if len(pos) != cmd.nargs && (cmd.nargs != oneOrMore || len(pos) == 0) {
 		want := "no arguments"
-		if cmd.nargs == 1 {
+		switch cmd.nargs {
+		case 1:
 			want = "one argument," + cmd.args
+		case oneOrMore:
+			want = "one argument or more," + cmd.args
 		}
 		return &usageError{cmd: cmd.name, err: fmt.Errorf("%s takes %s; got %d", cmd.name, want, len(pos))}
 	}
@@ -192,10 +198,11 @@ func printDefaults(fs *flag.FlagSet, w io.Writer) {
 
 // usage is the program's help.
 func usage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprint(w, `usage: invitations [flags] <command> [flags] [id]
+	fmt.Fprint(w, `usage: invitations [flags] <command> [flags] [id...]
 
-Create, read, list, update and delete LinkedIn invitations through the
-Microsoft Graph-style invitations API.
+Create, read, list, update and delete LinkedIn invitations, and accept or
+ignore the ones sent to you, through the Microsoft Graph-style invitations
+API.
 
 commands:
 `)
@@ -215,7 +222,8 @@ environment:
 
 Output is JSON unless --output table or id. On failure the exit status is 1 (2 for
 a mistake in the command line) and standard error says why, with the
-service's error code and request-id.
+service's error code and request-id; accept and ignore exit with 1 when any
+invitation failed, after printing every result.
 `)
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,19 +47,27 @@ func newServer(t *testing.T) (url, token string) {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	return srv.URL + server.BasePath, mintToken(t, alice, invitations.PermReadWrite)
+}
+
+// mintToken is a token the test server trusts, of sub with the delegated
+// scope, or the application roles.
+func mintToken(t *testing.T, sub, scope string, roles ...string) string {
+	t.Helper()
 	now := time.Now()
-	token, err = jwtauth.MintHS256(testKey, jwtauth.Claims{
+	token, err := jwtauth.MintHS256(testKey, jwtauth.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: jwtauth.DevIssuer, Audience: jwt.ClaimStrings{jwtauth.DevAudience}, Subject: alice,
+			Issuer: jwtauth.DevIssuer, Audience: jwt.ClaimStrings{jwtauth.DevAudience}, Subject: sub,
 			NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
 		},
 		TenantID: tenant,
-		Scope:    invitations.PermReadWrite,
+		Scope:    scope,
+		Roles:    roles,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.URL + server.BasePath, token
+	return token
 }
 
 // result is what one run of the program left.
@@ -315,6 +324,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"update", "x", "--message", "m", "--clear-message"}, "contradict"},
 		{[]string{"update", "x", "--tracking-id", "t", "--clear-tracking-id"}, "contradict"},
 		{[]string{"--url", "ftp://example.com", "get", "x"}, "--url"},
+		{[]string{"accept"}, "accept takes one argument or more, <id>...; got 0"},
+		{[]string{"ignore", "--output", "yaml", "x"}, `--output "yaml"`},
+		{[]string{"list", "--received"}, "--received: needs the token"},
+		{[]string{"list", "--received", "--token", "not-a-jwt"}, "--received: cannot read who the token is for"},
+		{[]string{"list", "--received", "--next", "http://127.0.0.1:1/v1.0/linkedIn/invitations"}, "--received cannot go with it"},
 	}
 	for _, tt := range tests {
 		r := cli(t, env, "", tt.args...)
@@ -343,5 +357,129 @@ func TestHelp(t *testing.T) {
 				t.Errorf("invitations %s shows the token", strings.Join(args, " "))
 			}
 		}
+	}
+}
+
+// The invitee's side: list --received, then accept and ignore, each
+// invitation with its result in every output; any failure exits with 1.
+func TestAcceptIgnore(t *testing.T) {
+	const bob, carol, dave, erin = "urn:li:person:B0bY7z", "urn:li:person:C4rol", "urn:li:person:D4ve", "urn:li:person:Er1n"
+	url, aliceToken := newServer(t)
+	asAlice := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": aliceToken}
+	asBob := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": mintToken(t, bob, invitations.PermReadWrite)}
+	asApp := map[string]string{"INVITATIONS_URL": url,
+		"INVITATIONS_TOKEN": mintToken(t, "3c0f5a1e-27d4-4c63-9a0b-5e8f2d1c4b7a", "", invitations.PermReadWriteAll)}
+	id := func(env map[string]string, args ...string) string {
+		t.Helper()
+		return strings.TrimSpace(must(t, env, append([]string{"create", "--output", "id"}, args...)...))
+	}
+	fromAlice := id(asAlice, "--invitee", bob)
+	fromDave := id(asApp, "--inviter", dave, "--invitee", bob)
+	fromErin := id(asApp, "--inviter", erin, "--invitee", bob)
+	toCarol := id(asAlice, "--invitee", carol)
+	fromBob := id(asBob, "--invitee", alice)
+	const missing = "0b6f4c1e-6a55-4d8e-9a3f-2f1c0e7d9b84"
+
+	type page struct {
+		Value []client.Invitation `json:"value"`
+	}
+	received := decode[page](t, must(t, asBob, "list", "--received", "--orderby", "created asc"))
+	var ids []string
+	for _, inv := range received.Value {
+		ids = append(ids, inv.ID)
+		if inv.Invitee != bob || inv.State != client.StatePending {
+			t.Errorf("list --received listed %+v", inv)
+		}
+	}
+	if want := []string{fromAlice, fromDave, fromErin}; !slices.Equal(ids, want) {
+		t.Errorf("list --received: %v; want %v", ids, want)
+	}
+	if out := must(t, asBob, "list", "--received", "--filter", "inviter eq '"+dave+"'", "--output", "id"); out != fromDave+"\n" {
+		t.Errorf("list --received --filter: %q; want %s", out, fromDave)
+	}
+	if out := must(t, asAlice, "list", "--received", "--output", "id"); out != fromBob+"\n" {
+		t.Errorf("alice's list --received: %q; want %s", out, fromBob)
+	}
+	table := must(t, asBob, "list", "--received", "--output", "table")
+	if lines := strings.Split(strings.TrimSpace(table), "\n"); len(lines) != 4 || !strings.Contains(lines[0], " STATE ") ||
+		strings.Count(table, " pending ") != 3 {
+		t.Errorf("list --received --output table:\n%s", table)
+	}
+
+	type results struct {
+		Value []struct {
+			InvitationID string `json:"invitationId"`
+			Status       string `json:"status"`
+			Error        *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"value"`
+	}
+	if r := decode[results](t, must(t, asBob, "ignore", fromErin)); len(r.Value) != 1 || r.Value[0].Status != "succeeded" {
+		t.Errorf("ignore printed %+v", r)
+	}
+
+	r := cli(t, asBob, "", "accept", fromAlice, missing, fromDave, fromErin, toCarol, fromBob)
+	if r.code != 1 || !regexp.MustCompile(`^error: 4 of 6 invitations not accepted \(request-id [0-9a-f-]{36}\)\n$`).MatchString(r.stderr) {
+		t.Errorf("accept with failures: exit %d, stderr %q; want 1 and how many failed", r.code, r.stderr)
+	}
+	got := decode[results](t, r.stdout)
+	want := []struct{ id, status, code string }{
+		{fromAlice, "succeeded", ""}, {missing, "failed", "itemNotFound"}, {fromDave, "succeeded", ""},
+		{fromErin, "failed", "conflict"}, {toCarol, "failed", "itemNotFound"}, {fromBob, "failed", "accessDenied"},
+	}
+	if len(got.Value) != len(want) {
+		t.Fatalf("accept printed %d results; want %d:\n%s", len(got.Value), len(want), r.stdout)
+	}
+	for i, w := range want {
+		v := got.Value[i]
+		code := ""
+		if v.Error != nil {
+			code = v.Error.Code
+			if !strings.Contains(v.Error.Message, w.id) {
+				t.Errorf("result %d: message %q does not name %s", i, v.Error.Message, w.id)
+			}
+		}
+		if v.InvitationID != w.id || v.Status != w.status || code != w.code {
+			t.Errorf("result %d: %s %s %q; want %s %s %q", i, v.InvitationID, v.Status, code, w.id, w.status, w.code)
+		}
+	}
+
+	// Again, for people and for scripts: the same results, as a table or
+	// as the ids accepted.
+	r = cli(t, asBob, "", "accept", fromAlice, missing, "--output", "table")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 1 || len(lines) != 3 || strings.Fields(lines[0])[1] != "RESULT" ||
+		!slices.Equal(strings.Fields(lines[1]), []string{fromAlice, "accepted", "-"}) ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[2]), " "), missing+" failed itemNotFound: invitation "+missing) {
+		t.Errorf("accept --output table: exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+	r = cli(t, asBob, "", "accept", "--output", "id", missing, fromDave)
+	if r.code != 1 || r.stdout != fromDave+"\n" {
+		t.Errorf("accept --output id: exit %d, stdout %q; want 1 and the id accepted", r.code, r.stdout)
+	}
+	if out := must(t, asBob, "accept", fromAlice, fromDave, "--output", "id"); out != fromAlice+"\n"+fromDave+"\n" {
+		t.Errorf("accept again --output id: %q; want both ids", out)
+	}
+
+	inv := map[string]string{}
+	for line := range strings.Lines(must(t, asBob, "get", fromAlice, "--output", "table")) {
+		k, v, _ := strings.Cut(line, ":")
+		inv[k] = strings.TrimSpace(v)
+	}
+	if inv["state"] != "accepted" || inv["closed"] == "-" || inv["closed"] != inv["last modified"] || inv["etag"] != `"2"` {
+		t.Errorf("get --output table after accept: %v", inv)
+	}
+	if out := must(t, asBob, "list", "--received", "--all"); out != "[]\n" {
+		t.Errorf("list --received after closing every one: %q; want []", out)
+	}
+
+	// A token without a write permission is refused the whole request; an
+	// application's token names no one to list --received for.
+	readOnly := map[string]string{"INVITATIONS_URL": url, "INVITATIONS_TOKEN": mintToken(t, bob, invitations.PermRead)}
+	checkFailure(t, cli(t, readOnly, "", "ignore", fromAlice), "accessDenied")
+	if r := cli(t, asApp, "", "list", "--received"); r.code != 2 || !strings.Contains(r.stderr, "not a person") {
+		t.Errorf("list --received with an application's token: exit %d, stderr %q; want 2, not a person", r.code, r.stderr)
 	}
 }

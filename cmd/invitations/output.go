@@ -28,6 +28,8 @@ func (e *env) printInvitation(inv *client.Invitation) error {
 		{"last modified", timestamp(inv.LastModified)},
 		{"inviter", inv.Inviter},
 		{"invitee", inv.Invitee},
+		{"state", string(inv.State)},
+		{"closed", timestamp(inv.Closed)},
 		{"template", templateOf(inv.Message)},
 		{"message", bodyOf(inv.Message)},
 		{"tracking id", inv.TrackingID},
@@ -99,10 +101,10 @@ func (w *listWriter) write(invs []client.Invitation) error {
 			}
 		default:
 			if w.count == 0 {
-				fmt.Fprintln(w.tw, "ID\tCREATED\tINVITER\tINVITEE\tTRACKING ID\tMESSAGE")
+				fmt.Fprintln(w.tw, "ID\tCREATED\tINVITER\tINVITEE\tSTATE\tTRACKING ID\tMESSAGE")
 			}
-			fmt.Fprintf(w.tw, "%s\t%s\t%s\t%s\t%s\t%s\n", inv.ID, orDash(timestamp(inv.Created)), orDash(inv.Inviter),
-				orDash(inv.Invitee), orDash(inv.TrackingID), orDash(summary(inv.Message)))
+			fmt.Fprintf(w.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.ID, orDash(timestamp(inv.Created)), orDash(inv.Inviter),
+				orDash(inv.Invitee), orDash(string(inv.State)), orDash(inv.TrackingID), orDash(summary(inv.Message)))
 		}
 		w.count++
 	}
