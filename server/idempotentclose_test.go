@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -167,40 +166,10 @@ func TestIdempotentCloseConcurrent(t *testing.T) {
 		for _, invitee := range []string{bob, "urn:li:person:C4rol", "urn:li:email:dave@contoso.com"} {
 			ids = append(ids, *e.mustCreate(tenantA, alice, invitee).ID)
 		}
-		const n = 16
-		var (
-			wg                 sync.WaitGroup
-			mu                 sync.Mutex
-			firsts, inProgress int
-			bodies             [][]byte
-		)
-		for range n {
-			wg.Go(func() {
-				res := e.closingKeyed(app, idemKey, raw.Accept, ids)
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case res.StatusCode() == http.StatusOK && !replayed(res.HTTPResponse.Header):
-					firsts++
-					bodies = append(bodies, res.Body)
-				case res.StatusCode() == http.StatusOK:
-					bodies = append(bodies, res.Body)
-				case res.StatusCode() == http.StatusConflict && res.HTTPResponse.Header.Get("Retry-After") == "1":
-					inProgress++
-				default:
-					t.Errorf("status = %d; body %s", res.StatusCode(), res.Body)
-				}
-			})
-		}
-		wg.Wait()
-		if firsts != 1 || inProgress+len(bodies) != n {
-			t.Fatalf("%d closes with one key: %d carried out, %d in progress, %d replays; want 1 carried out", n, firsts, inProgress, len(bodies)-firsts)
-		}
-		for _, b := range bodies {
-			if !bytes.Equal(b, bodies[0]) {
-				t.Errorf("a replay %s differs from %s", b, bodies[0])
-			}
-		}
+		sameKeyAtOnce(t, 16, http.StatusOK, func() (int, http.Header, []byte) {
+			res := e.closingKeyed(app, idemKey, raw.Accept, ids)
+			return res.StatusCode(), res.HTTPResponse.Header, res.Body
+		})
 		for _, id := range ids {
 			if tag := e.etagOf(app, id); tag != `"2"` {
 				t.Errorf("%s's ETag is %s; want \"2\" (closed once)", id, tag)
