@@ -86,7 +86,7 @@ func (r CloseRequest) Validate() error {
 type CloseResult struct {
 	ID string
 	// Invitation is the invitation as stored after the request, when Err is
-	// nil.
+	// nil; the zero value in a replayed outcome (see Outcome.CloseResults).
 	Invitation Invitation
 	// Changed reports whether this request closed the invitation; false
 	// when the same action had closed it before (the repeat succeeds and

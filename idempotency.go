@@ -21,6 +21,7 @@ const IdempotencyTTL = 24 * time.Hour
 // carry (openapi.yaml's operationIds). A stored name never changes.
 const (
 	OpCreateInvitation = "createInvitation"
+	OpCloseInvitations = "closeInvitations"
 )
 
 // IdempotencyKey is a key as one caller sent it: keys are the caller's own,
@@ -42,9 +43,10 @@ type IdempotentRequest struct {
 }
 
 // Outcome is what an idempotent operation did, as recorded under its key:
-// for OpCreateInvitation, the invitation it created or the conflict it met.
-// A stored outcome is a snapshot: a replay gets it as it was, even once the
-// invitation has changed or is gone.
+// for OpCreateInvitation, the invitation it created or the conflict it met;
+// for OpCloseInvitations, the result for each of its ids. Exactly one of
+// its outcomes is set. A stored outcome is a snapshot: a replay gets it as
+// it was, even once the invitations have changed or are gone.
 type Outcome struct {
 	// Invitation is the invitation created, as created; nil otherwise.
 	Invitation *Invitation
@@ -52,6 +54,11 @@ type Outcome struct {
 	// outcome rather than a failure (a create's pair conflict); nil
 	// otherwise.
 	Refusal *Error
+	// CloseResults are a close's results, one per id in the request's
+	// order; nil otherwise. A replay's hold what the answer needs, ID,
+	// Changed and Err (an *Error), not the invitations: their Invitation
+	// is the zero value.
+	CloseResults []CloseResult
 	// Replayed reports that an earlier request with the key recorded this
 	// outcome and nothing was done now. It is not stored.
 	Replayed bool
@@ -95,6 +102,16 @@ type IdempotencyStore interface {
 	// was created or recorded, so the key stays free for a retry: a request
 	// that dies midway leaves nothing behind.
 	CreateInvitationIdempotent(ctx context.Context, inv Invitation, req IdempotentRequest) (Outcome, error)
+
+	// CloseInvitationsIdempotent carries out r under req's key: in one
+	// transaction it closes as CloseInvitations does and records the
+	// results (Outcome.CloseResults) under the key for IdempotencyTTL. If
+	// the key has a live record instead, it changes nothing and answers
+	// the recorded outcome (Replayed) for the same request, or
+	// ErrKeyReused for another one (a create's included). ErrConflict
+	// (KeyInProgressError) and errors mean what they mean for
+	// CreateInvitationIdempotent: nothing was closed or recorded.
+	CloseInvitationsIdempotent(ctx context.Context, r CloseRequest, req IdempotentRequest) (Outcome, error)
 }
 
 // KeyInProgressError is the answer to a key whose first request still runs:

@@ -25,8 +25,33 @@ func TestReplay(t *testing.T) {
 				Invitee: "urn:li:person:b", Created: time.UnixMilli(1), LastModified: time.UnixMilli(1), State: invitations.StatePending, Version: 1}}, nil},
 		{"another body", invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "g", Outcome: created},
 			invitations.Outcome{}, invitations.ErrKeyReused},
-		{"another operation", invitations.IdempotencyRecord{Operation: "closeInvitations", Fingerprint: "f", Outcome: created},
+		{"another operation", invitations.IdempotencyRecord{Operation: invitations.OpCloseInvitations, Fingerprint: "f", Outcome: created},
 			invitations.Outcome{}, invitations.ErrKeyReused},
+	}
+	closeReq := invitations.IdempotentRequest{Operation: invitations.OpCloseInvitations, Fingerprint: "f"}
+	closed := []byte(`{"closeResults":[{"id":"i-1","changed":true},{"id":"i-2","error":{"kind":"notFound","message":"invitation i-2 does not exist"}}]}`)
+	for _, tt := range []struct {
+		name string
+		req  invitations.IdempotentRequest
+		rec  invitations.IdempotencyRecord
+		want invitations.Outcome
+		err  error
+	}{
+		{"a close, again", closeReq, invitations.IdempotencyRecord{Operation: invitations.OpCloseInvitations, Fingerprint: "f", Outcome: closed},
+			invitations.Outcome{Replayed: true, CloseResults: []invitations.CloseResult{{ID: "i-1", Changed: true},
+				{ID: "i-2", Err: invitations.NotFoundError("i-2")}}}, nil},
+		{"a close with a create's key", closeReq, invitations.IdempotencyRecord{Operation: invitations.OpCreateInvitation, Fingerprint: "f", Outcome: created},
+			invitations.Outcome{}, invitations.ErrKeyReused},
+		{"a create with a close's key", req, invitations.IdempotencyRecord{Operation: invitations.OpCloseInvitations, Fingerprint: "f", Outcome: closed},
+			invitations.Outcome{}, invitations.ErrKeyReused},
+	} {
+		got, err := tt.req.Replay(tt.rec)
+		if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
+			t.Errorf("%s: Replay = %v; want %v", tt.name, err, tt.err)
+		}
+		if diff := cmp.Diff(tt.want, got, sameError); diff != "" {
+			t.Errorf("%s: Replay (-want +got):\n%s", tt.name, diff)
+		}
 	}
 	for _, tt := range tests {
 		got, err := req.Replay(tt.rec)
@@ -76,6 +101,17 @@ func TestOutcomeStoredForm(t *testing.T) {
 			`{"refusal":{"kind":"conflict","message":"an invitation from urn:li:person:A to urn:li:person:B already exists"}}`},
 		{"a refusal with a target", invitations.Outcome{Refusal: &invitations.Error{Kind: invitations.ErrForbidden, Message: "no", Target: "inviter"}},
 			`{"refusal":{"kind":"forbidden","message":"no","target":"inviter"}}`},
+		{"a close's results", invitations.Outcome{CloseResults: []invitations.CloseResult{
+			{ID: "i-1", Changed: true},
+			{ID: "i-2"},
+			{ID: "i-3", Err: invitations.NotFoundError("i-3")},
+			{ID: "i-4", Err: &invitations.Error{Kind: invitations.ErrConflict, Message: "invitation i-4 was ignored already", Target: "state"}},
+			{ID: "i-5", Err: &invitations.Error{Kind: invitations.ErrForbidden, Message: "only the invitee <b>"}},
+		}},
+			`{"closeResults":[{"id":"i-1","changed":true},{"id":"i-2"},` +
+				`{"id":"i-3","error":{"kind":"notFound","message":"invitation i-3 does not exist"}},` +
+				`{"id":"i-4","error":{"kind":"conflict","message":"invitation i-4 was ignored already","target":"state"}},` +
+				`{"id":"i-5","error":{"kind":"forbidden","message":"only the invitee \u003cb\u003e"}}]}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(tt.out)
@@ -93,9 +129,16 @@ func TestOutcomeStoredForm(t *testing.T) {
 }
 
 // sameError compares *Errors by value, their kinds by identity.
-var sameError = cmp.Comparer(func(a, b *invitations.Error) bool {
-	return a == nil && b == nil || a != nil && b != nil && *a == *b
-})
+var sameError = cmp.Options{
+	cmp.Comparer(func(a, b *invitations.Error) bool {
+		return a == nil && b == nil || a != nil && b != nil && *a == *b
+	}),
+	// A CloseResult's Err is an error: compare the *Errors it holds.
+	cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Err" }, cmp.Comparer(func(a, b error) bool {
+		var ea, eb *invitations.Error
+		return a == nil && b == nil || errors.As(a, &ea) && errors.As(b, &eb) && *ea == *eb
+	})),
+}
 
 // What the migrations write from old records, with nulls for what was
 // absent, reads the same as the form the store writes.
@@ -120,6 +163,9 @@ func TestOutcomeRefusesMalformed(t *testing.T) {
 		`{"invitation":{"id":"i"},"refusal":{"kind":"conflict","message":"m"}}`,
 		`{"refusal":{"kind":"no such kind","message":"m"}}`,
 		`[]`,
+		`{"closeResults":[]}`,
+		`{"closeResults":[{"id":"i"}],"refusal":{"kind":"conflict","message":"m"}}`,
+		`{"closeResults":[{"id":"i","error":{"kind":"no such kind","message":"m"}}]}`,
 	} {
 		var o invitations.Outcome
 		if err := json.Unmarshal([]byte(stored), &o); err == nil {
@@ -130,6 +176,10 @@ func TestOutcomeRefusesMalformed(t *testing.T) {
 		{},
 		{Invitation: &invitations.Invitation{}, Refusal: invitations.ConflictError("a", "b")},
 		{Refusal: &invitations.Error{Kind: errors.New("not a kind")}},
+		{CloseResults: []invitations.CloseResult{}},
+		{Invitation: &invitations.Invitation{}, CloseResults: []invitations.CloseResult{{ID: "i"}}},
+		{CloseResults: []invitations.CloseResult{{ID: "i", Err: errors.New("not an *Error")}}},
+		{CloseResults: []invitations.CloseResult{{ID: "i", Err: &invitations.Error{Kind: errors.New("not a kind")}}}},
 	} {
 		if b, err := json.Marshal(o); err == nil {
 			t.Errorf("Marshal(%+v) = %s; want an error", o, b)

@@ -139,7 +139,7 @@ type Store interface {
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 
-	// IdempotencyStore carries out creates under an Idempotency-Key and
-	// keeps their outcomes (see idempotency.go).
+	// IdempotencyStore carries out creates and closes under an
+	// Idempotency-Key and keeps their outcomes (see idempotency.go).
 	IdempotencyStore
 }

@@ -19,9 +19,12 @@ import (
 // engines) write this form too: keep them in step.
 
 // storedOutcome is an Outcome as stored. Exactly one field is set.
+// Records written before closes were idempotent have no closeResults:
+// they read as they did.
 type storedOutcome struct {
-	Invitation *storedInvitation `json:"invitation,omitempty"`
-	Refusal    *storedRefusal    `json:"refusal,omitempty"`
+	Invitation   *storedInvitation   `json:"invitation,omitempty"`
+	Refusal      *storedRefusal      `json:"refusal,omitempty"`
+	CloseResults []storedCloseResult `json:"closeResults,omitempty"`
 }
 
 type storedInvitation struct {
@@ -52,13 +55,43 @@ type storedRefusal struct {
 	Target  string `json:"target,omitempty"`
 }
 
+// storedCloseResult is a CloseResult as stored: what the answer needs (the
+// id, and why it failed if it did) and whether the request closed it. The
+// invitation is not kept: no answer shows it, and a record of 100 entries
+// stays small.
+type storedCloseResult struct {
+	ID      string         `json:"id"`
+	Changed bool           `json:"changed,omitempty"`
+	Error   *storedRefusal `json:"error,omitempty"`
+}
+
+// storeRefusal is e as stored.
+func storeRefusal(e *Error) (*storedRefusal, error) {
+	name := kindName(e.Kind)
+	if name == "" {
+		return nil, fmt.Errorf("outcome: a refusal of no known kind: %v", e.Kind)
+	}
+	return &storedRefusal{Kind: name, Message: e.Message, Target: e.Target}, nil
+}
+
+// refusal is the *Error r stores.
+func (r *storedRefusal) refusal() (*Error, error) {
+	kind := kindNamed(r.Kind)
+	if kind == nil {
+		return nil, fmt.Errorf("outcome: a refusal of the unknown kind %q", r.Kind)
+	}
+	return &Error{Kind: kind, Message: r.Message, Target: r.Target}, nil
+}
+
 // MarshalJSON writes o as engines store it (Replayed is not stored).
 // Engines call it directly, on the write path: json.Marshal(o) would scan
 // and compact its output once more, which costs as much again.
 func (o Outcome) MarshalJSON() ([]byte, error) {
 	var s storedOutcome
 	switch {
-	case o.Invitation != nil && o.Refusal == nil:
+	case !exactlyOne(o.Invitation != nil, o.Refusal != nil, len(o.CloseResults) > 0):
+		return nil, errors.New("outcome: want exactly one of an invitation, a refusal and close results")
+	case o.Invitation != nil:
 		inv := o.Invitation
 		s.Invitation = &storedInvitation{ID: inv.ID, Tenant: inv.Tenant, Inviter: inv.Inviter, Invitee: inv.Invitee,
 			TrackingID: inv.TrackingID, Created: inv.Created.UnixMilli(), LastModified: inv.LastModified.UnixMilli(),
@@ -69,14 +102,29 @@ func (o Outcome) MarshalJSON() ([]byte, error) {
 		if m := inv.Message; m != nil {
 			s.Invitation.Message = &storedMessage{TemplateID: m.TemplateID, Body: m.Body}
 		}
-	case o.Refusal != nil && o.Invitation == nil:
-		name := kindName(o.Refusal.Kind)
-		if name == "" {
-			return nil, fmt.Errorf("outcome: a refusal of no known kind: %v", o.Refusal.Kind)
+	case o.Refusal != nil:
+		r, err := storeRefusal(o.Refusal)
+		if err != nil {
+			return nil, err
 		}
-		s.Refusal = &storedRefusal{Kind: name, Message: o.Refusal.Message, Target: o.Refusal.Target}
+		s.Refusal = r
 	default:
-		return nil, errors.New("outcome: want exactly one of an invitation and a refusal")
+		s.CloseResults = make([]storedCloseResult, len(o.CloseResults))
+		for i, res := range o.CloseResults {
+			sr := storedCloseResult{ID: res.ID, Changed: res.Changed}
+			if res.Err != nil {
+				var e *Error
+				if !errors.As(res.Err, &e) {
+					return nil, fmt.Errorf("outcome: the close of %s failed with %v, not an *Error", res.ID, res.Err)
+				}
+				r, err := storeRefusal(e)
+				if err != nil {
+					return nil, err
+				}
+				sr.Error = r
+			}
+			s.CloseResults[i] = sr
+		}
 	}
 	return json.Marshal(s)
 }
@@ -87,8 +135,11 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("outcome: %w", err)
 	}
+	if !exactlyOne(s.Invitation != nil, s.Refusal != nil, len(s.CloseResults) > 0) {
+		return fmt.Errorf("outcome: want exactly one of an invitation, a refusal and close results in %s", data)
+	}
 	switch {
-	case s.Invitation != nil && s.Refusal == nil:
+	case s.Invitation != nil:
 		si := s.Invitation
 		inv := &Invitation{ID: si.ID, Tenant: si.Tenant, Inviter: si.Inviter, Invitee: si.Invitee, TrackingID: si.TrackingID,
 			Created: time.UnixMilli(si.Created), LastModified: time.UnixMilli(si.LastModified), State: si.State,
@@ -103,14 +154,36 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 			inv.Message = &Message{TemplateID: m.TemplateID, Body: m.Body}
 		}
 		*o = Outcome{Invitation: inv}
-	case s.Refusal != nil && s.Invitation == nil:
-		kind := kindNamed(s.Refusal.Kind)
-		if kind == nil {
-			return fmt.Errorf("outcome: a refusal of the unknown kind %q", s.Refusal.Kind)
+	case s.Refusal != nil:
+		r, err := s.Refusal.refusal()
+		if err != nil {
+			return err
 		}
-		*o = Outcome{Refusal: &Error{Kind: kind, Message: s.Refusal.Message, Target: s.Refusal.Target}}
+		*o = Outcome{Refusal: r}
 	default:
-		return fmt.Errorf("outcome: want exactly one of an invitation and a refusal in %s", data)
+		results := make([]CloseResult, len(s.CloseResults))
+		for i, sr := range s.CloseResults {
+			results[i] = CloseResult{ID: sr.ID, Changed: sr.Changed}
+			if sr.Error != nil {
+				r, err := sr.Error.refusal()
+				if err != nil {
+					return err
+				}
+				results[i].Err = r
+			}
+		}
+		*o = Outcome{CloseResults: results}
 	}
 	return nil
+}
+
+// exactlyOne reports whether exactly one of set is true.
+func exactlyOne(set ...bool) bool {
+	n := 0
+	for _, b := range set {
+		if b {
+			n++
+		}
+	}
+	return n == 1
 }

@@ -763,6 +763,9 @@ type Forbidden = ODataError
 // Healthy A probe's answer.
 type Healthy = Health
 
+// IdempotencyKeyInProgress Microsoft Graph's error body.
+type IdempotencyKeyInProgress = ODataError
+
 // IdempotencyKeyReused Microsoft Graph's error body.
 type IdempotencyKeyReused = ODataError
 
@@ -862,9 +865,9 @@ type HeadInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
-	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// IdempotencyKey A caller-chosen key that makes a create or a close safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
-	// new invitation, and the same one with every retry of it. The service compares keys
+	// new request, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
 	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
 	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
@@ -877,9 +880,9 @@ type CreateInvitationParams struct {
 
 // CloseInvitationsParams defines parameters for CloseInvitations.
 type CloseInvitationsParams struct {
-	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// IdempotencyKey A caller-chosen key that makes a create or a close safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
-	// new invitation, and the same one with every retry of it. The service compares keys
+	// new request, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
 	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
 	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
@@ -1654,6 +1657,19 @@ type HealthyJSONResponse struct {
 	Body Health
 
 	Headers HealthyResponseHeaders
+}
+
+type IdempotencyKeyInProgressResponseHeaders struct {
+	CacheControl        *string
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+type IdempotencyKeyInProgressJSONResponse struct {
+	Body ODataError
+
+	Headers IdempotencyKeyInProgressResponseHeaders
 }
 
 type IdempotencyKeyReusedResponseHeaders struct {
@@ -2898,6 +2914,7 @@ type CloseInvitationsResponseObject interface {
 
 type CloseInvitations200ResponseHeaders struct {
 	CacheControl        *string
+	IdempotencyReplayed *bool
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -2917,6 +2934,9 @@ func (response CloseInvitations200JSONResponse) VisitCloseInvitationsResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.IdempotencyReplayed != nil {
+		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -3013,6 +3033,37 @@ func (response CloseInvitations403JSONResponse) VisitCloseInvitationsResponse(w 
 	return err
 }
 
+type CloseInvitations409JSONResponse struct {
+	IdempotencyKeyInProgressJSONResponse
+}
+
+func (response CloseInvitations409JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CloseInvitations413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response CloseInvitations413JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
@@ -3063,6 +3114,34 @@ func (response CloseInvitations415JSONResponse) VisitCloseInvitationsResponse(w 
 		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
 	}
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CloseInvitations422JSONResponse struct {
+	IdempotencyKeyReusedJSONResponse
+}
+
+func (response CloseInvitations422JSONResponse) VisitCloseInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XContentTypeOptions != nil {
+		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
+	}
+	if response.Headers.ClientRequestID != nil {
+		w.Header().Set("client-request-id", fmt.Sprint(*response.Headers.ClientRequestID))
+	}
+	if response.Headers.RequestID != nil {
+		w.Header().Set("request-id", fmt.Sprint(*response.Headers.RequestID))
+	}
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }

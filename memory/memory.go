@@ -22,7 +22,7 @@ type Store struct {
 	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
 	pairs map[pair]string                   // the one pending invitation of each pair, by id
 	keys  map[invitations.IdempotencyKey]record
-	// nextPurge is when an idempotent create next sweeps out expired keys.
+	// nextPurge is when an idempotent request next sweeps out expired keys.
 	nextPurge time.Time
 }
 
@@ -162,7 +162,17 @@ func (s *Store) CloseInvitations(_ context.Context, r invitations.CloseRequest) 
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	results, closed := s.decideCloseLocked(r, now)
+	s.applyCloseLocked(closed)
+	return results, nil
+}
+
+// decideCloseLocked decides r for each of its ids and returns the results
+// and the invitations to store, closed, without storing them: each id is
+// named once, so no decision depends on another.
+func (s *Store) decideCloseLocked(r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, []invitations.Invitation) {
 	results := make([]invitations.CloseResult, len(r.IDs))
+	var closed []invitations.Invitation
 	for i, id := range r.IDs {
 		var found *invitations.Invitation
 		if cur, ok := s.byID[id]; ok && cur.Tenant == r.Caller.Tenant {
@@ -171,17 +181,23 @@ func (s *Store) CloseInvitations(_ context.Context, r invitations.CloseRequest) 
 		res := invitations.CloseResult{ID: id}
 		var close bool
 		if close, res.Err = r.Decide(id, found); close {
-			closed := found.CloseAs(r.Action.State(), now)
-			s.byID[id] = closed
-			delete(s.pairs, pair{closed.Tenant, closed.Inviter, closed.Invitee})
-			res.Changed = true
-		}
-		if res.Err == nil {
-			res.Invitation = clone(s.byID[id])
+			c := found.CloseAs(r.Action.State(), now)
+			closed = append(closed, c)
+			res.Invitation, res.Changed = clone(c), true
+		} else if res.Err == nil {
+			res.Invitation = clone(*found)
 		}
 		results[i] = res
 	}
-	return results, nil
+	return results, closed
+}
+
+// applyCloseLocked stores the invitations decideCloseLocked closed.
+func (s *Store) applyCloseLocked(closed []invitations.Invitation) {
+	for _, c := range closed {
+		s.byID[c.ID] = c
+		delete(s.pairs, pair{c.Tenant, c.Inviter, c.Invitee})
+	}
 }
 
 // Ping always succeeds: memory is always reachable.

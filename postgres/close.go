@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,64 +20,70 @@ func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest
 	var results []invitations.CloseResult
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		// write runs this again after a serialization failure: start afresh.
-		results = make([]invitations.CloseResult, len(r.IDs))
-		rows, err := tx.Query(ctx, `
-			SELECT `+readColumns+` FROM invitations
-			WHERE tenant = $1 AND id = ANY($2::text[])
-			ORDER BY id
-			FOR UPDATE`, r.Caller.Tenant, r.IDs)
-		if err != nil {
-			return err
-		}
-		locked, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (invitations.Invitation, error) { return scan(row) })
-		if err != nil {
-			return err
-		}
-		byID := make(map[string]invitations.Invitation, len(locked))
-		for _, inv := range locked {
-			byID[inv.ID] = inv
-		}
-		now := s.now()
-		var ids []string
-		var times []int64
-		for i, id := range r.IDs {
-			res := invitations.CloseResult{ID: id}
-			var found *invitations.Invitation
-			inv, ok := byID[id]
-			if ok {
-				found = &inv
-			}
-			var close bool
-			if close, res.Err = r.Decide(id, found); close {
-				inv, res.Changed = inv.CloseAs(r.Action.State(), now), true
-				ids, times = append(ids, id), append(times, inv.Closed.UnixMilli())
-			}
-			if res.Err == nil {
-				res.Invitation = inv
-			}
-			results[i] = res
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		// closed and lastModified as CloseAs computed them, on the rows it
-		// computed them from (locked since).
-		tag, err := tx.Exec(ctx, `
-			UPDATE invitations AS i
-			SET state = $2, closed = c.at, last_modified = c.at, version = i.version + 1
-			FROM unnest($3::text[], $4::bigint[]) AS c(id, at)
-			WHERE i.tenant = $1 AND i.id = c.id`,
-			r.Caller.Tenant, string(r.Action.State()), ids, times)
-		if err != nil {
-			return err
-		}
-		if n := tag.RowsAffected(); n != int64(len(ids)) {
-			return fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
-		}
-		return nil
+		var err error
+		results, err = closeTx(ctx, tx, r, s.now())
+		return err
 	})
 	if err != nil {
 		return nil, s.translate(err)
+	}
+	return results, nil
+}
+
+// closeTx carries out r in tx, closing at now.
+func closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, error) {
+	results := make([]invitations.CloseResult, len(r.IDs))
+	rows, err := tx.Query(ctx, `
+		SELECT `+readColumns+` FROM invitations
+		WHERE tenant = $1 AND id = ANY($2::text[])
+		ORDER BY id
+		FOR UPDATE`, r.Caller.Tenant, r.IDs)
+	if err != nil {
+		return nil, err
+	}
+	locked, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (invitations.Invitation, error) { return scan(row) })
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]invitations.Invitation, len(locked))
+	for _, inv := range locked {
+		byID[inv.ID] = inv
+	}
+	var ids []string
+	var times []int64
+	for i, id := range r.IDs {
+		res := invitations.CloseResult{ID: id}
+		var found *invitations.Invitation
+		inv, ok := byID[id]
+		if ok {
+			found = &inv
+		}
+		var close bool
+		if close, res.Err = r.Decide(id, found); close {
+			inv, res.Changed = inv.CloseAs(r.Action.State(), now), true
+			ids, times = append(ids, id), append(times, inv.Closed.UnixMilli())
+		}
+		if res.Err == nil {
+			res.Invitation = inv
+		}
+		results[i] = res
+	}
+	if len(ids) == 0 {
+		return results, nil
+	}
+	// closed and lastModified as CloseAs computed them, on the rows it
+	// computed them from (locked since).
+	tag, err := tx.Exec(ctx, `
+		UPDATE invitations AS i
+		SET state = $2, closed = c.at, last_modified = c.at, version = i.version + 1
+		FROM unnest($3::text[], $4::bigint[]) AS c(id, at)
+		WHERE i.tenant = $1 AND i.id = c.id`,
+		r.Caller.Tenant, string(r.Action.State()), ids, times)
+	if err != nil {
+		return nil, err
+	}
+	if n := tag.RowsAffected(); n != int64(len(ids)) {
+		return nil, fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
 	}
 	return results, nil
 }

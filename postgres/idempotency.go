@@ -40,12 +40,8 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	k := req.Key
 	var result invitations.Outcome
 	err = s.write(ctx, func(tx pgx.Tx) error {
-		var free bool
-		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, keyLock(k)).Scan(&free); err != nil {
+		if err := lockKey(ctx, tx, k); err != nil {
 			return err
-		}
-		if !free {
-			return invitations.KeyInProgressError()
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO invitations (`+columns+`)
@@ -65,22 +61,12 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 				return err
 			}
 		}
-		// A live record stays as it is (no row changes, but it is locked);
-		// an expired one is this request's now.
-		now := s.now()
-		tag, err = tx.Exec(ctx, `
-			INSERT INTO idempotency_records (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
-			    operation = excluded.operation, fingerprint = excluded.fingerprint,
-			    outcome = excluded.outcome, expires = excluded.expires
-			WHERE idempotency_records.expires <= $8`,
-			k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, stored,
-			now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
+		// A live record stays as it is (no row changes, but it is locked).
+		recorded, err := record(ctx, tx, req, stored, s.now())
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
+		if recorded {
 			result = out
 			return nil
 		}
@@ -91,10 +77,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 			}
 		}
 		var rec invitations.IdempotencyRecord
-		err = tx.QueryRow(ctx, `
-			SELECT operation, fingerprint, outcome FROM idempotency_records
-			WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3`,
-			k.Tenant, k.Subject, k.Key).Scan(&rec.Operation, &rec.Fingerprint, &rec.Outcome)
+		err = tx.QueryRow(ctx, selectRecord, k.Tenant, k.Subject, k.Key).Scan(&rec.Operation, &rec.Fingerprint, &rec.Outcome)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The insert that met it locked it (as ON CONFLICT DO UPDATE
 			// does, updating or not): no purge can have taken it.
@@ -110,6 +93,92 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, s.translate(err)
 	}
 	return result, nil
+}
+
+// CloseInvitationsIdempotent closes r's invitations and records the
+// results under req's key in one transaction (see
+// invitations.IdempotencyStore). It takes the key's advisory lock as a
+// create does (the same lock: a key is one key, whatever the operation),
+// then reads the key's record: a live one is replayed and nothing is
+// closed; otherwise it closes as CloseInvitations does and records the
+// results. Closes cannot be undone as simply as a create's insert, so the
+// record is read first rather than met on the way out; under the lock no
+// other request with the key can record in between.
+func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.CloseRequest, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	k := req.Key
+	var result invitations.Outcome
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := lockKey(ctx, tx, k); err != nil {
+			return err
+		}
+		now := s.now()
+		var rec invitations.IdempotencyRecord
+		err := tx.QueryRow(ctx, selectRecord+` AND expires > $4`, k.Tenant, k.Subject, k.Key, now.UnixMilli()).
+			Scan(&rec.Operation, &rec.Fingerprint, &rec.Outcome)
+		switch {
+		case err == nil:
+			result, err = req.Replay(rec)
+			return err
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		results, err := closeTx(ctx, tx, r, now)
+		if err != nil {
+			return err
+		}
+		out := invitations.Outcome{CloseResults: results}
+		stored, err := out.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		recorded, err := record(ctx, tx, req, stored, now)
+		if err != nil {
+			return err
+		}
+		if !recorded { // every request with the key takes its lock, held here
+			return errors.New("postgres: an idempotency record appeared under its key's lock")
+		}
+		result = out
+		return nil
+	})
+	if err != nil {
+		return invitations.Outcome{}, s.translate(err)
+	}
+	return result, nil
+}
+
+// selectRecord reads a key's record.
+const selectRecord = `SELECT operation, fingerprint, outcome FROM idempotency_records
+	WHERE tenant = $1 AND subject = $2 AND idempotency_key = $3`
+
+// lockKey takes key k's advisory lock for tx, without waiting: if another
+// transaction holds it, the key is in progress (KeyInProgressError).
+func lockKey(ctx context.Context, tx pgx.Tx, k invitations.IdempotencyKey) error {
+	var free bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, keyLock(k)).Scan(&free); err != nil {
+		return err
+	}
+	if !free {
+		return invitations.KeyInProgressError()
+	}
+	return nil
+}
+
+// record records the outcome stored under req's key in tx at now, unless
+// the key has a live record: then it changes nothing (but locks the row)
+// and reports false. An expired record is this request's now.
+func record(ctx context.Context, tx pgx.Tx, req invitations.IdempotentRequest, stored []byte, now time.Time) (bool, error) {
+	k := req.Key
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO idempotency_records (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
+		    operation = excluded.operation, fingerprint = excluded.fingerprint,
+		    outcome = excluded.outcome, expires = excluded.expires
+		WHERE idempotency_records.expires <= $8`,
+		k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, stored,
+		now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
+	return tag.RowsAffected() == 1, err
 }
 
 // keyLock is the advisory lock of key k: a 64-bit hash of it, in a

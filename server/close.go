@@ -11,12 +11,8 @@ import (
 // Graph's inviteeClosingInvitation action: the invitee accepts or ignores
 // invitations. A caller without a write permission is refused the whole
 // request; otherwise each invitation gets its own entry, succeeded or
-// failed, in the order named.
-//
-// The Idempotency-Key header is validated and not recorded: repeating a
-// close is harmless by itself (the same action again succeeds and changes
-// nothing), so a retry gets the same entries unless someone else closed an
-// invitation in between.
+// failed, in the order named. With an Idempotency-Key, the entries are
+// recorded under it with the closes (see closeIdempotent).
 func (h *handler) CloseInvitations(ctx context.Context, req gen.CloseInvitationsRequestObject) (gen.CloseInvitationsResponseObject, error) {
 	caller := info(ctx).caller
 	if err := caller.AuthorizeWrite(); err != nil {
@@ -25,6 +21,9 @@ func (h *handler) CloseInvitations(ctx context.Context, req gen.CloseInvitations
 	r := invitations.CloseRequest{Caller: caller, Action: invitations.Action(req.Body.Action), IDs: req.Body.InvitationIDs}
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if key := req.Params.IdempotencyKey; key != nil {
+		return h.closeIdempotent(ctx, *key, req.Body, r)
 	}
 	results, err := h.store.CloseInvitations(ctx, r)
 	if err != nil {

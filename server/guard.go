@@ -136,4 +136,13 @@ func (g *guardedStore) CreateInvitationIdempotent(ctx context.Context, inv invit
 	return g.Store.CreateInvitationIdempotent(ctx, inv, req)
 }
 
+func (g *guardedStore) CloseInvitationsIdempotent(ctx context.Context, r invitations.CloseRequest, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	leave, err := g.enter(ctx, "CloseInvitationsIdempotent")
+	if err != nil {
+		return invitations.Outcome{}, err
+	}
+	defer leave()
+	return g.Store.CloseInvitationsIdempotent(ctx, r, req)
+}
+
 // Ping is not guarded: readiness must answer even under load.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -18,32 +19,13 @@ import (
 // been validated and authorized already (those refusals are not recorded).
 // The store creates the invitation and records the outcome under the key
 // in one transaction, or finds the key's outcome recorded and replays it;
-// either way the response is rendered here, from the outcome. A retry
-// while the first request runs is a 409 to retry later; another request
-// with the key is a 422. The key is the caller's: its tenant and subject
-// scope it.
+// either way the response is rendered here, from the outcome.
 func (h *handler) createIdempotent(ctx context.Context, key string, body *gen.InvitationV2Create, inv invitations.Invitation) (gen.CreateInvitationResponseObject, error) {
-	if key == "" { // the validator refuses it first
-		return nil, invitations.Invalidf("Idempotency-Key", "the header is empty; send a key of 1 to 255 printable ASCII characters")
-	}
-	caller := info(ctx).caller
-	fp, err := fingerprint(http.MethodPost, BasePath+"/linkedIn/invitations", body)
-	if err != nil {
-		return nil, err
-	}
-	req := invitations.IdempotentRequest{
-		Key:         invitations.IdempotencyKey{Tenant: caller.Tenant, Subject: caller.Subject, Key: key},
-		Operation:   invitations.OpCreateInvitation,
-		Fingerprint: fp,
-	}
-	if err := h.inflight.enter(req); err != nil {
-		return nil, err
-	}
-	defer h.inflight.leave(req.Key)
-	out, err := h.store.CreateInvitationIdempotent(ctx, inv, req)
+	out, err := h.runKeyed(ctx, key, invitations.OpCreateInvitation, "/linkedIn/invitations", body,
+		func(ctx context.Context, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+			return h.store.CreateInvitationIdempotent(ctx, inv, req)
+		})
 	switch {
-	case errors.Is(err, invitations.ErrConflict): // another instance is carrying out the key's request
-		return nil, &retryLater{error: err, seconds: 1}
 	case err != nil:
 		return nil, err
 	case out.Refusal != nil && out.Replayed:
@@ -58,6 +40,59 @@ func (h *handler) createIdempotent(ctx context.Context, key string, body *gen.In
 		res.Headers.IdempotencyReplayed = ptr(true)
 	}
 	return res, nil
+}
+
+// closeIdempotent is a close with an Idempotency-Key, validated and
+// authorized already: the store closes and records each invitation's
+// result under the key in one transaction, or replays the results
+// recorded; the 200 is rendered from them, the first time and on replay.
+func (h *handler) closeIdempotent(ctx context.Context, key string, body *gen.InviteeClosingInvitation, r invitations.CloseRequest) (gen.CloseInvitationsResponseObject, error) {
+	out, err := h.runKeyed(ctx, key, invitations.OpCloseInvitations, "/linkedIn/invitations/inviteeClosingInvitation", body,
+		func(ctx context.Context, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+			return h.store.CloseInvitationsIdempotent(ctx, r, req)
+		})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(out.CloseResults) != len(r.IDs):
+		return nil, fmt.Errorf("server: an idempotent close's outcome has %d results for %d ids", len(out.CloseResults), len(r.IDs))
+	}
+	res := gen.CloseInvitations200JSONResponse{Body: closeResultsToWire(out.CloseResults)}
+	if out.Replayed {
+		res.Headers.IdempotencyReplayed = ptr(true)
+	}
+	return res, nil
+}
+
+// runKeyed runs a request with an Idempotency-Key: the POST to path (under
+// BasePath) with body, carrying out operation op by run. A retry while the
+// first request runs is a 409 to retry later; another request with the key
+// (another body, or another operation) is a 422. The key is the caller's:
+// its tenant and subject scope it.
+func (h *handler) runKeyed(ctx context.Context, key, op, path string, body any,
+	run func(context.Context, invitations.IdempotentRequest) (invitations.Outcome, error)) (invitations.Outcome, error) {
+	if key == "" { // the validator refuses it first
+		return invitations.Outcome{}, invitations.Invalidf("Idempotency-Key", "the header is empty; send a key of 1 to 255 printable ASCII characters")
+	}
+	caller := info(ctx).caller
+	fp, err := fingerprint(http.MethodPost, BasePath+path, body)
+	if err != nil {
+		return invitations.Outcome{}, err
+	}
+	req := invitations.IdempotentRequest{
+		Key:         invitations.IdempotencyKey{Tenant: caller.Tenant, Subject: caller.Subject, Key: key},
+		Operation:   op,
+		Fingerprint: fp,
+	}
+	if err := h.inflight.enter(req); err != nil {
+		return invitations.Outcome{}, err
+	}
+	defer h.inflight.leave(req.Key)
+	out, err := run(ctx, req)
+	if errors.Is(err, invitations.ErrConflict) { // another instance is carrying out the key's request
+		return invitations.Outcome{}, &retryLater{error: err, seconds: 1}
+	}
+	return out, err
 }
 
 // inflightKeys are the keys whose requests this process is carrying out

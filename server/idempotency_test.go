@@ -213,7 +213,21 @@ func TestIdempotentConflictRecorded(t *testing.T) {
 func TestIdempotencyConcurrent(t *testing.T) {
 	e := newEnv(t)
 	token := delegated(t, tenantA, alice, invitations.PermReadWrite)
-	const n = 16
+	sameKeyAtOnce(t, 16, http.StatusCreated, func() (int, http.Header, []byte) {
+		res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
+		return res.StatusCode(), res.HTTPResponse.Header, res.Body
+	})
+	if got := e.count(token); got != 1 {
+		t.Errorf("%d invitations; want 1", got)
+	}
+}
+
+// sameKeyAtOnce sends n requests with one key at once, each by send, and
+// checks that exactly one was carried out (status ok, not replayed) and
+// that each other one got its response, replayed, or was told that it is
+// in progress (409, Retry-After: 1).
+func sameKeyAtOnce(t *testing.T, n, ok int, send func() (status int, h http.Header, body []byte)) {
+	t.Helper()
 	var (
 		wg                 sync.WaitGroup
 		mu                 sync.Mutex
@@ -222,33 +236,30 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	)
 	for range n {
 		wg.Go(func() {
-			res := e.createKeyed(token, idemKey, raw.InvitationV2Create{Invitee: bob})
+			status, h, body := send()
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
-			case res.StatusCode() == http.StatusCreated && !replayed(res.HTTPResponse.Header):
+			case status == ok && !replayed(h):
 				firsts++
-				bodies = append(bodies, res.Body)
-			case res.StatusCode() == http.StatusCreated:
-				bodies = append(bodies, res.Body)
-			case res.StatusCode() == http.StatusConflict && res.HTTPResponse.Header.Get("Retry-After") == "1":
+				bodies = append(bodies, body)
+			case status == ok:
+				bodies = append(bodies, body)
+			case status == http.StatusConflict && h.Get("Retry-After") == "1":
 				inProgress++
 			default:
-				t.Errorf("status = %d; body %s", res.StatusCode(), res.Body)
+				t.Errorf("status = %d; body %s", status, body)
 			}
 		})
 	}
 	wg.Wait()
 	if firsts != 1 || inProgress+len(bodies) != n {
-		t.Errorf("%d requests with one key: %d created, %d in progress, %d replays; want 1 created", n, firsts, inProgress, len(bodies)-firsts)
+		t.Errorf("%d requests with one key: %d carried out, %d in progress, %d replays; want 1 carried out", n, firsts, inProgress, len(bodies)-firsts)
 	}
 	for _, b := range bodies {
 		if !bytes.Equal(b, bodies[0]) {
 			t.Errorf("a replay %s differs from %s", b, bodies[0])
 		}
-	}
-	if got := e.count(token); got != 1 {
-		t.Errorf("%d invitations; want 1", got)
 	}
 }
 

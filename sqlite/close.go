@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 )
@@ -24,49 +25,56 @@ const (
 // transaction of the group commit, answered once it is durable. An entry
 // that fails writes nothing, so it needs no savepoint of its own.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
-	results := make([]invitations.CloseResult, len(r.IDs))
+	var results []invitations.CloseResult
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		sel, err := s.txStmt(ctx, tx, selectToClose)
-		if err != nil {
-			return err
-		}
-		update, err := s.txStmt(ctx, tx, closeInvitation)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		for i, id := range r.IDs {
-			res := invitations.CloseResult{ID: id}
-			var found *invitations.Invitation
-			inv, err := scan(sel.QueryRowContext(ctx, r.Caller.Tenant, id))
-			switch {
-			case err == nil:
-				found = &inv
-			case !errors.Is(err, sql.ErrNoRows):
-				return err
-			}
-			var close bool
-			if close, res.Err = r.Decide(id, found); close {
-				closed := inv.CloseAs(r.Action.State(), now)
-				n, err := execCount(ctx, update, string(closed.State), closed.Closed.UnixMilli(), closed.LastModified.UnixMilli(),
-					closed.Version, closed.Tenant, id, inv.Version)
-				if err != nil {
-					return err
-				}
-				if n != 1 {
-					return fmt.Errorf("sqlite: closing %s changed %d rows; want 1", id, n)
-				}
-				inv, res.Changed = closed, true
-			}
-			if res.Err == nil {
-				res.Invitation = inv
-			}
-			results[i] = res
-		}
-		return nil
+		var err error
+		results, err = s.closeTx(ctx, tx, r, s.now())
+		return err
 	})
 	if err != nil {
 		return nil, s.translate(err)
+	}
+	return results, nil
+}
+
+// closeTx carries out r in the writer's transaction tx, closing at now.
+func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, error) {
+	sel, err := s.txStmt(ctx, tx, selectToClose)
+	if err != nil {
+		return nil, err
+	}
+	update, err := s.txStmt(ctx, tx, closeInvitation)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]invitations.CloseResult, len(r.IDs))
+	for i, id := range r.IDs {
+		res := invitations.CloseResult{ID: id}
+		var found *invitations.Invitation
+		inv, err := scan(sel.QueryRowContext(ctx, r.Caller.Tenant, id))
+		switch {
+		case err == nil:
+			found = &inv
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
+		var close bool
+		if close, res.Err = r.Decide(id, found); close {
+			closed := inv.CloseAs(r.Action.State(), now)
+			n, err := execCount(ctx, update, string(closed.State), closed.Closed.UnixMilli(), closed.LastModified.UnixMilli(),
+				closed.Version, closed.Tenant, id, inv.Version)
+			if err != nil {
+				return nil, err
+			}
+			if n != 1 {
+				return nil, fmt.Errorf("sqlite: closing %s changed %d rows; want 1", id, n)
+			}
+			inv, res.Changed = closed, true
+		}
+		if res.Err == nil {
+			res.Invitation = inv
+		}
+		results[i] = res
 	}
 	return results, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// The SQL of creates under an Idempotency-Key (prepared with writeQueries).
+// The SQL of requests under an Idempotency-Key (prepared with writeQueries).
 const (
 	// A taken pair is the create's outcome, not a failure: nothing to undo.
 	insertInvitationOrNothing = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -24,6 +24,7 @@ const (
 		WHERE idempotency_records.expires <= ?`
 	selectRecord = `SELECT operation, fingerprint, outcome FROM idempotency_records
 		WHERE tenant = ? AND subject = ? AND idempotency_key = ?`
+	selectLiveRecord = selectRecord + ` AND expires > ?`
 )
 
 // CreateInvitationIdempotent creates inv and records the outcome under
@@ -68,21 +69,11 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 				return err
 			}
 		}
-		record, err := s.txStmt(ctx, tx, recordOutcome)
+		recorded, err := s.record(ctx, tx, req, stored, s.now())
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		k := req.Key
-		r, err = record.ExecContext(ctx, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored),
-			now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
-		if err != nil {
-			return err
-		}
-		if n, err = r.RowsAffected(); err != nil {
-			return err
-		}
-		if n == 1 {
+		if recorded {
 			result = out
 			return nil
 		}
@@ -96,7 +87,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 				return err
 			}
 		}
-		rec, err := s.readRecord(ctx, tx, k)
+		rec, err := s.readRecord(ctx, tx, req.Key)
 		if err != nil {
 			return err
 		}
@@ -107,6 +98,73 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, s.translate(err)
 	}
 	return result, nil
+}
+
+// CloseInvitationsIdempotent closes r's invitations and records the
+// results under req's key in one write (see invitations.IdempotencyStore).
+// As for a create, the one writer keeps a key from ever being in progress
+// within the store. Unlike a create's, a close's first statement reads the
+// key's record: closes cannot be undone as simply as an insert, and the
+// read costs little beside up to a hundred invitations' reads and writes.
+func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.CloseRequest, req invitations.IdempotentRequest) (invitations.Outcome, error) {
+	var result invitations.Outcome
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		now := s.now()
+		read, err := s.txStmt(ctx, tx, selectLiveRecord)
+		if err != nil {
+			return err
+		}
+		k := req.Key
+		var (
+			rec     invitations.IdempotencyRecord
+			outcome string
+		)
+		err = read.QueryRowContext(ctx, k.Tenant, k.Subject, k.Key, now.UnixMilli()).Scan(&rec.Operation, &rec.Fingerprint, &outcome)
+		switch {
+		case err == nil:
+			rec.Outcome = []byte(outcome)
+			result, err = req.Replay(rec)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		results, err := s.closeTx(ctx, tx, r, now)
+		if err != nil {
+			return err
+		}
+		out := invitations.Outcome{CloseResults: results}
+		stored, err := out.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		recorded, err := s.record(ctx, tx, req, stored, now)
+		if err != nil {
+			return err
+		}
+		if !recorded { // the read above found none live, and the writer is this write
+			return errors.New("sqlite: an idempotency record appeared within a write")
+		}
+		result = out
+		return nil
+	})
+	if err != nil {
+		return invitations.Outcome{}, s.translate(err)
+	}
+	return result, nil
+}
+
+// record records the outcome stored under req's key, in the writer's
+// transaction at now, unless the key has a live record: then it changes
+// nothing and reports false.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.IdempotentRequest, stored []byte, now time.Time) (bool, error) {
+	st, err := s.txStmt(ctx, tx, recordOutcome)
+	if err != nil {
+		return false, err
+	}
+	k := req.Key
+	n, err := execCount(ctx, st, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored),
+		now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
+	return n == 1, err
 }
 
 // readRecord reads key k's record, in the writer's transaction.

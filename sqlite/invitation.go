@@ -33,7 +33,7 @@ const (
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
 var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, selectToClose, closeInvitation,
-	insertInvitationOrNothing, recordOutcome, selectRecord, // idempotency.go's
+	insertInvitationOrNothing, recordOutcome, selectRecord, selectLiveRecord, // idempotency.go's
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.

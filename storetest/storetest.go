@@ -34,6 +34,10 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotentConflict", testIdempotentConflict, nil},
 		{"IdempotentFailure", testIdempotentFailure, nil},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent, nil},
+		{"IdempotentClose", testIdempotentClose, nil},
+		{"IdempotentCloseKeyReused", testIdempotentCloseKeyReused, nil},
+		{"IdempotentCloseFailure", testIdempotentCloseFailure, nil},
+		{"IdempotentCloseConcurrent", testIdempotentCloseConcurrent, nil},
 		{"CreateInvitation", testCreate, nil},
 		{"CreateInvitationConflict", testCreateConflict, nil},
 		{"CreateInvitationConcurrentSamePair", testCreateConcurrentSamePair, nil},
@@ -73,6 +77,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, s invitations.Store, clock *Clock)
 	}{
 		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"IdempotentCloseExpiry", testIdempotentCloseExpiry},
 	}
 	for _, tt := range manual {
 		t.Run(tt.name, func(t *testing.T) {

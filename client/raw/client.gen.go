@@ -714,6 +714,9 @@ type Conflict = ODataError
 // Forbidden Microsoft Graph's error body.
 type Forbidden = ODataError
 
+// IdempotencyKeyInProgress Microsoft Graph's error body.
+type IdempotencyKeyInProgress = ODataError
+
 // IdempotencyKeyReused Microsoft Graph's error body.
 type IdempotencyKeyReused = ODataError
 
@@ -813,9 +816,9 @@ type HeadInvitationsParams struct {
 
 // CreateInvitationParams defines parameters for CreateInvitation.
 type CreateInvitationParams struct {
-	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// IdempotencyKey A caller-chosen key that makes a create or a close safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
-	// new invitation, and the same one with every retry of it. The service compares keys
+	// new request, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
 	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
 	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
@@ -828,9 +831,9 @@ type CreateInvitationParams struct {
 
 // CloseInvitationsParams defines parameters for CloseInvitations.
 type CloseInvitationsParams struct {
-	// IdempotencyKey A caller-chosen key that makes a create safe to retry (IETF httpapi draft
+	// IdempotencyKey A caller-chosen key that makes a create or a close safe to retry (IETF httpapi draft
 	// "The Idempotency-Key HTTP Header Field"): send a new random one, a UUID say, with each
-	// new invitation, and the same one with every retry of it. The service compares keys
+	// new request, and the same one with every retry of it. The service compares keys
 	// byte for byte and takes the value as it is (the draft's quoted form included). Keys are
 	// the caller's own (per tenant and subject) and are kept for 24 hours. For example
 	// `8e03978e-40d5-43e8-bc93-6894a57f9324`.
@@ -1066,9 +1069,17 @@ type ClientInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 	// to close invitations to email addresses and phone numbers, whose invitees have no token).
-	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-	// retry of a close gets the same entries as long as no one else closed its invitations in
-	// between.
+	// Without one of them the whole request is a `403`.
+	//
+	// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+	// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+	// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+	// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+	// and changes nothing, even if the invitations have changed or been deleted since. The same
+	// key with a different body, or a key used on a create, is a `422`; a retry while the first
+	// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+	// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+	// are not kept.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1095,9 +1106,17 @@ type ClientInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 	// to close invitations to email addresses and phone numbers, whose invitees have no token).
-	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-	// retry of a close gets the same entries as long as no one else closed its invitations in
-	// between.
+	// Without one of them the whole request is a `403`.
+	//
+	// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+	// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+	// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+	// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+	// and changes nothing, even if the invitations have changed or been deleted since. The same
+	// key with a different body, or a key used on a create, is a `422`; a retry while the first
+	// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+	// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+	// are not kept.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1313,9 +1332,17 @@ func (c *Client) CreateInvitation(ctx context.Context, params *CreateInvitationP
 // Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 // user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 // to close invitations to email addresses and phone numbers, whose invitees have no token).
-// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-// retry of a close gets the same entries as long as no one else closed its invitations in
-// between.
+// Without one of them the whole request is a `403`.
+//
+// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+// and changes nothing, even if the invitations have changed or been deleted since. The same
+// key with a different body, or a key used on a create, is a `422`; a retry while the first
+// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+// are not kept.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1352,9 +1379,17 @@ func (c *Client) CloseInvitationsWithBody(ctx context.Context, params *CloseInvi
 // Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 // user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 // to close invitations to email addresses and phone numbers, whose invitees have no token).
-// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-// retry of a close gets the same entries as long as no one else closed its invitations in
-// between.
+// Without one of them the whole request is a `403`.
+//
+// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+// and changes nothing, even if the invitations have changed or been deleted since. The same
+// key with a different body, or a key used on a create, is a `422`; a retry while the first
+// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+// are not kept.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2282,9 +2317,17 @@ type ClientWithResponsesInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 	// to close invitations to email addresses and phone numbers, whose invitees have no token).
-	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-	// retry of a close gets the same entries as long as no one else closed its invitations in
-	// between.
+	// Without one of them the whole request is a `403`.
+	//
+	// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+	// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+	// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+	// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+	// and changes nothing, even if the invitations have changed or been deleted since. The same
+	// key with a different body, or a key used on a create, is a `422`; a retry while the first
+	// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+	// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+	// are not kept.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2311,9 +2354,17 @@ type ClientWithResponsesInterface interface {
 	// Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 	// user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 	// to close invitations to email addresses and phone numbers, whose invitees have no token).
-	// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-	// retry of a close gets the same entries as long as no one else closed its invitations in
-	// between.
+	// Without one of them the whole request is a `403`.
+	//
+	// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+	// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+	// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+	// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+	// and changes nothing, even if the invitations have changed or been deleted since. The same
+	// key with a different body, or a key used on a create, is a `422`; a retry while the first
+	// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+	// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+	// are not kept.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2968,6 +3019,7 @@ func (r CreateInvitationResponse) ContentType() string {
 // CloseInvitationsResponse200Headers the declared response headers of an HTTP 200 response for CloseInvitations
 type CloseInvitationsResponse200Headers struct {
 	CacheControl        *string
+	IdempotencyReplayed *bool
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -2998,6 +3050,15 @@ type CloseInvitationsResponse403Headers struct {
 	RequestID           *string
 }
 
+// CloseInvitationsResponse409Headers the declared response headers of an HTTP 409 response for CloseInvitations
+type CloseInvitationsResponse409Headers struct {
+	CacheControl        *string
+	RetryAfter          *int
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
 // CloseInvitationsResponse413Headers the declared response headers of an HTTP 413 response for CloseInvitations
 type CloseInvitationsResponse413Headers struct {
 	CacheControl        *string
@@ -3008,6 +3069,14 @@ type CloseInvitationsResponse413Headers struct {
 
 // CloseInvitationsResponse415Headers the declared response headers of an HTTP 415 response for CloseInvitations
 type CloseInvitationsResponse415Headers struct {
+	CacheControl        *string
+	XContentTypeOptions *string
+	ClientRequestID     *string
+	RequestID           *string
+}
+
+// CloseInvitationsResponse422Headers the declared response headers of an HTTP 422 response for CloseInvitations
+type CloseInvitationsResponse422Headers struct {
 	CacheControl        *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
@@ -3062,10 +3131,14 @@ type CloseInvitationsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *IdempotencyKeyInProgress
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *IdempotencyKeyReused
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON431 the response for an HTTP 431 `application/json` response
@@ -3082,10 +3155,14 @@ type CloseInvitationsResponse struct {
 	Headers401 *CloseInvitationsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CloseInvitationsResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CloseInvitationsResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CloseInvitationsResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *CloseInvitationsResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CloseInvitationsResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CloseInvitationsResponse429Headers
 	// Headers431 the parsed response headers for an HTTP 431 response
@@ -3116,6 +3193,11 @@ func (r CloseInvitationsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
 }
 
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CloseInvitationsResponse) GetJSON409() *IdempotencyKeyInProgress {
+	return r.JSON409
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CloseInvitationsResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
@@ -3124,6 +3206,11 @@ func (r CloseInvitationsResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r CloseInvitationsResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CloseInvitationsResponse) GetJSON422() *IdempotencyKeyReused {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -4131,9 +4218,17 @@ func (c *ClientWithResponses) CreateInvitationWithResponse(ctx context.Context, 
 // Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 // user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 // to close invitations to email addresses and phone numbers, whose invitees have no token).
-// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-// retry of a close gets the same entries as long as no one else closed its invitations in
-// between.
+// Without one of them the whole request is a `403`.
+//
+// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+// and changes nothing, even if the invitations have changed or been deleted since. The same
+// key with a different body, or a key used on a create, is a `422`; a retry while the first
+// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+// are not kept.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4166,9 +4261,17 @@ func (c *ClientWithResponses) CloseInvitationsWithBodyWithResponse(ctx context.C
 // Needs `Invitations.ReadWrite` (delegated: only invitations whose invitee is the signed-in
 // user) or `Invitations.ReadWrite.All` (application: any invitation of the tenant, the way
 // to close invitations to email addresses and phone numbers, whose invitees have no token).
-// Without one of them the whole request is a `403`. An `Idempotency-Key` is accepted; a
-// retry of a close gets the same entries as long as no one else closed its invitations in
-// between.
+// Without one of them the whole request is a `403`.
+//
+// With an `Idempotency-Key`, as on createInvitation, the close can be retried safely: the
+// entries of the first request with a key are kept for 24 hours, for the caller (tenant and
+// subject) that sent it, in the same transaction as its closes. A retry with the same key and
+// the same body gets the same `200` and entries again, marked `Idempotency-Replayed: true`,
+// and changes nothing, even if the invitations have changed or been deleted since. The same
+// key with a different body, or a key used on a create, is a `422`; a retry while the first
+// request is still in progress is a `409` with `Retry-After`. Refusals before the close is
+// carried out (`400`, `401`, `403`, `413`, `415`, `429`) and failures of the service (`5xx`)
+// are not kept.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5758,6 +5861,13 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest IdempotencyKeyInProgress
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5771,6 +5881,13 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -5811,6 +5928,13 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 				return nil, err
 			}
 			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Idempotency-Replayed"); len(values) > 0 {
+			var value bool
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotency-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotencyReplayed = &value
 		}
 		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
 			var value string
@@ -5934,6 +6058,44 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 			headers.RequestID = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers CloseInvitationsResponse409Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CloseInvitationsResponse413Headers
 		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
@@ -5996,6 +6158,37 @@ func ParseCloseInvitationsResponse(rsp *http.Response) (*CloseInvitationsRespons
 			headers.RequestID = &value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CloseInvitationsResponse422Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = &value
+		}
+		if values := rsp.Header.Values("client-request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "client-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClientRequestID = &value
+		}
+		if values := rsp.Header.Values("request-id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RequestID = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CloseInvitationsResponse429Headers
 		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
