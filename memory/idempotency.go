@@ -51,6 +51,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if !taken {
 		s.pairs[p] = inv.ID
 		s.byID[inv.ID] = inv
+		s.queued(s.queueLocked(invitations.ChangeCreated, inv, inv.Created))
 		c := clone(inv) // the caller's copy
 		out.Invitation = &c
 	}

@@ -17,9 +17,11 @@ import (
 // and then decides on this one's result: exactly one of them changes it.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
 	var results []invitations.CloseResult
+	queued := 0
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		// write runs this again after a serialization failure: start afresh.
 		results = make([]invitations.CloseResult, len(r.IDs))
+		queued = 0
 		rows, err := tx.Query(ctx, `
 			SELECT `+readColumns+` FROM invitations
 			WHERE tenant = $1 AND id = ANY($2::text[])
@@ -73,10 +75,20 @@ func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest
 		if n := tag.RowsAffected(); n != int64(len(ids)) {
 			return fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
 		}
+		for _, res := range results {
+			if res.Changed {
+				q, err := s.queueChange(ctx, tx, invitations.ChangeUpdated, res.Invitation, res.Invitation.LastModified)
+				if err != nil {
+					return err
+				}
+				queued += q
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, s.translate(err)
 	}
+	s.queued(queued)
 	return results, nil
 }

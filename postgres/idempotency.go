@@ -39,7 +39,9 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	}
 	k := req.Key
 	var result invitations.Outcome
+	queued := 0
 	err = s.write(ctx, func(tx pgx.Tx) error {
+		queued = 0
 		var free bool
 		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, keyLock(k)).Scan(&free); err != nil {
 			return err
@@ -82,7 +84,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		}
 		if tag.RowsAffected() == 1 {
 			result = out
-			return nil
+			if inserted {
+				queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
+			}
+			return err
 		}
 		// The key has a live record: this request was carried out before.
 		if inserted {
@@ -109,6 +114,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 

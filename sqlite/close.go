@@ -25,6 +25,7 @@ const (
 // that fails writes nothing, so it needs no savepoint of its own.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
 	results := make([]invitations.CloseResult, len(r.IDs))
+	queued := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		sel, err := s.txStmt(ctx, tx, selectToClose)
 		if err != nil {
@@ -56,6 +57,11 @@ func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest
 				if n != 1 {
 					return fmt.Errorf("sqlite: closing %s changed %d rows; want 1", id, n)
 				}
+				q, err := s.queueChange(ctx, tx, invitations.ChangeUpdated, closed, closed.LastModified)
+				if err != nil {
+					return err
+				}
+				queued += q
 				inv, res.Changed = closed, true
 			}
 			if res.Err == nil {
@@ -68,6 +74,7 @@ func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest
 	if err != nil {
 		return nil, s.translate(err)
 	}
+	s.queued(queued)
 	return results, nil
 }
 

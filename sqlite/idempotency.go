@@ -44,6 +44,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, err
 	}
 	var result invitations.Outcome
+	queued := 0
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitationOrNothing)
 		if err != nil {
@@ -84,7 +85,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		}
 		if n == 1 {
 			result = out
-			return nil
+			if inserted {
+				queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
+			}
+			return err
 		}
 		// The key has a live record: this request was carried out before.
 		if inserted {
@@ -106,6 +110,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 

@@ -73,6 +73,12 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, s invitations.Store, clock *Clock)
 	}{
 		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"Subscriptions", testSubscriptions},
+		{"OutboxChanges", testOutboxChanges},
+		{"OutboxLeases", testOutboxLeases},
+		{"OutboxDrop", testOutboxDrop},
+		{"OutboxExpiry", testOutboxExpiry},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tt := range manual {
 		t.Run(tt.name, func(t *testing.T) {
