@@ -80,9 +80,9 @@ func TestHandshakeRefusesPrivateAddresses(t *testing.T) {
 	c := notify.NewClient(notify.ClientOptions{RootCAs: poolOf(srv)})
 	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
 	for _, u := range []string{
-		srv.URL + "/notify",                     // https://127.0.0.1:port
-		"https://localhost" + port + "/notify",  // a name for it
-		"https://[::ffff:127.0.0.1]" + port,     // mapped
+		srv.URL + "/notify",                      // https://127.0.0.1:port
+		"https://localhost" + port + "/notify",   // a name for it
+		"https://[::ffff:127.0.0.1]" + port,      // mapped
 		"http://webhooks.contoso.com/api/notify", // not https
 	} {
 		err := c.Handshake(context.Background(), "notificationUrl", u)

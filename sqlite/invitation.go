@@ -35,7 +35,7 @@ const (
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
 var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, deleteInvitationReturning, selectToClose, closeInvitation,
-	queueChangeSQL, // outbox.go's
+	queueChangeSQL,                                         // outbox.go's
 	insertInvitationOrNothing, recordOutcome, selectRecord, // idempotency.go's
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
