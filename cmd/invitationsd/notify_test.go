@@ -93,7 +93,9 @@ func testNotifications(t *testing.T, db string) {
 	const alice, bob = "urn:li:person:A1iceX9", "urn:li:person:B0bY7z"
 	keyFile := filepath.Join(t.TempDir(), "dev-jwt.key")
 	addr, _ := startRun(t, append([]string{"-addr", "127.0.0.1:0", "-db", db, "-dev-key-file", keyFile}, notifyFlags...)...)
-	as := func(tenant, sub, scp, roles string) *api { return newAPI(t, addr, tokenOf(t, keyFile, tenant, sub, scp, roles)) }
+	as := func(tenant, sub, scp, roles string) *api {
+		return newAPI(t, addr, tokenOf(t, keyFile, tenant, sub, scp, roles))
+	}
 	writer := as(tenantA, "app-writer", "", invitations.PermReadWriteAll)
 	reader := as(tenantA, "app-reader", "", invitations.PermReadAll)
 	aliceRW := as(tenantA, alice, invitations.PermReadWrite, "")
