@@ -113,8 +113,9 @@ type Subscription struct {
 func (c Caller) NewSubscription(sub Subscription, now time.Time) Subscription {
 	sub.ID = uuid.NewString()
 	sub.Tenant, sub.Creator, sub.Party = c.Tenant, c.Subject, c.Party()
-	if !c.Delegated() {
-		sub.ApplicationID = c.Subject
+	sub.ApplicationID = c.Application
+	if sub.ApplicationID == "" && !c.Delegated() {
+		sub.ApplicationID = c.Subject // an application's token is its own
 	}
 	sub.Created = now.Truncate(time.Millisecond)
 	sub.Expiration = sub.Expiration.Truncate(time.Millisecond)

@@ -291,3 +291,27 @@ func TestSubscriptionWithoutHandshaker(t *testing.T) {
 		t.Errorf("create = %d; want 503\n%s", res.StatusCode(), res.Body)
 	}
 }
+
+// applicationId is the client application of a delegated token (azp), and
+// absent when it names none.
+func TestSubscriptionApplicationID(t *testing.T) {
+	e := newEnv(t, permissive())
+	r := notifytest.New(t)
+	c := claims(tenantA, alice)
+	c.Scope = invitations.PermRead
+	plain := mint(t, c)
+	c.AuthorizedParty = "24d3b144-21ae-4080-943f-7067b395b913"
+	withApp := mint(t, c)
+	for _, tt := range []struct {
+		token string
+		want  *string
+	}{{plain, nil}, {withApp, ptr(c.AuthorizedParty)}} {
+		res := e.subscribe(tt.token, subscription(r))
+		if res.StatusCode() != http.StatusCreated {
+			t.Fatalf("create = %d\n%s", res.StatusCode(), res.Body)
+		}
+		if got := res.JSON201; !cmp.Equal(got.ApplicationID, tt.want) || got.CreatorID != alice {
+			t.Errorf("applicationId %v, creatorId %s; want %v, %s", got.ApplicationID, got.CreatorID, tt.want, alice)
+		}
+	}
+}
