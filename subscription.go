@@ -28,6 +28,9 @@ const (
 	MaxClientState = 128
 	// MaxNotificationURL is the longest notification URL, in bytes.
 	MaxNotificationURL = 2048
+	// MaxSubscriptions is how many live subscriptions one caller may have:
+	// each costs every write of the invitations it sees a notification.
+	MaxSubscriptions = 100
 )
 
 // ChangeType is a kind of change to an invitation, as a bit, so that a

@@ -43,6 +43,14 @@ func (h *handler) CreateSubscription(ctx context.Context, req gen.CreateSubscrip
 	if err := sub.Validate(now); err != nil {
 		return nil, err
 	}
+	// A quota, checked before the handshakes, as Graph keeps one. Two
+	// creates racing past it make one more; it bounds, it does not count.
+	if live, err := h.store.ListSubscriptions(ctx, caller.Tenant, caller.Subject); err != nil {
+		return nil, err
+	} else if len(live) >= invitations.MaxSubscriptions {
+		return nil, invitations.Errorf(invitations.ErrForbidden,
+			"a caller may have at most %d live subscriptions; delete one, or let one expire, first", invitations.MaxSubscriptions)
+	}
 	if err := h.handshake(ctx, sub); err != nil {
 		return nil, err
 	}

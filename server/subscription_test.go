@@ -315,3 +315,27 @@ func TestSubscriptionApplicationID(t *testing.T) {
 		}
 	}
 }
+
+// A caller may have MaxSubscriptions live subscriptions; one more is a 403,
+// and another caller is not held back by it.
+func TestSubscriptionQuota(t *testing.T) {
+	e := newEnv(t, permissive())
+	r := notifytest.New(t)
+	app := application(t, tenantA, invitations.PermReadAll)
+	ctx := context.Background()
+	caller := invitations.Caller{Tenant: tenantA, Subject: appID, Roles: []string{invitations.PermReadAll}}
+	for range invitations.MaxSubscriptions {
+		now := time.Now()
+		sub := caller.NewSubscription(invitations.Subscription{ChangeTypes: invitations.ChangeCreated, NotificationURL: r.NotifyURL(),
+			Expiration: now.Add(time.Hour)}, now)
+		if _, err := e.store.CreateSubscription(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := e.subscribe(app, subscription(r)); res.StatusCode() != http.StatusForbidden {
+		t.Errorf("create beyond the quota = %d; want 403\n%s", res.StatusCode(), res.Body)
+	}
+	if res := e.subscribe(delegated(t, tenantA, alice, invitations.PermRead), subscription(r)); res.StatusCode() != http.StatusCreated {
+		t.Errorf("another caller's create = %d; want 201\n%s", res.StatusCode(), res.Body)
+	}
+}

@@ -1620,6 +1620,8 @@ type ClientInterface interface {
 	// of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 	// properties: get it with getInvitation.
 	//
+	// A caller may have at most 100 live subscriptions; one more is a `403`.
+	//
 	// **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 	// whose host resolves to public addresses (not loopback, private or link-local), checked
 	// again at every connection; redirects are not followed. An operator may allow private
@@ -1663,6 +1665,8 @@ type ClientInterface interface {
 	// application (`Invitations.Read.All` or `Invitations.ReadWrite.All`) of every invitation
 	// of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 	// properties: get it with getInvitation.
+	//
+	// A caller may have at most 100 live subscriptions; one more is a `403`.
 	//
 	// **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 	// whose host resolves to public addresses (not loopback, private or link-local), checked
@@ -2120,6 +2124,8 @@ func (c *Client) HeadSubscriptions(ctx context.Context, params *HeadSubscription
 // of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 // properties: get it with getInvitation.
 //
+// A caller may have at most 100 live subscriptions; one more is a `403`.
+//
 // **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 // whose host resolves to public addresses (not loopback, private or link-local), checked
 // again at every connection; redirects are not followed. An operator may allow private
@@ -2173,6 +2179,8 @@ func (c *Client) CreateSubscriptionWithBody(ctx context.Context, params *CreateS
 // application (`Invitations.Read.All` or `Invitations.ReadWrite.All`) of every invitation
 // of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 // properties: get it with getInvitation.
+//
+// A caller may have at most 100 live subscriptions; one more is a `403`.
 //
 // **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 // whose host resolves to public addresses (not loopback, private or link-local), checked
@@ -3610,6 +3618,8 @@ type ClientWithResponsesInterface interface {
 	// of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 	// properties: get it with getInvitation.
 	//
+	// A caller may have at most 100 live subscriptions; one more is a `403`.
+	//
 	// **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 	// whose host resolves to public addresses (not loopback, private or link-local), checked
 	// again at every connection; redirects are not followed. An operator may allow private
@@ -3653,6 +3663,8 @@ type ClientWithResponsesInterface interface {
 	// application (`Invitations.Read.All` or `Invitations.ReadWrite.All`) of every invitation
 	// of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 	// properties: get it with getInvitation.
+	//
+	// A caller may have at most 100 live subscriptions; one more is a `403`.
 	//
 	// **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 	// whose host resolves to public addresses (not loopback, private or link-local), checked
@@ -7013,6 +7025,8 @@ func (c *ClientWithResponses) HeadSubscriptionsWithResponse(ctx context.Context,
 // of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 // properties: get it with getInvitation.
 //
+// A caller may have at most 100 live subscriptions; one more is a `403`.
+//
 // **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 // whose host resolves to public addresses (not loopback, private or link-local), checked
 // again at every connection; redirects are not followed. An operator may allow private
@@ -7062,6 +7076,8 @@ func (c *ClientWithResponses) CreateSubscriptionWithBodyWithResponse(ctx context
 // application (`Invitations.Read.All` or `Invitations.ReadWrite.All`) of every invitation
 // of its tenant. Nothing crosses tenants. Notifications carry the invitation's id, not its
 // properties: get it with getInvitation.
+//
+// A caller may have at most 100 live subscriptions; one more is a `403`.
 //
 // **Addresses.** `notificationUrl` and `lifecycleNotificationUrl` must be `https` URLs
 // whose host resolves to public addresses (not loopback, private or link-local), checked
