@@ -20,6 +20,9 @@ type Caller struct {
 	Subject string   // the sub claim: a delegated caller's person URN, or an application's id
 	Scopes  []string // delegated permissions (scp)
 	Roles   []string // application permissions (roles)
+	// Application is the client application the token was issued to (its
+	// azp or appid claim); "" when the token names none.
+	Application string
 }
 
 // Delegated reports whether the caller acts for a signed-in user rather than

@@ -142,4 +142,10 @@ type Store interface {
 	// IdempotencyStore carries out creates and closes under an
 	// Idempotency-Key and keeps their outcomes (see idempotency.go).
 	IdempotencyStore
+
+	// SubscriptionStore keeps subscriptions to change notifications, and
+	// Outbox the notifications every write queues for them (see
+	// subscription.go and notification.go).
+	SubscriptionStore
+	Outbox
 }

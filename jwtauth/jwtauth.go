@@ -35,6 +35,10 @@ type Claims struct {
 	TenantID string   `json:"tid,omitempty"`
 	Scope    string   `json:"scp,omitempty"`   // delegated permissions, space-separated
 	Roles    []string `json:"roles,omitempty"` // application permissions
+	// The client application: azp in Microsoft identity platform v2.0
+	// tokens, appid in v1.0 ones.
+	AuthorizedParty string `json:"azp,omitempty"`
+	AppID           string `json:"appid,omitempty"`
 }
 
 // Options configure a Verifier over production keys.
@@ -155,11 +159,16 @@ func (v *Verifier) verify(ctx context.Context, token string) (invitations.Caller
 	case claims.TenantID == personalAccountsTenant:
 		return invitations.Caller{}, time.Time{}, reject("personal_account", invitations.ErrForbidden, "personal Microsoft accounts are not supported")
 	}
+	app := claims.AuthorizedParty
+	if app == "" {
+		app = claims.AppID
+	}
 	return invitations.Caller{
-		Tenant:  claims.TenantID,
-		Subject: claims.Subject,
-		Scopes:  invitations.ParseScopes(claims.Scope),
-		Roles:   slices.Clip(claims.Roles),
+		Tenant:      claims.TenantID,
+		Subject:     claims.Subject,
+		Scopes:      invitations.ParseScopes(claims.Scope),
+		Roles:       slices.Clip(claims.Roles),
+		Application: app,
 	}, claims.ExpiresAt.Time, nil // the parser requires exp
 }
 

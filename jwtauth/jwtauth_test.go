@@ -56,6 +56,29 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// The client application is the azp claim (v2.0 tokens), or else appid
+// (v1.0 ones).
+func TestVerifyApplication(t *testing.T) {
+	v := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience)
+	for _, tt := range []struct{ azp, appid, want string }{
+		{"", "", ""},
+		{"24d3b144-21ae-4080-943f-7067b395b913", "", "24d3b144-21ae-4080-943f-7067b395b913"},
+		{"", "5f0c1e2d-3a4b-4c5d-8e9f-0a1b2c3d4e5f", "5f0c1e2d-3a4b-4c5d-8e9f-0a1b2c3d4e5f"},
+		{"24d3b144-21ae-4080-943f-7067b395b913", "5f0c1e2d-3a4b-4c5d-8e9f-0a1b2c3d4e5f", "24d3b144-21ae-4080-943f-7067b395b913"},
+	} {
+		c := valid()
+		c.AuthorizedParty, c.AppID = tt.azp, tt.appid
+		token, err := jwtauth.MintHS256(key, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := v.Verify(context.Background(), token)
+		if err != nil || got.Application != tt.want {
+			t.Errorf("Verify(azp %q, appid %q).Application = %q, %v; want %q", tt.azp, tt.appid, got.Application, err, tt.want)
+		}
+	}
+}
+
 func TestVerifyRejects(t *testing.T) {
 	v := jwtauth.NewHS256(key, jwtauth.DevIssuer, jwtauth.DevAudience)
 	tests := []struct {

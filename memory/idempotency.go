@@ -47,6 +47,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if !taken {
 		s.pairs[p] = inv.ID
 		s.byID[inv.ID] = inv
+		s.queued(s.queueLocked(invitations.ChangeCreated, inv, inv.Created))
 		c := clone(inv) // the caller's copy
 		out.Invitation = &c
 	}
@@ -74,7 +75,7 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 	if err != nil {
 		return invitations.Outcome{}, err
 	}
-	s.applyCloseLocked(closed)
+	s.queued(s.applyCloseLocked(closed))
 	s.recordLocked(req, stored, now)
 	return out, nil
 }

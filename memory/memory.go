@@ -16,7 +16,8 @@ var _ invitations.Store = (*Store)(nil)
 
 // Store is an in-memory invitations.Store, safe for concurrent use.
 type Store struct {
-	now func() time.Time
+	now      func() time.Time
+	onQueued func(n int)
 
 	mu    sync.RWMutex
 	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
@@ -24,17 +25,33 @@ type Store struct {
 	keys  map[invitations.IdempotencyKey]record
 	// nextPurge is when an idempotent request next sweeps out expired keys.
 	nextPurge time.Time
+	// subs are the subscriptions, with their queues (see outbox.go).
+	subs map[string]*subscription
+	seq  int64 // the last notification's Seq
 }
 
 type pair struct{ tenant, inviter, invitee string }
 
 // New returns an empty Store whose clock is now (time.Now when nil).
-func New(now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
+func New(now func() time.Time) *Store { return Open(Options{Now: now}) }
+
+// Options tune a Store; the zero value is ready to use.
+type Options struct {
+	// Now is the store's clock; time.Now when nil.
+	Now func() time.Time
+	// OnQueued, when set, is told how many notifications each write
+	// queued, as it commits (for metrics, and to wake a dispatcher); it
+	// must be quick, and must not call the store.
+	OnQueued func(n int)
+}
+
+// Open returns an empty Store.
+func Open(opts Options) *Store {
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	return &Store{now: now, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{},
-		keys: map[invitations.IdempotencyKey]record{}}
+	return &Store{now: opts.Now, onQueued: opts.OnQueued, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{},
+		keys: map[invitations.IdempotencyKey]record{}, subs: map[string]*subscription{}}
 }
 
 // CreateInvitation stores inv with a new id and the current time.
@@ -45,6 +62,7 @@ func (s *Store) CreateInvitation(_ context.Context, inv invitations.Invitation) 
 	if err := s.insertLocked(inv); err != nil {
 		return invitations.Invitation{}, err
 	}
+	s.queued(s.queueLocked(invitations.ChangeCreated, inv, inv.Created))
 	return clone(inv), nil
 }
 
@@ -134,6 +152,7 @@ func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, 
 	cur.LastModified = later(s.now().Truncate(time.Millisecond), cur.LastModified.Add(time.Millisecond))
 	cur.Version++
 	s.byID[cur.ID] = cur
+	s.queued(s.queueLocked(invitations.ChangeUpdated, cur, cur.LastModified))
 	return clone(cur), nil
 }
 
@@ -154,6 +173,7 @@ func (s *Store) DeleteInvitation(_ context.Context, tenant, id string, version i
 	if p := (pair{cur.Tenant, cur.Inviter, cur.Invitee}); s.pairs[p] == id {
 		delete(s.pairs, p)
 	}
+	s.queued(s.queueLocked(invitations.ChangeDeleted, cur, s.now()))
 	return nil
 }
 
@@ -163,7 +183,7 @@ func (s *Store) CloseInvitations(_ context.Context, r invitations.CloseRequest) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	results, closed := s.decideCloseLocked(r, now)
-	s.applyCloseLocked(closed)
+	s.queued(s.applyCloseLocked(closed))
 	return results, nil
 }
 
@@ -192,12 +212,16 @@ func (s *Store) decideCloseLocked(r invitations.CloseRequest, now time.Time) ([]
 	return results, closed
 }
 
-// applyCloseLocked stores the invitations decideCloseLocked closed.
-func (s *Store) applyCloseLocked(closed []invitations.Invitation) {
+// applyCloseLocked stores the invitations decideCloseLocked closed and
+// queues their notifications; it returns how many it queued.
+func (s *Store) applyCloseLocked(closed []invitations.Invitation) int {
+	queued := 0
 	for _, c := range closed {
 		s.byID[c.ID] = c
 		delete(s.pairs, pair{c.Tenant, c.Inviter, c.Invitee})
+		queued += s.queueLocked(invitations.ChangeUpdated, c, c.LastModified)
 	}
+	return queued
 }
 
 // Ping always succeeds: memory is always reachable.

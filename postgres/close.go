@@ -17,21 +17,27 @@ import (
 // one UPDATE. A concurrent close of the same invitation waits for the lock
 // and then decides on this one's result: exactly one of them changes it.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
-	var results []invitations.CloseResult
+	var (
+		results []invitations.CloseResult
+		queued  int
+	)
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		// write runs this again after a serialization failure: start afresh.
 		var err error
-		results, err = closeTx(ctx, tx, r, s.now())
+		results, queued, err = s.closeTx(ctx, tx, r, s.now())
 		return err
 	})
 	if err != nil {
 		return nil, s.translate(err)
 	}
+	s.queued(queued)
 	return results, nil
 }
 
-// closeTx carries out r in tx, closing at now.
-func closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, error) {
+// closeTx carries out r in tx, closing at now, and queues the
+// notifications of what it closed; it returns the results and how many
+// notifications it queued.
+func (s *Store) closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, int, error) {
 	results := make([]invitations.CloseResult, len(r.IDs))
 	rows, err := tx.Query(ctx, `
 		SELECT `+readColumns+` FROM invitations
@@ -39,11 +45,11 @@ func closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now tim
 		ORDER BY id
 		FOR UPDATE`, r.Caller.Tenant, r.IDs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	locked, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (invitations.Invitation, error) { return scan(row) })
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	byID := make(map[string]invitations.Invitation, len(locked))
 	for _, inv := range locked {
@@ -69,7 +75,7 @@ func closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now tim
 		results[i] = res
 	}
 	if len(ids) == 0 {
-		return results, nil
+		return results, 0, nil
 	}
 	// closed and lastModified as CloseAs computed them, on the rows it
 	// computed them from (locked since).
@@ -80,10 +86,20 @@ func closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseRequest, now tim
 		WHERE i.tenant = $1 AND i.id = c.id`,
 		r.Caller.Tenant, string(r.Action.State()), ids, times)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if n := tag.RowsAffected(); n != int64(len(ids)) {
-		return nil, fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
+		return nil, 0, fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
 	}
-	return results, nil
+	queued := 0
+	for _, res := range results {
+		if res.Changed {
+			q, err := s.queueChange(ctx, tx, invitations.ChangeUpdated, res.Invitation, res.Invitation.LastModified)
+			if err != nil {
+				return nil, 0, err
+			}
+			queued += q
+		}
+	}
+	return results, queued, nil
 }

@@ -39,7 +39,9 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	}
 	k := req.Key
 	var result invitations.Outcome
+	queued := 0
 	err = s.write(ctx, func(tx pgx.Tx) error {
+		queued = 0
 		if err := lockKey(ctx, tx, k); err != nil {
 			return err
 		}
@@ -68,7 +70,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		}
 		if recorded {
 			result = out
-			return nil
+			if inserted {
+				queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
+			}
+			return err
 		}
 		// The key has a live record: this request was carried out before.
 		if inserted {
@@ -92,6 +97,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 
@@ -106,8 +112,13 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 // other request with the key can record in between.
 func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.CloseRequest, req invitations.IdempotentRequest) (invitations.Outcome, error) {
 	k := req.Key
-	var result invitations.Outcome
+	var (
+		result invitations.Outcome
+		queued int
+	)
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		// write runs this again after a serialization failure: start afresh.
+		queued = 0
 		if err := lockKey(ctx, tx, k); err != nil {
 			return err
 		}
@@ -122,10 +133,11 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
-		results, err := closeTx(ctx, tx, r, now)
+		results, q, err := s.closeTx(ctx, tx, r, now)
 		if err != nil {
 			return err
 		}
+		queued = q
 		out := invitations.Outcome{CloseResults: results}
 		stored, err := out.MarshalJSON()
 		if err != nil {
@@ -144,6 +156,7 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 

@@ -20,6 +20,7 @@ const readColumns = columns + `, state, closed`
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
 	inv = inv.Stamp(s.now())
+	queued := 0
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO invitations (`+columns+`)
@@ -27,6 +28,10 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+		if err != nil {
+			return err
+		}
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -35,6 +40,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)
 	}
+	s.queued(queued)
 	return inv, nil
 }
 
@@ -57,6 +63,7 @@ func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.
 // version changed.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	var updated invitations.Invitation
+	queued := 0
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		// lastModified moves forward even if the clock has not (or went
 		// back, or another instance's clock is behind this one's).
@@ -73,27 +80,43 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 		if errors.Is(err, pgx.ErrNoRows) {
 			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID, version)
 		}
+		if err != nil {
+			return err
+		}
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeUpdated, updated, updated.LastModified)
 		return err
 	})
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)
 	}
+	s.queued(queued)
 	return updated, nil
 }
 
 // DeleteInvitation deletes the tenant's invitation with this id if its
 // version is version, or any version when version is 0.
 func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version int64) error {
+	queued := 0
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			DELETE FROM invitations WHERE tenant = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)`,
-			tenant, id, version)
-		if err != nil || tag.RowsAffected() == 1 {
+		deleted := invitations.Invitation{ID: id, Tenant: tenant}
+		err := tx.QueryRow(ctx, `
+			DELETE FROM invitations WHERE tenant = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
+			RETURNING inviter, invitee`,
+			tenant, id, version).Scan(&deleted.Inviter, &deleted.Invitee)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return missingOrChanged(ctx, tx, tenant, id, version)
+		}
+		if err != nil {
 			return err
 		}
-		return missingOrChanged(ctx, tx, tenant, id, version)
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeDeleted, deleted, s.now())
+		return err
 	})
-	return s.translate(err)
+	if err != nil {
+		return s.translate(err)
+	}
+	s.queued(queued)
+	return nil
 }
 
 // missingOrChanged explains why a write of the invitation at version

@@ -33,6 +33,8 @@ type Store struct {
 	pool   *pgxpool.Pool
 	now    func() time.Time
 	closed atomic.Bool // pgxpool's "closed pool" error is not exported
+	// onQueued is Options.OnQueued; nil when unset.
+	onQueued func(n int)
 
 	stopPurge func()        // stops the purge of expired keys
 	purgeDone chan struct{} // closed when it has stopped
@@ -60,6 +62,10 @@ type Options struct {
 	// OnPurge, when set, is told the outcome of every periodic purge that
 	// deleted keys or failed (for logs and metrics).
 	OnPurge func(deleted int, err error)
+	// OnQueued, when set, is told how many notifications each write
+	// queued, once it has committed (for metrics, and to wake a
+	// dispatcher). It runs on the writer's goroutine: keep it quick.
+	OnQueued func(n int)
 }
 
 // defaultPurgeEvery is how often expired idempotency keys are deleted.
@@ -96,7 +102,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, now: opts.Now, purgeDone: make(chan struct{})}
+	s := &Store{pool: pool, now: opts.Now, onQueued: opts.OnQueued, purgeDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}

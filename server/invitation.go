@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -19,6 +20,9 @@ type handler struct {
 	contract contract                        // openapi.yaml, served as the contract
 	inflight inflightKeys                    // the Idempotency-Keys of the requests running now
 	origin   *origin                         // the base of absolute links
+	now      func() time.Time                // Options.Now
+	// handshaker checks subscribers' URLs; nil when unset.
+	handshaker Handshaker
 }
 
 // CreateInvitation is POST /linkedIn/invitations.

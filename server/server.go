@@ -71,6 +71,9 @@ type Options struct {
 	// as it is. It keeps a copy of every response body: for tests and
 	// staging, at some cost per request.
 	ValidateResponses bool
+	// Handshaker checks subscribers' URLs (the validation handshake);
+	// without one, subscriptions cannot be created or renewed (503).
+	Handshaker Handshaker
 	// Ready, when set, is asked by the readiness probe besides the store,
 	// for instance whether the token verifier has fetched its keys. An error
 	// makes /readyz answer 503.
@@ -167,7 +170,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(chain...)
 
 	router := newSpecRouter(e, spec)
-	h := &handler{store: s.store, ready: opts.Ready, contract: doc, origin: s.origin}
+	h := &handler{store: s.store, ready: opts.Ready, contract: doc, origin: s.origin, now: opts.Now, handshaker: opts.Handshaker}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	router.refuseShadowed()
 	s.routes = router.routes

@@ -133,3 +133,18 @@ func (t *Transport) CheckError(body []byte) error {
 	schema := t.doc.Components.Schemas["ODataError"].Value
 	return schema.VisitJSON(v, openapi3.VisitAsResponse())
 }
+
+// CheckSchema reports how body fails to be the JSON the named schema of
+// doc's components describes (as a response: read-only properties
+// allowed), such as a notification body sent to a subscriber.
+func CheckSchema(doc *openapi3.T, name string, body []byte) error {
+	ref := doc.Components.Schemas[name]
+	if ref == nil {
+		return fmt.Errorf("openapi.yaml has no schema %s", name)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("%s: not JSON: %v", name, err)
+	}
+	return ref.Value.VisitJSON(v, openapi3.VisitAsResponse())
+}

@@ -25,28 +25,35 @@ const (
 // transaction of the group commit, answered once it is durable. An entry
 // that fails writes nothing, so it needs no savepoint of its own.
 func (s *Store) CloseInvitations(ctx context.Context, r invitations.CloseRequest) ([]invitations.CloseResult, error) {
-	var results []invitations.CloseResult
+	var (
+		results []invitations.CloseResult
+		queued  int
+	)
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		results, err = s.closeTx(ctx, tx, r, s.now())
+		results, queued, err = s.closeTx(ctx, tx, r, s.now())
 		return err
 	})
 	if err != nil {
 		return nil, s.translate(err)
 	}
+	s.queued(queued)
 	return results, nil
 }
 
-// closeTx carries out r in the writer's transaction tx, closing at now.
-func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, error) {
+// closeTx carries out r in the writer's transaction tx, closing at now, and
+// queues the notifications of what it closed; it returns the results and
+// how many notifications it queued.
+func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequest, now time.Time) ([]invitations.CloseResult, int, error) {
 	sel, err := s.txStmt(ctx, tx, selectToClose)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	update, err := s.txStmt(ctx, tx, closeInvitation)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	queued := 0
 	results := make([]invitations.CloseResult, len(r.IDs))
 	for i, id := range r.IDs {
 		res := invitations.CloseResult{ID: id}
@@ -56,7 +63,7 @@ func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequ
 		case err == nil:
 			found = &inv
 		case !errors.Is(err, sql.ErrNoRows):
-			return nil, err
+			return nil, 0, err
 		}
 		var close bool
 		if close, res.Err = r.Decide(id, found); close {
@@ -64,11 +71,16 @@ func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequ
 			n, err := execCount(ctx, update, string(closed.State), closed.Closed.UnixMilli(), closed.LastModified.UnixMilli(),
 				closed.Version, closed.Tenant, id, inv.Version)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if n != 1 {
-				return nil, fmt.Errorf("sqlite: closing %s changed %d rows; want 1", id, n)
+				return nil, 0, fmt.Errorf("sqlite: closing %s changed %d rows; want 1", id, n)
 			}
+			q, err := s.queueChange(ctx, tx, invitations.ChangeUpdated, closed, closed.LastModified)
+			if err != nil {
+				return nil, 0, err
+			}
+			queued += q
 			inv, res.Changed = closed, true
 		}
 		if res.Err == nil {
@@ -76,7 +88,7 @@ func (s *Store) closeTx(ctx context.Context, tx *sql.Tx, r invitations.CloseRequ
 		}
 		results[i] = res
 	}
-	return results, nil
+	return results, queued, nil
 }
 
 // execCount runs a prepared write and returns how many rows it changed.

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/sqlite"
 	"github.com/graph-linkedin/invitations/storetest"
 )
@@ -60,4 +62,49 @@ func BenchmarkGetParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCreateNotifications is what change notifications cost a durable
+// create: the same parallel creates with no subscription, and with one
+// application subscription to the tenant, so that each create also queues
+// a notification in its transaction (no dispatcher runs: the cost measured
+// is the write's). Compare the two sub-benchmarks of one run.
+func BenchmarkCreateNotifications(b *testing.B) {
+	for _, subscriptions := range []int{0, 1} {
+		b.Run(fmt.Sprintf("subscriptions=%d", subscriptions), func(b *testing.B) {
+			var queued atomic.Int64
+			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{
+				OnQueued: func(n int) { queued.Add(int64(n)) },
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			app := invitations.Caller{Tenant: "tenant-1", Subject: "app", Roles: []string{invitations.PermReadAll}}
+			for range subscriptions {
+				now := time.Now()
+				sub := app.NewSubscription(invitations.Subscription{ChangeTypes: invitations.ChangeCreated,
+					NotificationURL: "https://receiver.example/notify", Expiration: now.Add(time.Hour)}, now)
+				if _, err := s.CreateSubscription(context.Background(), sub); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					inv := storetest.Invitation("tenant-1", "urn:li:person:alice", fmt.Sprintf("urn:li:person:p%d", n.Add(1)))
+					if _, err := s.CreateInvitation(context.Background(), inv); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			if got, want := queued.Load(), int64(subscriptions)*n.Load(); got != want {
+				b.Errorf("%d notifications queued for %d creates and %d subscriptions; want %d", got, n.Load(), subscriptions, want)
+			}
+		})
+	}
 }

@@ -45,6 +45,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, err
 	}
 	var result invitations.Outcome
+	queued := 0
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitationOrNothing)
 		if err != nil {
@@ -75,7 +76,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		}
 		if recorded {
 			result = out
-			return nil
+			if inserted {
+				queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
+			}
+			return err
 		}
 		// The key has a live record: this request was carried out before.
 		if inserted {
@@ -97,6 +101,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 
@@ -107,7 +112,10 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 // key's record: closes cannot be undone as simply as an insert, and the
 // read costs little beside up to a hundred invitations' reads and writes.
 func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.CloseRequest, req invitations.IdempotentRequest) (invitations.Outcome, error) {
-	var result invitations.Outcome
+	var (
+		result invitations.Outcome
+		queued int
+	)
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := s.now()
 		read, err := s.txStmt(ctx, tx, selectLiveRecord)
@@ -128,10 +136,11 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		results, err := s.closeTx(ctx, tx, r, now)
+		results, q, err := s.closeTx(ctx, tx, r, now)
 		if err != nil {
 			return err
 		}
+		queued = q
 		out := invitations.Outcome{CloseResults: results}
 		stored, err := out.MarshalJSON()
 		if err != nil {
@@ -150,6 +159,7 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 	if err != nil {
 		return invitations.Outcome{}, s.translate(err)
 	}
+	s.queued(queued)
 	return result, nil
 }
 

@@ -28,17 +28,21 @@ const (
 		WHERE tenant = ? AND id = ? AND version = ? AND state = 'pending'
 		RETURNING ` + readColumns
 	deleteInvitation = `DELETE FROM invitations WHERE tenant = ? AND id = ? AND (? = 0 OR version = ?)`
+	// The deleted invitation's parties, for its notifications.
+	deleteInvitationReturning = deleteInvitation + ` RETURNING inviter, invitee`
 )
 
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
-var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, selectToClose, closeInvitation,
+var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, deleteInvitationReturning, selectToClose, closeInvitation,
+	queueChangeSQL,                                                           // outbox.go's
 	insertInvitationOrNothing, recordOutcome, selectRecord, selectLiveRecord, // idempotency.go's
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.
 func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation) (invitations.Invitation, error) {
 	inv = inv.Stamp(s.now())
+	queued := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		insert, err := s.txStmt(ctx, tx, insertInvitation)
 		if err != nil {
@@ -48,6 +52,10 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee,
 			inv.Message != nil, templateID(inv.Message), body(inv.Message), nullable(inv.TrackingID),
 			inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+		if err != nil {
+			return err
+		}
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeCreated, inv, inv.Created)
 		return err
 	})
 	if isUniqueViolation(err) {
@@ -56,6 +64,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)
 	}
+	s.queued(queued)
 	return inv, nil
 }
 
@@ -76,6 +85,7 @@ func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.
 // still version.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	var updated invitations.Invitation
+	queued := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		update, err := s.txStmt(ctx, tx, updateInvitation)
 		if err != nil {
@@ -88,32 +98,44 @@ func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation
 		if errors.Is(err, sql.ErrNoRows) {
 			return missingOrChanged(ctx, tx, inv.Tenant, inv.ID, version)
 		}
+		if err != nil {
+			return err
+		}
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeUpdated, updated, updated.LastModified)
 		return err
 	})
 	if err != nil {
 		return invitations.Invitation{}, s.translate(err)
 	}
+	s.queued(queued)
 	return updated, nil
 }
 
 // DeleteInvitation deletes the tenant's invitation with this id if its
 // version is version, or any version when version is 0.
 func (s *Store) DeleteInvitation(ctx context.Context, tenant, id string, version int64) error {
+	queued := 0
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		del, err := s.txStmt(ctx, tx, deleteInvitation)
+		del, err := s.txStmt(ctx, tx, deleteInvitationReturning)
 		if err != nil {
 			return err
 		}
-		res, err := del.ExecContext(ctx, tenant, id, version, version)
+		deleted := invitations.Invitation{ID: id, Tenant: tenant}
+		err = del.QueryRowContext(ctx, tenant, id, version, version).Scan(&deleted.Inviter, &deleted.Invitee)
+		if errors.Is(err, sql.ErrNoRows) {
+			return missingOrChanged(ctx, tx, tenant, id, version)
+		}
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		return missingOrChanged(ctx, tx, tenant, id, version)
+		queued, err = s.queueChange(ctx, tx, invitations.ChangeDeleted, deleted, s.now())
+		return err
 	})
-	return s.translate(err)
+	if err != nil {
+		return s.translate(err)
+	}
+	s.queued(queued)
+	return nil
 }
 
 // missingOrChanged explains why a write of the invitation at version

@@ -35,7 +35,9 @@ type Store struct {
 	reader  *sql.DB
 	now     func() time.Time
 	onBatch func(size int)
-	closed  atomic.Bool // database/sql's "database is closed" error is not exported
+	// onQueued is Options.OnQueued; nil when unset.
+	onQueued func(n int)
+	closed   atomic.Bool // database/sql's "database is closed" error is not exported
 
 	writes         chan *writeRequest // to the writer goroutine (see batch.go)
 	stopped        chan struct{}      // closed by Close
@@ -65,6 +67,10 @@ type Options struct {
 	// OnPurge, when set, is told the outcome of every periodic purge that
 	// deleted keys or failed (for logs and metrics).
 	OnPurge func(deleted int, err error)
+	// OnQueued, when set, is told how many notifications each write
+	// queued, once it has committed (for metrics, and to wake a
+	// dispatcher). It runs on the writer's caller: keep it quick.
+	OnQueued func(n int)
 }
 
 // defaultPurgeEvery is how often expired idempotency keys are deleted.
@@ -109,7 +115,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	checkpointer.SetMaxOpenConns(1)
 
-	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch,
+	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch, onQueued: opts.OnQueued,
 		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
 		checkpointDone: make(chan struct{}), purgeDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
 	if s.now == nil {

@@ -78,6 +78,12 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"IdempotentCloseExpiry", testIdempotentCloseExpiry},
+		{"Subscriptions", testSubscriptions},
+		{"OutboxChanges", testOutboxChanges},
+		{"OutboxLeases", testOutboxLeases},
+		{"OutboxDrop", testOutboxDrop},
+		{"OutboxExpiry", testOutboxExpiry},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tt := range manual {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ type engine struct {
 	ledger     *ledger
 	hc         *http.Client
 	dropDB     func(context.Context) error // drops the PostgreSQL database
+	recv       *receiver                   // the subscription's receiver (see notify.go)
 }
 
 func newEngine(ctx context.Context, name string, cfg config, dir string, seed uint64, out io.Writer) (*engine, error) {
@@ -80,6 +81,9 @@ func newEngine(ctx context.Context, name string, cfg config, dir string, seed ui
 	if e.closer, err = daemon.Token(ctx, e.bin, e.keyFile, tenant, "crashtest-closer", "", "Invitations.ReadWrite.All"); err != nil {
 		return nil, err
 	}
+	if e.recv, err = newReceiver(); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -114,6 +118,7 @@ func createDatabase(ctx context.Context, dsn string) (string, func(context.Conte
 
 func (e *engine) close(ctx context.Context) {
 	e.log.Close()
+	e.recv.close()
 	if e.dropDB != nil && !e.cfg.keep {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
@@ -125,16 +130,22 @@ func (e *engine) close(ctx context.Context) {
 
 // start starts invitationsd on the engine's data. Throttling is off: the
 // clients send as fast as the server answers, more than its default
-// per-caller rate.
+// per-caller rate. Notifications go to the receiver on 127.0.0.1, with
+// short timeouts, so that a killed instance's leases run out soon.
 func (e *engine) start() (*daemon.Process, error) {
 	return daemon.Start([]string{e.bin, "-addr", "127.0.0.1:0", "-metrics-addr", "", "-db", e.db,
-		"-dev-key-file", e.keyFile, "-rate-limit", "0"}, e.log)
+		"-dev-key-file", e.keyFile, "-rate-limit", "0",
+		"-notify-allow-private", "-notify-timeout", "2s", "-notify-poll-interval", "100ms", "-notify-max-backoff", "1s"}, e.log)
 }
 
 // run runs the rounds, and stops the server gracefully at the end.
 func (e *engine) run(ctx context.Context) error {
 	p, err := e.start()
 	if err != nil {
+		return err
+	}
+	if err := e.subscribe(ctx, "http://"+p.Addr); err != nil {
+		p.Kill()
 		return err
 	}
 	for round := 1; round <= e.cfg.rounds; round++ {
@@ -172,6 +183,12 @@ func (e *engine) run(ctx context.Context) error {
 			p.Kill()
 			return fmt.Errorf("round %d: no create was answered before the kill; raise -kill-min", round)
 		}
+	}
+	// Leases of killed instances run out in 14 s (twice the 2 s timeout
+	// and 10 s); the rest is retries' backoff and a loaded machine.
+	if err := e.awaitNotifications(ctx, 2*time.Minute); err != nil {
+		p.Kill()
+		return err
 	}
 	if err := p.Stop(30 * time.Second); err != nil {
 		return fmt.Errorf("the graceful stop at the end: %w", err)

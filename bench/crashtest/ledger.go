@@ -25,6 +25,8 @@ type ledger struct {
 	// keyed holds this round's creates sent with an Idempotency-Key, by
 	// invitee, to retry after the restart.
 	keyed map[string]*keyedCreate
+	// promised is what the subscription is owed (see notify.go), by id.
+	promised map[string]*promise
 }
 
 // keyedCreate is a create sent with an Idempotency-Key.
@@ -58,7 +60,7 @@ func (r *record) open() bool {
 
 func newLedger(clients int) *ledger {
 	return &ledger{acked: map[string]*record{}, owned: make([][]string, clients), unanswered: map[string]int{},
-		keyed: map[string]*keyedCreate{}}
+		keyed: map[string]*keyedCreate{}, promised: map[string]*promise{}}
 }
 
 // sending notes a create about to be sent, with the Idempotency-Key key
@@ -94,7 +96,30 @@ func (l *ledger) answered(client int, invitee string, body map[string]any, etag 
 	}
 	l.acked[id] = &record{owner: client, body: body, etag: etag}
 	l.owned[client] = append(l.owned[client], id)
+	l.promise(id).created = true
 	return nil
+}
+
+// promise is what the subscription is owed for id; l.mu is held.
+func (l *ledger) promise(id string) *promise {
+	p := l.promised[id]
+	if p == nil {
+		p = &promise{}
+		l.promised[id] = p
+	}
+	return p
+}
+
+// promises is a copy of what the subscription is owed.
+func (l *ledger) promises() map[string]*promise {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]*promise, len(l.promised))
+	for id, p := range l.promised {
+		c := *p
+		out[id] = &c
+	}
+	return out
 }
 
 // pick returns up to k of client's pending invitations, to update or close,
@@ -134,6 +159,7 @@ func (l *ledger) closed(ids []string, ok bool) {
 		r := l.acked[id]
 		if ok {
 			r.closed = r.closing
+			l.promise(id).updates++
 		}
 		r.closing = ""
 	}
@@ -155,6 +181,7 @@ func (l *ledger) updated(id string, body map[string]any, etag string) {
 	r.pending = nil
 	if body != nil {
 		r.body, r.etag = body, etag
+		l.promise(id).updates++
 	}
 }
 

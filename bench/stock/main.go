@@ -180,3 +180,38 @@ func (s *store) HeadInvitations(context.Context, gen.HeadInvitationsRequestObjec
 func (s *store) HeadInvitation(context.Context, gen.HeadInvitationRequestObject) (gen.HeadInvitationResponseObject, error) {
 	return nil, errNotServed
 }
+
+// CreateSubscription is not served.
+func (s *store) CreateSubscription(context.Context, gen.CreateSubscriptionRequestObject) (gen.CreateSubscriptionResponseObject, error) {
+	return nil, errNotServed
+}
+
+// ListSubscriptions is not served.
+func (s *store) ListSubscriptions(context.Context, gen.ListSubscriptionsRequestObject) (gen.ListSubscriptionsResponseObject, error) {
+	return nil, errNotServed
+}
+
+// GetSubscription is not served.
+func (s *store) GetSubscription(context.Context, gen.GetSubscriptionRequestObject) (gen.GetSubscriptionResponseObject, error) {
+	return nil, errNotServed
+}
+
+// UpdateSubscription is not served.
+func (s *store) UpdateSubscription(context.Context, gen.UpdateSubscriptionRequestObject) (gen.UpdateSubscriptionResponseObject, error) {
+	return nil, errNotServed
+}
+
+// DeleteSubscription is not served.
+func (s *store) DeleteSubscription(context.Context, gen.DeleteSubscriptionRequestObject) (gen.DeleteSubscriptionResponseObject, error) {
+	return nil, errNotServed
+}
+
+// HeadSubscriptions is not served.
+func (s *store) HeadSubscriptions(context.Context, gen.HeadSubscriptionsRequestObject) (gen.HeadSubscriptionsResponseObject, error) {
+	return nil, errNotServed
+}
+
+// HeadSubscription is not served.
+func (s *store) HeadSubscription(context.Context, gen.HeadSubscriptionRequestObject) (gen.HeadSubscriptionResponseObject, error) {
+	return nil, errNotServed
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/graph-linkedin/invitations/notify"
 	"github.com/graph-linkedin/invitations/server"
 )
 
@@ -54,6 +55,16 @@ type config struct {
 	publicKeyFile string
 	issuer        string
 	audience      string
+
+	// Change notifications: where they may go, how long a subscriber may
+	// take, how long and how often failures are retried, how many
+	// subscriptions are delivered at once.
+	notifyAllowPrivate bool
+	notifyTimeout      time.Duration
+	notifyRetryWindow  time.Duration
+	notifyMaxBackoff   time.Duration
+	notifyPoll         time.Duration
+	notifyConcurrency  int
 
 	// version asks for the version instead of serving.
 	version bool
@@ -105,6 +116,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"requests a caller may send at once (the token bucket's size)", 1, 1 << 30},
 		{&cfg.authFailureBurst, "auth-failure-burst", "INVITATIONS_AUTH_FAILURE_BURST", 100,
 			"failed authentications a client address may cause at once", 1, 1 << 30},
+		{&cfg.notifyConcurrency, "notify-concurrency", "INVITATIONS_NOTIFY_CONCURRENCY", notify.DefaultConcurrency,
+			"change notifications: subscriptions this instance delivers to at once, each on its own", 1, 1 << 16},
 	}
 	for _, n := range ints {
 		v, err := envInt(getenv, n.env, n.fallback)
@@ -135,6 +148,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return cfg, err
 	}
+	allowPrivate, err := envBool(getenv, "INVITATIONS_NOTIFY_ALLOW_PRIVATE", false)
+	if err != nil {
+		return cfg, err
+	}
+	fs.BoolVar(&cfg.notifyAllowPrivate, "notify-allow-private", allowPrivate,
+		"change notifications may go to loopback, private and link-local addresses, and over plain http: for tests and closed networks only (INVITATIONS_NOTIFY_ALLOW_PRIVATE)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and revision this binary was built from, and exit")
 	fs.BoolVar(&cfg.validateResponses, "validate-responses", validate,
 		"check every response against openapi.yaml; log and count violations (INVITATIONS_VALIDATE_RESPONSES)")
@@ -162,6 +181,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"how long a request may take from its header fields read to its response written; more than -request-timeout", 30 * time.Second, true},
 		{&cfg.idleTimeout, "idle-timeout", "INVITATIONS_IDLE_TIMEOUT",
 			"how long a kept-alive connection may wait for its next request", 2 * time.Minute, true},
+		{&cfg.notifyTimeout, "notify-timeout", "INVITATIONS_NOTIFY_TIMEOUT",
+			"change notifications: how long a subscriber may take to answer the validation handshake or a POST", notify.DefaultTimeout, true},
+		{&cfg.notifyRetryWindow, "notify-retry-window", "INVITATIONS_NOTIFY_RETRY_WINDOW",
+			"change notifications: how long a failing notification is retried before it is dropped and its subscription removed", notify.DefaultRetryWindow, true},
+		{&cfg.notifyMaxBackoff, "notify-max-backoff", "INVITATIONS_NOTIFY_MAX_BACKOFF",
+			"change notifications: the longest wait between two attempts (the wait doubles from 1 s up to it)", notify.DefaultMaxBackoff, true},
+		{&cfg.notifyPoll, "notify-poll-interval", "INVITATIONS_NOTIFY_POLL_INTERVAL",
+			"change notifications: how often the outbox is looked at for what other instances queued and retries that fell due", notify.DefaultPollInterval, true},
 	}
 	for _, d := range durations {
 		v, err := envDuration(getenv, d.env, d.fallback)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/jwtauth"
 	"github.com/graph-linkedin/invitations/memory"
+	"github.com/graph-linkedin/invitations/notify"
 	"github.com/graph-linkedin/invitations/postgres"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/sqlite"
@@ -42,7 +44,10 @@ func isPostgres(db string) bool {
 // PostgreSQL database must be reachable now (a server that cannot migrate
 // should not say it is listening); once running, an outage makes requests
 // answer 503 and /readyz fail until the database is back.
-func openStore(ctx context.Context, cfg config, reg prometheus.Registerer, logger *slog.Logger) (store, error) {
+//
+// onQueued is told how many notifications each write queued (see
+// notify.Dispatcher.Queued).
+func openStore(ctx context.Context, cfg config, reg prometheus.Registerer, logger *slog.Logger, onQueued func(n int)) (store, error) {
 	// Expired idempotency keys are purged in the background (the in-memory
 	// store purges as it goes); report what that does.
 	purged := prometheus.NewCounter(prometheus.CounterOpts{
@@ -65,13 +70,14 @@ func openStore(ctx context.Context, cfg config, reg prometheus.Registerer, logge
 			ConnectTimeout:   cfg.dbConnect,
 			StatementTimeout: cfg.dbStatement,
 			OnPurge:          onPurge,
+			OnQueued:         onQueued,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", redact(cfg.db), err)
 		}
 		return s, nil
 	case cfg.db == "memory:":
-		return memoryStore{memory.New(nil)}, nil
+		return memoryStore{memory.Open(memory.Options{OnQueued: onQueued})}, nil
 	}
 	batches := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "invitations_db_write_batch_size",
@@ -81,7 +87,8 @@ func openStore(ctx context.Context, cfg config, reg prometheus.Registerer, logge
 	if err := reg.Register(batches); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, cfg.db, sqlite.Options{OnBatch: func(n int) { batches.Observe(float64(n)) }, OnPurge: onPurge})
+	return sqlite.Open(ctx, cfg.db, sqlite.Options{OnBatch: func(n int) { batches.Observe(float64(n)) }, OnPurge: onPurge,
+		OnQueued: onQueued})
 }
 
 // memoryStore gives the in-memory store the Close the others have.
@@ -128,11 +135,41 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	store, err := openStore(ctx, cfg, reg, logger)
+	// The store tells the dispatcher of what its writes queue; the
+	// dispatcher needs the store: it is set once both exist.
+	var dispatcher atomic.Pointer[notify.Dispatcher]
+	store, err := openStore(ctx, cfg, reg, logger, func(n int) {
+		if d := dispatcher.Load(); d != nil {
+			d.Queued(n)
+		}
+	})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	notifier := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.notifyAllowPrivate, Timeout: cfg.notifyTimeout,
+		UserAgent: "invitationsd-notifications"})
+	d, err := notify.New(store, notify.Options{Client: notifier, Logger: logger, Metrics: reg, RetryWindow: cfg.notifyRetryWindow,
+		Concurrency: cfg.notifyConcurrency, PollInterval: cfg.notifyPoll, MaxBackoff: cfg.notifyMaxBackoff})
+	if err != nil {
+		return err
+	}
+	dispatcher.Store(d)
+	// Stopped before the store closes (deferred after it, so run before
+	// it): deliveries in flight give their subscriptions back.
+	dispatched := make(chan struct{})
+	dctx, stopDispatching := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(dispatched)
+		d.Run(dctx)
+	}()
+	defer func() {
+		stopDispatching()
+		<-dispatched
+	}()
+	if cfg.notifyAllowPrivate {
+		logger.Warn("change notifications may go to private addresses and over plain http (-notify-allow-private); do not take subscriptions from the internet")
+	}
 
 	verifier, err := newVerifier(ctx, cfg, logger)
 	if err != nil {
@@ -150,6 +187,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:        reg,
 		// Every response checked against openapi.yaml, when asked.
 		ValidateResponses: cfg.validateResponses,
+		Handshaker:        notifier,
 	})
 	if err != nil {
 		return err
