@@ -73,7 +73,10 @@ func shell(t *testing.T, dir, api, script string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	// The trap names the command that failed (errtrace: in the block's
+	// subshells too); the block itself runs as it is.
+	trap := "set -E\ntrap 'echo \"the block failed at its line $((LINENO - 2)): ${BASH_COMMAND:0:200}\" >&2' ERR\n"
+	cmd := exec.CommandContext(ctx, "bash", "-c", trap+script)
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "INVITATIONS_") && !strings.HasPrefix(kv, "API=") {
