@@ -28,7 +28,7 @@ run:
 	  else echo "building bin/invitationsd (the first build downloads modules and compiles SQLite; this takes a few minutes)..."; fi
 	@$(GO) build -buildvcs=auto -o bin/invitationsd ./cmd/invitationsd
 	@echo "starting bin/invitationsd (INVITATIONS_* variables configure it: docs/flags.md); stop it with Ctrl-C"
-	bin/invitationsd
+	@bin/invitationsd
 
 ## test: run the whole test suite: Go's (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN
 ## is set), then the TypeScript client example against the real server
