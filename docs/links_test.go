@@ -45,7 +45,7 @@ func prose(doc string) []string {
 	return lines
 }
 
-// withoutCode removes the code spans (`code`, ``co`de``) from a line.
+// withoutCode removes the code spans (`code`, “co`de“) from a line.
 func withoutCode(line string) string {
 	var b strings.Builder
 	for line != "" {
