@@ -45,7 +45,8 @@ func prose(doc string) []string {
 	return lines
 }
 
-// withoutCode removes the code spans (`code`, “co`de“) from a line.
+// withoutCode removes the code spans from a line: text between two runs of
+// as many backticks.
 func withoutCode(line string) string {
 	var b strings.Builder
 	for line != "" {
