@@ -3,7 +3,7 @@
 # linters and Swagger UI here, the TypeScript example's in examples/typescript).
 GO ?= go
 
-.PHONY: all generate check-generated build run test fuzz crashtest soak lint bench bench-go bench-http docs-assets breaking image image-tools image-test
+.PHONY: all generate check-generated build run test test-tools docs-flags fuzz crashtest soak lint bench bench-go bench-http docs-assets breaking image image-tools image-test
 
 all: build
 
@@ -22,15 +22,35 @@ check-generated: generate
 build:
 	$(GO) build -buildvcs=auto -o bin/ ./cmd/...
 
-## run: serve on 127.0.0.1:8080 with the embedded SQLite database in data/ (INVITATIONS_DB=postgres://... for PostgreSQL)
+## run: build bin/invitationsd and serve on 127.0.0.1:8080 with the embedded SQLite database in data/ (INVITATIONS_DB=postgres://... for PostgreSQL)
 run:
-	$(GO) run ./cmd/invitationsd
+	@if [ -x bin/invitationsd ]; then echo "building bin/invitationsd..."; \
+	  else echo "building bin/invitationsd (the first build downloads modules and compiles SQLite; this takes a few minutes)..."; fi
+	@$(GO) build -buildvcs=auto -o bin/invitationsd ./cmd/invitationsd
+	@echo "starting bin/invitationsd (INVITATIONS_* variables configure it: docs/flags.md); stop it with Ctrl-C"
+	@bin/invitationsd
 
 ## test: run the whole test suite: Go's (the PostgreSQL engine's too when INVITATIONS_TEST_POSTGRES_DSN
 ## is set), then the TypeScript client example against the real server
-test: examples/typescript/node_modules
+test: examples/typescript/node_modules test-tools
 	$(GO) test -race -count=1 ./...
 	cd examples/typescript && npm test --silent
+
+# The README's test runs its shell session with bash, curl and jq; installed
+# as root when missing (as .ci/run installs Chromium), a clear failure otherwise.
+test-tools:
+	@need=; for t in bash curl jq; do command -v $$t >/dev/null || need="$$need $$t"; done; \
+	  if [ -n "$$need" ]; then \
+	    if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	      echo "make test needs$$need for the README's session (apt-get install -y$$need)" >&2; exit 1; fi; \
+	    echo "installing$$need for the README's session" >&2; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+	  fi
+
+## docs-flags: write docs/flags.md, the flag reference, from `invitationsd -h` (make test fails when it is stale)
+docs-flags:
+	$(GO) test -count=1 -run '^TestFlagReference$$' ./cmd/invitationsd -update-flags
 
 examples/typescript/node_modules: examples/typescript/package.json examples/typescript/package-lock.json
 	cd examples/typescript && npm ci --ignore-scripts --no-audit --no-fund
