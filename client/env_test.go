@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client"
 	"github.com/graph-linkedin/invitations/jwtauth"
-	"github.com/graph-linkedin/invitations/notify"
+	"github.com/graph-linkedin/invitations/notifytest"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/spectest"
 	"github.com/graph-linkedin/invitations/sqlite"
@@ -49,34 +48,13 @@ func newServerStore(t testing.TB) (string, *sqlite.Store) {
 }
 
 // newNotifyingServer is newServer with change notifications, as
-// invitationsd runs them with -notify-allow-private: the validation
-// handshake, and a dispatcher that delivers what every write queues, to
-// receivers on this machine over plain http, retrying at once.
+// invitationsd runs them with -notify-allow-private (see
+// notifytest.Dispatcher).
 func newNotifyingServer(t testing.TB) string {
 	t.Helper()
-	var dispatcher atomic.Pointer[notify.Dispatcher]
-	notifier := notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: 5 * time.Second})
-	url, store := startServer(t, sqlite.Options{OnQueued: func(n int) {
-		if d := dispatcher.Load(); d != nil {
-			d.Queued(n)
-		}
-	}}, server.Options{Handshaker: notifier})
-	d, err := notify.New(store, notify.Options{Client: notifier, PollInterval: 50 * time.Millisecond,
-		MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dispatcher.Store(d)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.Run(ctx)
-	}()
-	t.Cleanup(func() { // before the store closes: cleanups run last first
-		cancel()
-		<-done
-	})
+	d := notifytest.NewDispatcher()
+	url, store := startServer(t, sqlite.Options{OnQueued: d.Queued}, server.Options{Handshaker: d.Client})
+	d.Start(t, store)
 	return url
 }
 
