@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"iter"
 	"net/http"
 	"strings"
@@ -114,13 +113,9 @@ func (c *Client) listSubscriptions(ctx context.Context, opts []RequestOption) ([
 	if err != nil {
 		return nil, err
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, c.failure(res)
-	}
-	var w raw.SubscriptionCollection
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the subscriptions (request-id %s): %w", res.Header.Get("request-id"), err)
+	w, err := read[raw.SubscriptionCollection](c, res, http.StatusOK, "subscriptions")
+	if err != nil {
+		return nil, err
 	}
 	subs := make([]Subscription, len(w.Value))
 	for i, v := range w.Value {
@@ -150,23 +145,15 @@ func (c *Client) DeleteSubscription(ctx context.Context, id string, opts ...Requ
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusNoContent {
-		return c.failure(res)
-	}
-	return nil
+	return c.noContent(res)
 }
 
 // subscriptionFrom reads an answer that carries a subscription and closes
 // it.
 func (c *Client) subscriptionFrom(res *http.Response, status int) (*Subscription, error) {
-	defer res.Body.Close()
-	if res.StatusCode != status {
-		return nil, c.failure(res)
-	}
-	var w raw.Subscription
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the subscription (request-id %s): %w", res.Header.Get("request-id"), err)
+	w, err := read[raw.Subscription](c, res, status, "subscription")
+	if err != nil {
+		return nil, err
 	}
 	sub := subscriptionFromWire(w)
 	return &sub, nil

@@ -130,11 +130,7 @@ var unsubscribeCommand = &command{
 		if err := c.DeleteSubscription(ctx, args[0], requestOptions(e)...); err != nil {
 			return err
 		}
-		if e.output == "table" {
-			_, err := fmt.Fprintln(e.stdout, "deleted", args[0])
-			return err
-		}
-		return nil
+		return e.printDeleted(args[0])
 	},
 }
 
@@ -157,8 +153,7 @@ func (e *env) printSubscription(sub *client.Subscription) error {
 		_, err := fmt.Fprintln(e.stdout, sub.ID)
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	for _, row := range [][2]string{
+	return e.printBlock([][2]string{
 		{"id", sub.ID},
 		{"change types", changeTypes(sub.ChangeTypes)},
 		{"notification url", sub.NotificationURL},
@@ -167,10 +162,7 @@ func (e *env) printSubscription(sub *client.Subscription) error {
 		{"client state", sub.ClientState},
 		{"creator", sub.CreatorID},
 		{"application", sub.ApplicationID},
-	} {
-		fmt.Fprintf(tw, "%s:\t%s\n", row[0], orDash(row[1]))
-	}
-	return tw.Flush()
+	})
 }
 
 func changeTypes(ts []client.ChangeType) string {
