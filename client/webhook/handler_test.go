@@ -1,9 +1,11 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -234,5 +236,26 @@ func TestDedupe(t *testing.T) {
 		if got := d.Seen(id); got != want {
 			t.Errorf("Seen(%q) = %v; want %v", id, got, want)
 		}
+	}
+}
+
+// The Logger is told why a POST was refused, and of a function's failure;
+// never of the clientState.
+func TestLogger(t *testing.T) {
+	var buf bytes.Buffer
+	c := calls{fail: map[string]bool{"0b3b2e54-8f6d-4c2a-9e41-5d7c6a1f2e90": true}}
+	h := c.handler(&webhook.Handler{ClientState: "another-secret", Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	post(t, h, http.MethodPost, "/", "application/json", changes)
+	h.ClientState = "secretClientState"
+	post(t, h, http.MethodPost, "/", "application/json", changes)
+	got := buf.String()
+	for _, want := range []string{"request refused", "status=403", "its clientState is not the subscription's",
+		"a notification failed", "notification=0b3b2e54-8f6d-4c2a-9e41-5d7c6a1f2e90", "error=cannot"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "ecret") {
+		t.Errorf("the log shows a clientState:\n%s", got)
 	}
 }
