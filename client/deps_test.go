@@ -39,9 +39,10 @@ func goCmd(t *testing.T, dir string, env []string, args ...string) []byte {
 	return out
 }
 
-// Importing the client must not pull in the server's stack.
+// Importing the client (or its webhook package) must not pull in the
+// server's stack.
 func TestDependencies(t *testing.T) {
-	out := goCmd(t, ".", nil, "list", "-deps", ".")
+	out := goCmd(t, ".", nil, "list", "-deps", ".", "./webhook")
 	for dep := range strings.Lines(string(out)) {
 		if isForbidden(dep) {
 			t.Errorf("the client depends on %s", strings.TrimSpace(dep))
@@ -60,7 +61,7 @@ func TestImporterGoMod(t *testing.T) {
 
 	// What the client needs at run time: the modules of its packages.
 	needed := map[string]bool{}
-	out := goCmd(t, ".", nil, "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}", ".")
+	out := goCmd(t, ".", nil, "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}", ".", "./webhook")
 	for m := range strings.Lines(string(out)) {
 		if m = strings.TrimSpace(m); m != "" && m != modPath {
 			needed[m] = true
@@ -70,7 +71,8 @@ func TestImporterGoMod(t *testing.T) {
 	dir := t.TempDir()
 	gomod := "module example.com/importer\n\ngo 1.26\n\n" +
 		"require " + modPath + " v0.0.0\n\nreplace " + modPath + " => " + modDir + "\n"
-	main := "package main\n\nimport \"" + modPath + "/client\"\n\n" +
+	main := "package main\n\nimport (\n\t\"net/http\"\n\n\t\"" + modPath + "/client\"\n\t\"" + modPath + "/client/webhook\"\n)\n\n" +
+		"var _ http.Handler = &webhook.Handler{}\n\n" +
 		"func main() {\n\tif _, err := client.New(\"http://127.0.0.1:8080/v1.0\"); err != nil {\n\t\tpanic(err)\n\t}\n}\n"
 	for name, content := range map[string]string{"go.mod": gomod, "main.go": main} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {

@@ -15,6 +15,14 @@
 //	for inv, err := range c.ListInvitations(ctx, client.ListOptions{Filter: client.PendingFor(me)}) { ... }
 //	results, err := c.CloseInvitations(ctx, client.ActionAccept, []string{inv.ID})
 //
+// A subscription has the service POST a notification to a URL of yours at
+// every change of the invitations the caller may read; package
+// client/webhook has the http.Handler that receives them:
+//
+//	sub, err := c.CreateSubscription(ctx, client.NewSubscription{ChangeTypes: []client.ChangeType{client.ChangeCreated},
+//		NotificationURL: "https://hooks.example.com/notify", Expiration: time.Now().Add(48 * time.Hour), ClientState: secret})
+//	sub, err = c.RenewSubscription(ctx, sub.ID, time.Now().Add(client.MaxSubscriptionLifetime))
+//
 // An answer other than 2xx is an *Error with the Graph code, message and
 // request id; errors.Is tells its kind (ErrNotFound, ErrConflict, ...).
 // Requests that meet 429 or 503 or a failed connection are retried (see

@@ -17,6 +17,7 @@ import (
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client"
 	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/notifytest"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/spectest"
 	"github.com/graph-linkedin/invitations/sqlite"
@@ -43,19 +44,36 @@ func newServer(t testing.TB) string {
 // newServerStore is newServer that also returns the service's store.
 func newServerStore(t testing.TB) (string, *sqlite.Store) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	return startServer(t, sqlite.Options{}, server.Options{})
+}
+
+// newNotifyingServer is newServer with change notifications, as
+// invitationsd runs them with -notify-allow-private (see
+// notifytest.Dispatcher).
+func newNotifyingServer(t testing.TB) string {
+	t.Helper()
+	d := notifytest.NewDispatcher()
+	url, store := startServer(t, sqlite.Options{OnQueued: d.Queued}, server.Options{Handshaker: d.Client})
+	d.Start(t, store)
+	return url
+}
+
+// startServer starts the real service over a fresh SQLite file opened with
+// so, built with opts.
+func startServer(t testing.TB, so sqlite.Options, opts server.Options) (string, *sqlite.Store) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), so)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
-		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
-		// Some tests put a proxy (startFlaky) between the client and the
-		// service, which passes on the Host it was asked for; the service
-		// trusts it, as it would a load balancer, so its links lead back
-		// through the proxy.
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-	})
+	opts.Verifier = jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)
+	// Some tests put a proxy (startFlaky) between the client and the
+	// service, which passes on the Host it was asked for; the service
+	// trusts it, as it would a load balancer, so its links lead back
+	// through the proxy.
+	opts.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

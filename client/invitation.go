@@ -125,26 +125,41 @@ func (c *Client) DeleteInvitation(ctx context.Context, id string, opts ...Reques
 	if err != nil {
 		return err
 	}
+	return c.noContent(res)
+}
+
+// invitationFrom reads an answer that carries an invitation and closes it.
+func (c *Client) invitationFrom(res *http.Response, status int) (*Invitation, error) {
+	w, err := read[raw.InvitationV2](c, res, status, "invitation")
+	if err != nil {
+		return nil, err
+	}
+	inv := invitationFromWire(w)
+	inv.ETag = res.Header.Get("ETag")
+	return &inv, nil
+}
+
+// read decodes an answer of the status wanted into a W (what, in an error)
+// and closes it; another status is failure's error.
+func read[W any](c *Client, res *http.Response, status int, what string) (W, error) {
+	defer res.Body.Close()
+	var w W
+	if res.StatusCode != status {
+		return w, c.failure(res)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
+		return w, fmt.Errorf("client: read the %s (request-id %s): %w", what, res.Header.Get("request-id"), err)
+	}
+	return w, nil
+}
+
+// noContent checks that an answer is a 204 and closes it.
+func (c *Client) noContent(res *http.Response) error {
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusNoContent {
 		return c.failure(res)
 	}
 	return nil
-}
-
-// invitationFrom reads an answer that carries an invitation and closes it.
-func (c *Client) invitationFrom(res *http.Response, status int) (*Invitation, error) {
-	defer res.Body.Close()
-	if res.StatusCode != status {
-		return nil, c.failure(res)
-	}
-	var w raw.InvitationV2
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the invitation (request-id %s): %w", res.Header.Get("request-id"), err)
-	}
-	inv := invitationFromWire(w)
-	inv.ETag = res.Header.Get("ETag")
-	return &inv, nil
 }
 
 // failure is the error for an answer of an unexpected status: an *Error for

@@ -169,13 +169,9 @@ func (c *Client) NextPage(ctx context.Context, nextLink string, ropts ...Request
 
 // pageFrom reads a collection answer and closes it.
 func (c *Client) pageFrom(res *http.Response) (*Page, error) {
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, c.failure(res)
-	}
-	var w raw.InvitationV2Collection
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the page (request-id %s): %w", res.Header.Get("request-id"), err)
+	w, err := read[raw.InvitationV2Collection](c, res, http.StatusOK, "page")
+	if err != nil {
+		return nil, err
 	}
 	p := &Page{Invitations: make([]Invitation, len(w.Value)), NextLink: deref(w.OdataNextLink), Count: w.OdataCount}
 	for i, v := range w.Value {

@@ -271,11 +271,7 @@ var deleteCommand = &command{
 		if err := c.DeleteInvitation(ctx, args[0], requestOptions(e, ifMatch(setFlags(fs))...)...); err != nil {
 			return err
 		}
-		if e.output == "table" {
-			_, err := fmt.Fprintln(e.stdout, "deleted", args[0])
-			return err
-		}
-		return nil
+		return e.printDeleted(args[0])
 	},
 }
 

@@ -48,7 +48,8 @@ type command struct {
 }
 
 // commands are the subcommands, in the order help lists them.
-var commands = []*command{createCommand, getCommand, listCommand, updateCommand, deleteCommand, acceptCommand, ignoreCommand}
+var commands = []*command{createCommand, getCommand, listCommand, updateCommand, deleteCommand, acceptCommand, ignoreCommand,
+	subscribeCommand, subscriptionsCommand, renewCommand, unsubscribeCommand}
 
 // oneOrMore is the nargs of a command that takes one argument or more.
 const oneOrMore = -1
@@ -200,14 +201,14 @@ func printDefaults(fs *flag.FlagSet, w io.Writer) {
 func usage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprint(w, `usage: invitations [flags] <command> [flags] [id...]
 
-Create, read, list, update and delete LinkedIn invitations, and accept or
-ignore the ones sent to you, through the Microsoft Graph-style invitations
-API.
+Create, read, list, update and delete LinkedIn invitations, accept or ignore
+the ones sent to you, and subscribe to their changes, through the Microsoft
+Graph-style invitations API.
 
 commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `
 Run "invitations <command> --help" for a command's flags.

@@ -19,6 +19,7 @@ import (
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client"
 	"github.com/graph-linkedin/invitations/jwtauth"
+	"github.com/graph-linkedin/invitations/notifytest"
 	"github.com/graph-linkedin/invitations/server"
 	"github.com/graph-linkedin/invitations/sqlite"
 )
@@ -34,20 +35,37 @@ var testKey = []byte("test-key-0123456789abcdef0123456789abcdef")
 // alice's that may read and write.
 func newServer(t *testing.T) (url, token string) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), sqlite.Options{})
+	url, token, _ = startServer(t, sqlite.Options{}, server.Options{})
+	return url, token
+}
+
+// newNotifyingServer is newServer with change notifications, as
+// invitationsd runs them with -notify-allow-private.
+func newNotifyingServer(t *testing.T) (url, token string) {
+	t.Helper()
+	d := notifytest.NewDispatcher()
+	url, token, store := startServer(t, sqlite.Options{OnQueued: d.Queued}, server.Options{Handshaker: d.Client})
+	d.Start(t, store)
+	return url, token
+}
+
+// startServer is newServer over a SQLite file opened with so, built with
+// opts; it returns the store too.
+func startServer(t *testing.T, so sqlite.Options, opts server.Options) (url, token string, store *sqlite.Store) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "invitations.db"), so)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), server.Options{
-		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
-	})
+	opts.Verifier = jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience)
+	h, err := server.New(store, slog.New(slog.NewTextHandler(t.Output(), nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv.URL + server.BasePath, mintToken(t, alice, invitations.PermReadWrite)
+	return srv.URL + server.BasePath, mintToken(t, alice, invitations.PermReadWrite), store
 }
 
 // mintToken is a token the test server trusts, of sub with the delegated

@@ -21,8 +21,7 @@ func (e *env) printInvitation(inv *client.Invitation) error {
 		_, err := fmt.Fprintln(e.stdout, inv.ID)
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	for _, row := range [][2]string{
+	return e.printBlock([][2]string{
 		{"id", inv.ID},
 		{"created", timestamp(inv.Created)},
 		{"last modified", timestamp(inv.LastModified)},
@@ -34,10 +33,27 @@ func (e *env) printInvitation(inv *client.Invitation) error {
 		{"message", bodyOf(inv.Message)},
 		{"tracking id", inv.TrackingID},
 		{"etag", inv.ETag},
-	} {
+	})
+}
+
+// printBlock prints properties, one "name: value" a line, the values
+// aligned ("-" for none).
+func (e *env) printBlock(rows [][2]string) error {
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, row := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], orDash(row[1]))
 	}
 	return tw.Flush()
+}
+
+// printDeleted says, in a table's output, that id was deleted; the other
+// outputs print nothing.
+func (e *env) printDeleted(id string) error {
+	if e.output != "table" {
+		return nil
+	}
+	_, err := fmt.Fprintln(e.stdout, "deleted", id)
+	return err
 }
 
 // printPage prints one page of a listing: the API's JSON, or a table with

@@ -1,20 +1,22 @@
-// Command receiver is the smallest subscriber of change notifications: it
-// answers the validation handshake, checks each notification's clientState
-// and drops one it has seen (delivery is at least once), prints the rest,
-// and acknowledges them with a 202.
+// Command receiver is the smallest subscriber of change notifications, built
+// on the client's webhook.Handler: it answers the validation handshake,
+// refuses notifications without the subscription's clientState, drops one
+// it has seen (delivery is at least once), prints the rest and acknowledges
+// them.
 //
 //	go run ./examples/receiver -addr 127.0.0.1:9000 -client-state s3cret
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"os"
-	"sync"
+
+	"github.com/graph-linkedin/invitations/client/webhook"
 )
 
 func main() {
@@ -25,51 +27,18 @@ func main() {
 	log.Fatal(http.ListenAndServe(*addr, newHandler(os.Stdout, *state)))
 }
 
-// notification is what this receiver reads of one: openapi.yaml's
-// ChangeNotification and LifecycleNotification have the rest.
-type notification struct {
-	ID             string `json:"id"`
-	SubscriptionID string `json:"subscriptionId"`
-	ChangeType     string `json:"changeType"`     // created, updated, deleted
-	LifecycleEvent string `json:"lifecycleEvent"` // missed, subscriptionRemoved
-	Resource       string `json:"resource"`       // linkedIn/invitations/{id}
-	ClientState    string `json:"clientState"`
-}
-
 // newHandler prints each new notification to out, one line each.
 func newHandler(out io.Writer, clientState string) http.Handler {
-	var (
-		mu   sync.Mutex
-		seen = map[string]bool{} // notification ids (keep them as long as retries may come: hours)
-	)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The validation handshake: echo the token, as plain text, at once.
-		if token := r.URL.Query().Get("validationToken"); token != "" {
-			w.Header().Set("Content-Type", "text/plain")
-			io.WriteString(w, token)
-			return
-		}
-		var body struct{ Value []notification }
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-			http.Error(w, "not a notification", http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, n := range body.Value {
-			if n.ClientState != clientState {
-				continue // not from the service: it sends the subscription's clientState
-			}
-			if seen[n.ID] {
-				continue // a duplicate: delivery is at least once
-			}
-			seen[n.ID] = true
-			what := n.ChangeType
-			if n.LifecycleEvent != "" {
-				what = "lifecycle: " + n.LifecycleEvent
-			}
-			fmt.Fprintf(out, "%s %s (subscription %s, notification %s)\n", what, n.Resource, n.SubscriptionID, n.ID)
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
+	return &webhook.Handler{
+		ClientState: clientState,
+		OnChange: func(_ context.Context, n webhook.Change) error {
+			_, err := fmt.Fprintf(out, "%s %s (subscription %s, notification %s)\n", n.ChangeType, n.Resource, n.SubscriptionID, n.ID)
+			return err
+		},
+		OnLifecycle: func(_ context.Context, n webhook.Lifecycle) error {
+			_, err := fmt.Fprintf(out, "lifecycle: %s (subscription %s, notification %s)\n", n.Event, n.SubscriptionID, n.ID)
+			return err
+		},
+		Dedupe: webhook.NewDedupe(10_000), // the repeats of the last 10,000 notifications
+	}
 }

@@ -1,21 +1,26 @@
 // Drives the real server (cmd/invitationsd, built from this checkout) with
-// the TypeScript client: create, get, list across pages, update, delete, and
-// Graph's errors. The server runs with -validate-responses, and any response
-// it logs as breaking openapi.yaml fails the test.
+// the TypeScript client: create, get, list across pages, update, delete,
+// Graph's errors, and a change notification to a receiver of its own. The
+// server runs with -validate-responses, and any response it logs as
+// breaking openapi.yaml fails the test.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 
 import {
+  type ChangeNotificationCollection,
   closeInvitations,
   GraphError,
   type Invitation,
   type InvitationsClient,
   invitationsClient,
+  notificationListener,
   pages,
 } from "./invitations.ts";
 
@@ -39,9 +44,11 @@ before(async () => {
   bin = join(dir, "invitationsd");
   execFileSync("go", ["build", "-o", bin, "./cmd/invitationsd"], { cwd: repo, stdio: "inherit" });
   // One listener, on a free port (metrics share it by default): this runs
-  // beside `make run` and any other server on the machine.
+  // beside `make run` and any other server on the machine. Change
+  // notifications may go to the test's receiver, on 127.0.0.1 over http.
   server = spawn(bin, ["-addr", "127.0.0.1:0", "-db", join(dir, "invitations.db"),
-    "-dev-key-file", join(dir, "dev-jwt.key"), "-validate-responses"], { stdio: ["ignore", "pipe", "inherit"] });
+    "-dev-key-file", join(dir, "dev-jwt.key"), "-validate-responses", "-notify-allow-private"],
+    { stdio: ["ignore", "pipe", "inherit"] });
   // "close", not "exit": by then every log line has been read.
   exited = new Promise((done) => server.once("close", (code) => done(code)));
   const addr = await new Promise<string>((listening, fail) => {
@@ -240,4 +247,79 @@ test("the invitee accepts an invitation", async () => {
   // Once closed, Alice may invite Bob again.
   const again = await api.POST("/linkedIn/invitations", { body: { invitee: bob } });
   assert.equal(again.response.status, 201);
+});
+
+/** Resolves as promise does, or rejects after ms, saying what did not happen. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("a subscriber receives a change notification", async () => {
+  // A receiver of our own, on a free port: it answers the handshake and
+  // records what the service POSTs.
+  const received: ChangeNotificationCollection[] = [];
+  let arrived!: () => void;
+  const first = new Promise<void>((done) => (arrived = done));
+  const receiver = createServer(
+    notificationListener("s3cret", async (body) => {
+      received.push(body);
+      arrived();
+    }),
+  );
+  await new Promise<void>((listening) => receiver.listen(0, "127.0.0.1", listening));
+  const notificationUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
+  try {
+    const expirationDateTime = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    const subscribed = await api.POST("/subscriptions", {
+      body: {
+        changeType: "created,deleted",
+        notificationUrl,
+        resource: "linkedIn/invitations",
+        expirationDateTime,
+        clientState: "s3cret",
+      },
+    });
+    assert.equal(subscribed.response.status, 201, JSON.stringify(subscribed.error));
+    const sub = subscribed.data!;
+    assert.equal(sub.notificationUrl, notificationUrl);
+    assert.equal(sub.creatorId, alice);
+
+    const created = await api.POST("/linkedIn/invitations", { body: { invitee: "urn:li:person:Gr4ce" } });
+    assert.equal(created.response.status, 201);
+    const id = created.data!.id;
+    await within(30_000, "the notification of the create", first);
+
+    const notification = received[0]?.value[0];
+    assert.ok(notification, "a notification arrived");
+    const want: ChangeNotificationCollection = {
+      value: [
+        {
+          id: notification.id,
+          subscriptionId: sub.id,
+          subscriptionExpirationDateTime: notification.subscriptionExpirationDateTime,
+          changeType: "created",
+          resource: `linkedIn/invitations/${id}`,
+          resourceData: { "@odata.type": "#microsoft.graph.InvitationV2", "@odata.id": `linkedIn/invitations/${id}`, id },
+          clientState: "s3cret",
+          tenantId: tenant,
+        },
+      ],
+    };
+    assert.deepEqual(received, [want], "one POST, with the create's notification");
+    assert.equal(Date.parse(notification.subscriptionExpirationDateTime), Date.parse(expirationDateTime));
+    assert.ok(notification.id, "each notification has an id, to drop duplicates by");
+
+    const deleted = await api.DELETE("/subscriptions/{id}", { params: { path: { id: sub.id } } });
+    assert.equal(deleted.response.status, 204);
+  } finally {
+    receiver.close();
+  }
 });
