@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -16,6 +17,7 @@ var _ gen.StrictServerInterface = (*handler)(nil)
 type handler struct {
 	store    invitations.Store
 	ready    func(ctx context.Context) error // Options.Ready; nil when unset
+	timeout  time.Duration                   // Options.RequestTimeout, for the readiness probe
 	contract contract                        // openapi.yaml, served as the contract
 	inflight inflightKeys                    // the Idempotency-Keys of the requests running now
 	origin   *origin                         // the base of absolute links
