@@ -101,7 +101,10 @@ func (a *accessLog) write(l *accessLine) {
 	b = append(b, `,"operation":`...)
 	b = appendJSONString(b, l.operation)
 	b = append(b, `,"duration_ms":`...)
-	b = strconv.AppendFloat(b, l.durationMS(), 'g', -1, 64) // as slog writes a float64
+	// As encoding/json writes a float64 (which slog calls), for numbers
+	// from 1e-6 to 1e21: a duration in milliseconds to the microsecond
+	// always is one, or 0.
+	b = strconv.AppendFloat(b, l.durationMS(), 'f', -1, 64)
 	b = append(b, `,"remote":`...)
 	b = appendJSONString(b, l.remote)
 	b = append(b, "}\n"...)

@@ -99,10 +99,11 @@ func reportCPU(b *testing.B) func() {
 func benchHandler(b *testing.B, seeds int) (serve func(*http.Request) *httptest.ResponseRecorder, id string) {
 	b.Helper()
 	h, err := server.New(memory.New(nil), slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{
-		Verifier: jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
-		Throttle: server.Throttle{Rate: 1e6, Burst: 1e6},
-		Overload: server.Overload{InFlight: 64, Queue: 256},
-		Metrics:  prometheus.NewRegistry(),
+		AccessLog: io.Discard, // formatted, as invitationsd's
+		Verifier:  jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
+		Throttle:  server.Throttle{Rate: 1e6, Burst: 1e6},
+		Overload:  server.Overload{InFlight: 64, Queue: 256},
+		Metrics:   prometheus.NewRegistry(),
 	})
 	if err != nil {
 		b.Fatal(err)
