@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -95,8 +96,11 @@ type server struct {
 	// unrouted are the metrics of requests no operation matched.
 	unrouted *opMetrics
 	ids      *requestIDs
-	access   *accessLog        // nil: the access log goes to log
-	limits   *limiters[string] // by caller; nil when throttling is off
+	access   *accessLog           // nil: the access log goes to log
+	limits   *limiters[callerKey] // by caller; nil when throttling is off
+	// rateLimit is the RateLimit-Limit header field's value, the same for
+	// every answer.
+	rateLimit []string
 	// failures are the client addresses' budgets of failed
 	// authentications; nil when the budget is off.
 	failures *limiters[netip.Prefix]
@@ -154,9 +158,10 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	}
 	s.store = newGuardedStore(store, opts.Overload, opts.RequestTimeout, m)
 	if opts.Throttle.Rate > 0 {
-		if s.limits, err = newLimiters[string](opts.Throttle.Rate, opts.Throttle.Burst, opts.Throttle.Callers); err != nil {
+		if s.limits, err = newLimiters[callerKey](opts.Throttle.Rate, opts.Throttle.Burst, opts.Throttle.Callers); err != nil {
 			return nil, fmt.Errorf("server: throttle: %w", err)
 		}
+		s.rateLimit = []string{strconv.Itoa(s.limits.burst)}
 	}
 	if b := opts.AuthFailures; b.Rate > 0 {
 		if s.failures, err = newLimiters[netip.Prefix](b.Rate, b.Burst, b.Clients); err != nil {

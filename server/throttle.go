@@ -23,6 +23,9 @@ type Throttle struct {
 	Callers int
 }
 
+// callerKey is a caller's bucket: its tenant and subject.
+type callerKey struct{ tenant, subject string }
+
 // limiters keeps token buckets by key (a caller, a client address), each
 // of burst requests refilled at rate a second, in an LRU: least recently
 // seen keys are forgotten, which only ever lets someone through.
@@ -97,11 +100,13 @@ func (s *server) throttle(c echo.Context, ri *requestInfo) error {
 	if s.limits == nil || caller.Subject == "" {
 		return nil
 	}
-	ok, remaining, wait := s.limits.take(caller.Tenant+"\x00"+caller.Subject, s.opts.Now())
+	ok, remaining, wait := s.limits.take(callerKey{caller.Tenant, caller.Subject}, s.opts.Now())
+	// Set under their canonical names: Header.Set would canonicalize
+	// RateLimit-* anew for every request.
 	h := c.Response().Header()
-	h.Set("RateLimit-Limit", strconv.Itoa(s.limits.burst))
-	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(int(wait/time.Second)))
+	h["Ratelimit-Limit"] = s.rateLimit // shared, never changed in place
+	h["Ratelimit-Remaining"] = []string{strconv.Itoa(remaining)}
+	h["Ratelimit-Reset"] = []string{strconv.Itoa(int(wait / time.Second))}
 	if !ok {
 		h.Set("Retry-After", strconv.Itoa(max(1, int(wait/time.Second))))
 		s.metrics.throttled.Inc()
