@@ -24,7 +24,8 @@ type Overload struct {
 // guardedStore is the store behind the Overload bounds, timed for metrics:
 // every store call a request makes passes through call (Ping aside). It is
 // where the request's work can block, so it is where that work gets its
-// deadline: the request timeout, from when the call starts.
+// deadline: the request timeout, from when the call starts (made only when
+// the work waits on it, see lazyDeadline).
 type guardedStore struct {
 	invitations.Store
 	slots      chan struct{}
@@ -60,8 +61,9 @@ var errOverloaded = fmt.Errorf("%w: too much work is waiting on the database", i
 // belongs here too.)
 func call[T any](ctx context.Context, g *guardedStore, timer prometheus.Observer, f func(ctx context.Context) (T, error)) (T, error) {
 	start := time.Now()
-	ctx, cancel := context.WithDeadline(ctx, start.Add(g.timeout))
-	defer cancel()
+	dctx := withLazyDeadline(ctx, start.Add(g.timeout))
+	defer dctx.release()
+	ctx = dctx
 	if err := g.enter(ctx); err != nil {
 		var zero T
 		return zero, err

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/graph-linkedin/invitations/sqlite"
 	"github.com/graph-linkedin/invitations/storetest"
@@ -60,4 +61,38 @@ func BenchmarkGetParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkGet is one read by id at a time, with the context a server's
+// request gives it (cancellable, with a deadline) and without one
+// (context.Background), with allocations per read.
+func BenchmarkGet(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	inv, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, request := range []bool{true, false} {
+		name := "background"
+		if request {
+			name = "request"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if request {
+					ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+				}
+				if _, err := s.Invitation(ctx, "tenant-1", inv.ID); err != nil {
+					b.Fatal(err)
+				}
+				cancel()
+			}
+		})
+	}
 }
