@@ -175,7 +175,8 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.Use(s.enter)
 
 	router := newSpecRouter(e, spec, m)
-	h := &handler{store: s.store, ready: opts.Ready, timeout: opts.RequestTimeout, contract: doc, origin: s.origin}
+	h := &handler{store: s.store, ready: opts.Ready, timeout: opts.RequestTimeout, contract: doc, origin: s.origin,
+		respond: newResponder()}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	router.refuseShadowed()
 	s.routes = router.routes

@@ -52,4 +52,3 @@ func (r rawJSON) VisitGetOpenAPIJSONResponse(w http.ResponseWriter) error {
 	_, err := w.Write(r)
 	return err
 }
-
