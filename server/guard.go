@@ -24,7 +24,7 @@ type Overload struct {
 // guardedStore is the store behind the Overload bounds, timed for metrics:
 // every store call a request makes passes through call (Ping aside). It is
 // where the request's work can block, so it is where that work gets its
-// deadline: the request timeout, from when the call starts (made only when
+// deadline: the request timeout from the request's start (made only when
 // the work waits on it, see lazyDeadline).
 type guardedStore struct {
 	invitations.Store
@@ -56,12 +56,16 @@ func newGuardedStore(store invitations.Store, cfg Overload, timeout time.Duratio
 var errOverloaded = fmt.Errorf("%w: too much work is waiting on the database", invitations.ErrUnavailable)
 
 // call runs one store call f under the bounds: it takes a slot, waiting in
-// the bounded queue if need be, gives f the deadline, and records the time
-// spent (waiting included) in timer. (A later tracing span per store call
+// the bounded queue if need be, gives f the request's deadline, and records
+// the time spent (waiting included) in timer. (A later tracing span per store call
 // belongs here too.)
 func call[T any](ctx context.Context, g *guardedStore, timer prometheus.Observer, f func(ctx context.Context) (T, error)) (T, error) {
 	start := time.Now()
-	dctx := withLazyDeadline(ctx, start.Add(g.timeout))
+	began := info(ctx).start
+	if began.IsZero() { // a call outside a request
+		began = start
+	}
+	dctx := withLazyDeadline(ctx, began.Add(g.timeout))
 	defer dctx.release()
 	ctx = dctx
 	if err := g.enter(ctx); err != nil {

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/graph-linkedin/invitations"
-	"github.com/graph-linkedin/invitations/gen"
 )
 
 // invitationResponse is the answer of the operations that return one
@@ -23,7 +22,7 @@ import (
 type invitationResponse struct {
 	*responder
 	status   int
-	body     gen.InvitationV2
+	body     wireInvitation
 	etag     string // the ETag header field
 	location string // the Location header field, when not ""
 	replayed bool   // Idempotency-Replayed: true
@@ -44,7 +43,9 @@ func newResponder() *responder {
 
 // invitation is the answer with status that carries inv.
 func (rs *responder) invitation(status int, inv invitations.Invitation) *invitationResponse {
-	return &invitationResponse{responder: rs, status: status, body: invitationToWire(inv), etag: *etag(inv)}
+	r := &invitationResponse{responder: rs, status: status, etag: *etag(inv)}
+	r.body.set(inv)
+	return r
 }
 
 // created is the 201 for a created invitation.
@@ -57,7 +58,7 @@ func (rs *responder) created(inv invitations.Invitation) *invitationResponse {
 func (r *invitationResponse) write(w http.ResponseWriter) error {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	defer r.put(buf)
-	if err := json.NewEncoder(buf).Encode(&r.body); err != nil {
+	if err := json.NewEncoder(buf).Encode(&r.body.InvitationV2); err != nil {
 		return err
 	}
 	h := w.Header()

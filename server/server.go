@@ -37,9 +37,9 @@ type Options struct {
 	Verifier Verifier
 	// MaxBodyBytes caps request bodies; larger ones get a 413. Default 64 KiB.
 	MaxBodyBytes int64
-	// RequestTimeout bounds each store call a request makes, waiting for a
-	// slot included (see Overload), and the readiness probe's checks: the
-	// work of a request that can block. Default 10 s.
+	// RequestTimeout bounds the work of a request that can block, from the
+	// request's start: its store calls, waiting for a slot included (see
+	// Overload), and the readiness probe's checks. Default 10 s.
 	RequestTimeout time.Duration
 	// MaxHeaderBytes caps the request's header fields; more is a 431.
 	// Default 32 KiB. (The http.Server's own limit must be larger, or it
