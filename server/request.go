@@ -58,7 +58,9 @@ func info(ctx context.Context) *requestInfo {
 // line and the metrics come after the error handler has answered, so the
 // status is the one the caller saw; with Options.ValidateResponses, the
 // response is checked last. (One middleware, not one per concern: Echo
-// wraps each middleware anew for every request.)
+// wraps each middleware anew for every request.) It is the place for what
+// spans a request, such as a tracing span named by its operation
+// (ri.route.id); guard.go's call is the place for what spans a store call.
 func (s *server) enter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ri := s.identify(c)
