@@ -13,12 +13,21 @@ import (
 // tokenCache remembers tokens that passed verification, so that a client
 // sending the same token on every request pays for its RS256 or ES256
 // signature once. It holds only successes: a token it does not know is
-// verified in full. Keys are the SHA-256 of the raw token, so the cache
-// holds no bearer credentials, and a token differing in any byte (a
-// tampered payload, another signature) is another key. It is bounded (least
-// recently used entries go first) and safe for concurrent use.
+// verified in full. It is bounded (least recently used entries go first)
+// and safe for concurrent use.
+//
+// A token is its own key (see cacheKey): a token differing in any byte (a
+// tampered payload, another signature) is another key, compared in full,
+// so there is no collision to reason about; and finding it costs a map
+// lookup, where hashing it with SHA-256 first cost about 4% of a request.
+// That is safe because what the cache keeps is what the process holds
+// anyway: only tokens that verified, each only until its exp, when it stops
+// being a credential; the process receives every one of them on every
+// request, and keeps them in memory only, never on disk or in a log. Its
+// memory is bounded: at most size keys of at most maxKeyBytes each (40 MiB
+// for the default size); a longer token is keyed by its SHA-256.
 type tokenCache struct {
-	lru *lru.Cache[[32]byte, cachedCaller]
+	lru *lru.Cache[string, cachedCaller]
 }
 
 type cachedCaller struct {
@@ -26,34 +35,36 @@ type cachedCaller struct {
 	exp    time.Time          // the token's exp: the entry is dead from then on
 }
 
-// tokenHash is the cache key of token. It hashes a copy on the stack: the
-// conversion []byte(token) would allocate a copy on the heap per request.
-func tokenHash(token string) [32]byte {
-	var buf [4096]byte
-	if len(token) > len(buf) {
-		return sha256.Sum256([]byte(token))
+// maxKeyBytes is the longest token that is its own cache key.
+const maxKeyBytes = 4 << 10
+
+// cacheKey is token's key in the cache: the token itself, or for a token
+// longer than maxKeyBytes, a NUL (which no JWT contains) and its SHA-256.
+func cacheKey(token string) string {
+	if len(token) <= maxKeyBytes {
+		return token
 	}
-	n := copy(buf[:], token)
-	return sha256.Sum256(buf[:n])
+	sum := sha256.Sum256([]byte(token))
+	return "\x00" + string(sum[:])
 }
 
 func newTokenCache(size int) (*tokenCache, error) {
-	c, err := lru.New[[32]byte, cachedCaller](size)
+	c, err := lru.New[string, cachedCaller](size)
 	if err != nil {
 		return nil, fmt.Errorf("jwtauth: token cache: %w", err)
 	}
 	return &tokenCache{lru: c}, nil
 }
 
-// get returns the caller of the token whose hash is sum, if it passed
+// get returns the caller of the token whose key is key, if it passed
 // verification and has not expired by now.
-func (c *tokenCache) get(sum [32]byte, now time.Time) (invitations.Caller, bool) {
-	e, ok := c.lru.Get(sum)
+func (c *tokenCache) get(key string, now time.Time) (invitations.Caller, bool) {
+	e, ok := c.lru.Get(key)
 	if !ok {
 		return invitations.Caller{}, false
 	}
 	if !now.Before(e.exp) {
-		c.lru.Remove(sum)
+		c.lru.Remove(key)
 		return invitations.Caller{}, false
 	}
 	return e.caller, true
@@ -62,9 +73,9 @@ func (c *tokenCache) get(sum [32]byte, now time.Time) (invitations.Caller, bool)
 // add remembers a verified token's caller until exp. A token verified within
 // the leeway after its exp is not remembered: it is verified again each time
 // until the leeway is over.
-func (c *tokenCache) add(sum [32]byte, caller invitations.Caller, exp, now time.Time) {
+func (c *tokenCache) add(key string, caller invitations.Caller, exp, now time.Time) {
 	if !now.Before(exp) {
 		return
 	}
-	c.lru.Add(sum, cachedCaller{caller: caller, exp: exp})
+	c.lru.Add(key, cachedCaller{caller: caller, exp: exp})
 }

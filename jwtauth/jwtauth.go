@@ -124,23 +124,23 @@ func newParser(algs []string, issuer, audience string, now func() time.Time) *jw
 // invitations.ErrUnauthenticated error (or ErrForbidden for an account the
 // service does not serve) whose message is safe to show the caller.
 //
-// A token that passed is remembered, by its SHA-256 hash, until its exp, so
-// its signature is checked once; failures are never remembered.
+// A token that passed is remembered until its exp, so its signature is
+// checked once; failures are never remembered.
 func (v *Verifier) Verify(ctx context.Context, token string) (invitations.Caller, error) {
 	if v.cache == nil {
 		caller, _, err := v.verify(ctx, token)
 		return caller, err
 	}
-	sum := tokenHash(token)
+	key := cacheKey(token)
 	now := v.now()
-	if caller, ok := v.cache.get(sum, now); ok {
+	if caller, ok := v.cache.get(key, now); ok {
 		return caller, nil
 	}
 	caller, exp, err := v.verify(ctx, token)
 	if err != nil {
 		return invitations.Caller{}, err
 	}
-	v.cache.add(sum, caller, exp, now)
+	v.cache.add(key, caller, exp, now)
 	return caller, nil
 }
 

@@ -19,51 +19,45 @@ import (
 var errNoToken = &invitations.Error{Kind: invitations.ErrUnauthenticated,
 	Message: "the request has no access token; send Authorization: Bearer {token}"}
 
-// authenticate is the one authentication step. It runs before the request
-// is read or validated, so a caller without a valid token learns nothing
-// else; which operations need a token is openapi.yaml's security
-// requirements, recorded as the routes were registered. It records the
-// caller in the request's info for the handlers.
+// authenticate is the one authentication step, for an operation that needs
+// a token (openapi.yaml's security requirements, recorded in its route). It
+// runs before the request is read or validated, so a caller without a
+// valid token learns nothing else. It records the caller in the request's
+// info.
 //
 // A client address that has spent its budget of failed authentications
 // is refused before its token is looked at: verifying a signature is the
 // expensive step a flood of bad tokens would make the server repeat.
-func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if !s.routes[req.Method+" "+c.Path()].secured {
-			return next(c)
+func (s *server) authenticate(c echo.Context, ri *requestInfo) error {
+	req := c.Request()
+	var client netip.Prefix
+	if s.failures != nil {
+		client = clientKey(s.origin.client(req))
+		if spent, wait := s.failures.spent(client, s.opts.Now()); spent {
+			s.metrics.authRefused.Inc()
+			after := max(1, int(wait/time.Second))
+			c.Response().Header().Set("Retry-After", strconv.Itoa(after))
+			return invitations.Errorf(invitations.ErrThrottled,
+				"too many failed authentications from this address; retry after %d seconds", after)
 		}
-		var client netip.Prefix
-		if s.failures != nil {
-			client = clientKey(s.origin.client(req))
-			if spent, wait := s.failures.spent(client, s.opts.Now()); spent {
-				s.metrics.authRefused.Inc()
-				after := max(1, int(wait/time.Second))
-				c.Response().Header().Set("Retry-After", strconv.Itoa(after))
-				return invitations.Errorf(invitations.ErrThrottled,
-					"too many failed authentications from this address; retry after %d seconds", after)
-			}
-		}
-		token, err := bearerToken(req)
-		if err != nil {
-			reason := "header"
-			if errors.Is(err, errNoToken) {
-				reason = "missing"
-			}
-			return s.failed(client, reason, err)
-		}
-		ri := info(req.Context())
-		if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
-			reason := "invalid"
-			var r interface{ FailureReason() string }
-			if errors.As(err, &r) {
-				reason = r.FailureReason()
-			}
-			return s.failed(client, reason, err)
-		}
-		return next(c)
 	}
+	token, err := bearerToken(req)
+	if err != nil {
+		reason := "header"
+		if errors.Is(err, errNoToken) {
+			reason = "missing"
+		}
+		return s.failed(client, reason, err)
+	}
+	if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
+		reason := "invalid"
+		var r interface{ FailureReason() string }
+		if errors.As(err, &r) {
+			reason = r.FailureReason()
+		}
+		return s.failed(client, reason, err)
+	}
+	return nil
 }
 
 // failed counts a refused token, and spends one failure of the client's

@@ -17,6 +17,9 @@ func (h *handler) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.Ge
 // GetReadiness is the readiness probe: is the database reachable, and is
 // what Options.Ready checks (the token verifier's keys) in place?
 func (h *handler) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
+	// Either check may wait on the network (a database, a key set).
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
 		return nil, err
 	}

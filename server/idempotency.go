@@ -35,10 +35,8 @@ func (h *handler) createIdempotent(ctx context.Context, key string, body *gen.In
 	case out.Invitation == nil:
 		return nil, errors.New("server: an idempotent create's outcome has neither an invitation nor a refusal")
 	}
-	res := createdResponse(*out.Invitation)
-	if out.Replayed {
-		res.Headers.IdempotencyReplayed = ptr(true)
-	}
+	res := h.respond.created(*out.Invitation)
+	res.replayed = out.Replayed
 	return res, nil
 }
 

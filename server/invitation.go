@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -17,10 +18,12 @@ var _ gen.StrictServerInterface = (*handler)(nil)
 type handler struct {
 	store    invitations.Store
 	ready    func(ctx context.Context) error // Options.Ready; nil when unset
+	timeout  time.Duration                   // Options.RequestTimeout, for the readiness probe
 	contract contract                        // openapi.yaml, served as the contract
 	inflight inflightKeys                    // the Idempotency-Keys of the requests running now
 	origin   *origin                         // the base of absolute links
-	now      func() time.Time                // Options.Now
+	respond  *responder
+	now      func() time.Time // Options.Now
 	// handshaker checks subscribers' URLs; nil when unset.
 	handshaker Handshaker
 }
@@ -41,15 +44,7 @@ func (h *handler) CreateInvitation(ctx context.Context, req gen.CreateInvitation
 	if err != nil {
 		return nil, err
 	}
-	return createdResponse(created), nil
-}
-
-// createdResponse is the 201 for a created invitation.
-func createdResponse(created invitations.Invitation) gen.CreateInvitation201JSONResponse {
-	return gen.CreateInvitation201JSONResponse{
-		Body:    invitationToWire(created),
-		Headers: gen.CreateInvitation201ResponseHeaders{Location: ptr(location(created)), ETag: etag(created)},
-	}
+	return h.respond.created(created), nil
 }
 
 // location is the URL path of a created invitation.
@@ -67,10 +62,7 @@ func (h *handler) GetInvitation(ctx context.Context, req gen.GetInvitationReques
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetInvitation200JSONResponse{
-		Body:    invitationToWire(inv),
-		Headers: gen.GetInvitation200ResponseHeaders{ETag: etag(inv)},
-	}, nil
+	return h.respond.invitation(http.StatusOK, inv), nil
 }
 
 // maxMergeAttempts bounds how often an update without a specific If-Match
@@ -108,10 +100,7 @@ func (h *handler) UpdateInvitation(ctx context.Context, req gen.UpdateInvitation
 		if err != nil {
 			return nil, err
 		}
-		return gen.UpdateInvitation200JSONResponse{
-			Body:    invitationToWire(updated),
-			Headers: gen.UpdateInvitation200ResponseHeaders{ETag: etag(updated)},
-		}, nil
+		return h.respond.invitation(http.StatusOK, updated), nil
 	}
 }
 

@@ -38,8 +38,10 @@ func (h *handler) ListInvitations(ctx context.Context, req gen.ListInvitationsRe
 	if opts.selected != nil {
 		body.OdataContext += "(" + strings.Join(opts.selected, ",") + ")"
 	}
+	wire := make([]wireInvitation, len(page.Invitations))
 	for i, inv := range page.Invitations {
-		body.Value[i] = invitationToWire(inv)
+		wire[i].set(inv)
+		body.Value[i] = wire[i].InvitationV2
 		if opts.selected != nil {
 			body.Value[i] = selectProperties(body.Value[i], opts.selected)
 		}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"strconv"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -67,4 +70,36 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// opMetrics are one operation's children of the request metrics, looked up
+// once at start-up (WithLabelValues hashes its labels and takes a lock on
+// every call): its duration, and its count for each status its responses
+// in openapi.yaml declare. A status it does not declare is looked up when
+// it happens.
+type opMetrics struct {
+	operation string
+	duration  prometheus.Observer
+	requests  map[int]prometheus.Counter // read-only once built
+	vec       *prometheus.CounterVec     // for the other statuses
+}
+
+// forOperation returns the children of operation, answering statuses.
+func (m *metrics) forOperation(operation string, statuses []int) *opMetrics {
+	om := &opMetrics{operation: operation, duration: m.duration.WithLabelValues(operation),
+		requests: map[int]prometheus.Counter{}, vec: m.requests}
+	for _, status := range statuses {
+		om.requests[status] = m.requests.WithLabelValues(operation, strconv.Itoa(status))
+	}
+	return om
+}
+
+// observe counts one request answered with status after elapsed.
+func (om *opMetrics) observe(status int, elapsed time.Duration) {
+	c, ok := om.requests[status]
+	if !ok {
+		c = om.vec.WithLabelValues(om.operation, strconv.Itoa(status))
+	}
+	c.Inc()
+	om.duration.Observe(elapsed.Seconds())
 }

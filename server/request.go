@@ -11,29 +11,36 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/graph-linkedin/invitations"
 )
 
-// requestInfo is what the middleware learns about a request, for the
-// handlers, the error handler and the log.
+// requestInfo is what the server learns about a request where it enters
+// (see enter), once, and carries for every step after: the steps of the
+// request path, the handlers, the error handler, the access log and the
+// metrics.
 type requestInfo struct {
 	id       string        // request-id
 	clientID string        // client-request-id: the caller's, or id
 	req      *http.Request // as it arrived, for the links' base (origin.base)
-	caller   invitations.Caller
+	// route is the request's operation, with its facts computed at
+	// start-up; nil when no operation matched (Echo's 404 and 405, /docs).
+	route  *route
+	caller invitations.Caller
+	start  time.Time
+	// The values of the request-id and client-request-id header fields:
+	// slices of these arrays, so that setting them allocates nothing.
+	idValue, clientIDValue [1]string
 }
 
 type requestInfoKey struct{}
 
-// info returns the request's info; every request passing identify has one.
+// info returns the request's info; every request passing enter has one.
 func info(ctx context.Context) *requestInfo {
 	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		return ri
@@ -41,31 +48,99 @@ func info(ctx context.Context) *requestInfo {
 	return &requestInfo{}
 }
 
-// identify gives the request its request-id, echoes the client-request-id,
-// and bounds the request's work by the request timeout. Every answer is
-// marked not to be stored by caches (most are one caller's own; the few
-// that are not say so themselves) nor sniffed by browsers.
-func (s *server) identify(next echo.HandlerFunc) echo.HandlerFunc {
+// enter is the request path: the one middleware every request passes, after
+// Echo has routed it. The request's facts are learned here, once (its id,
+// its operation; authenticate adds its caller), and kept in its
+// requestInfo; each step is a function of its own, run in an order that
+// matters: what no operation may take (header fields too large, a query
+// string that does not parse) is refused first; a request is authenticated
+// (and throttled) before any of it is read or validated; the access log
+// line and the metrics come after the error handler has answered, so the
+// status is the one the caller saw; with Options.ValidateResponses, the
+// response is checked last. (One middleware, not one per concern: Echo
+// wraps each middleware anew for every request.) It is the place for what
+// spans a request, such as a tracing span named by its operation
+// (ri.route.id); guard.go's call is the place for what spans a store call.
+func (s *server) enter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ri := &requestInfo{id: uuid.NewString()}
-		ri.clientID = ri.id
-		if v := c.Request().Header.Get("client-request-id"); validClientRequestID(v) {
-			ri.clientID = v
+		ri := s.identify(c)
+		if s.opts.ValidateResponses {
+			defer s.checkResponses(c, ri)()
 		}
-		ri.req = c.Request()
-		h := c.Response().Header()
-		h.Set("request-id", ri.id)
-		h.Set("client-request-id", ri.clientID)
-		// The values are shared, never changed in place (Set replaces a
-		// slice): Header.Set would allocate two per request.
-		h["Cache-Control"] = s.noStore
-		h["X-Content-Type-Options"] = s.noSniff
-
-		ctx, cancel := context.WithTimeout(context.WithValue(c.Request().Context(), requestInfoKey{}, ri), s.opts.RequestTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
+		if err := s.steps(c, ri, next); err != nil {
+			c.Error(err)
+		}
+		s.record(c, ri)
+		return nil
 	}
+}
+
+// steps runs the request's steps, then its operation. A panic becomes an
+// error, so it gets a logged 500 instead of a dropped connection.
+func (s *server) steps(c echo.Context, ri *requestInfo, next echo.HandlerFunc) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			err = &panicError{value: r}
+		}
+	}()
+	if err := s.screen(c.Request()); err != nil {
+		return err
+	}
+	if rt := ri.route; rt != nil {
+		if rt.secured {
+			if err := s.authenticate(c, ri); err != nil {
+				return err
+			}
+			if err := s.throttle(c, ri); err != nil {
+				return err
+			}
+		}
+		if err := checkQuery(c, rt); err != nil {
+			return err
+		}
+		if rt.body {
+			if err := s.readBody(c); err != nil {
+				return err
+			}
+		}
+		if err := s.validate(c, rt); err != nil {
+			return err
+		}
+	}
+	return next(c)
+}
+
+// identify gives the request its info: its request-id (the
+// client-request-id echoed, when valid) and its operation. Every answer is
+// marked not to be stored by caches (most are one caller's own; the few
+// that are not say so themselves) nor sniffed by browsers. The header
+// fields are set under their canonical names, with values shared or kept
+// in the info: Header.Set would canonicalize the names and allocate the
+// values on every request.
+//
+// It sets no deadline: the work that can block is bounded where it blocks
+// (the store calls, see guard.go; the readiness probe), and a deadline per
+// request would cost a timer and a context for every request.
+func (s *server) identify(c echo.Context) *requestInfo {
+	req := c.Request()
+	ri := &requestInfo{id: s.ids.next(), req: req, start: time.Now(),
+		route: s.routes[routeKey{method: req.Method, path: c.Path()}]}
+	ri.clientID = ri.id
+	if v := req.Header["Client-Request-Id"]; len(v) > 0 && validClientRequestID(v[0]) {
+		ri.clientID = v[0]
+	}
+	ri.idValue[0], ri.clientIDValue[0] = ri.id, ri.clientID
+	h := c.Response().Header()
+	h["Request-Id"] = ri.idValue[:]
+	h["Client-Request-Id"] = ri.clientIDValue[:]
+	// Shared, never changed in place (Set replaces a slice).
+	h["Cache-Control"] = s.noStore
+	h["X-Content-Type-Options"] = s.noSniff
+	c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestInfoKey{}, ri)))
+	return ri
 }
 
 // validClientRequestID reports whether v may be echoed. The validator rejects
@@ -82,53 +157,6 @@ func validClientRequestID(v string) bool {
 	return true
 }
 
-// logRequests writes one JSON log line per request, and its metrics, after
-// the error handler has answered, so the status is the one the caller saw.
-func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		if err := next(c); err != nil {
-			c.Error(err)
-		}
-		req, res := c.Request(), c.Response()
-		op := s.operation(c)
-		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(op, strconv.Itoa(res.Status)).Inc()
-		s.metrics.duration.WithLabelValues(op).Observe(elapsed.Seconds())
-		level := slog.LevelInfo
-		if res.Status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.LogAttrs(req.Context(), level, "request",
-			slog.String("request_id", info(req.Context()).id),
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
-			slog.Int("status", res.Status),
-			slog.Int64("bytes", res.Size),
-			slog.String("operation", op),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.String("remote", req.RemoteAddr),
-		)
-		return nil
-	}
-}
-
-// recoverPanics turns a panic into an error, so it gets a logged 500
-// instead of a dropped connection.
-func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				err = &panicError{value: r}
-			}
-		}()
-		return next(c)
-	}
-}
-
 type panicError struct{ value any }
 
 func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).String() }
@@ -138,27 +166,23 @@ func (p *panicError) Error() string { return "panic: " + slog.AnyValue(p.value).
 // that does not parse (400: a raw ';', a bad '%' escape, too many
 // parameters), of which Go's parser would drop the offending pair without
 // a word, when an option the service cannot honour is a 400, never
-// silently ignored. (One middleware, not two: Echo wraps each middleware
-// anew for every request.)
-func (s *server) screen(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		size := 0
-		for name, values := range req.Header {
-			for _, v := range values {
-				size += len(name) + len(v) + 4 // ": " and CRLF
-			}
+// silently ignored.
+func (s *server) screen(req *http.Request) error {
+	size := 0
+	for name, values := range req.Header {
+		for _, v := range values {
+			size += len(name) + len(v) + 4 // ": " and CRLF
 		}
-		if size > s.opts.MaxHeaderBytes {
-			return errHeadersTooLarge
-		}
-		if raw := req.URL.RawQuery; raw != "" {
-			if _, err := url.ParseQuery(raw); err != nil {
-				return queryError(raw, err)
-			}
-		}
-		return next(c)
 	}
+	if size > s.opts.MaxHeaderBytes {
+		return errHeadersTooLarge
+	}
+	if raw := req.URL.RawQuery; raw != "" {
+		if _, err := url.ParseQuery(raw); err != nil {
+			return queryError(raw, err)
+		}
+	}
+	return nil
 }
 
 // errHeadersTooLarge is a 431, which has no domain kind: it is the HTTP
@@ -199,63 +223,59 @@ func queryError(raw string, err error) error {
 	return invitations.Errorf(invitations.ErrInvalid, "the query string does not parse: %v", err)
 }
 
-// checkQuery refuses query parameters the operation does not declare, and
-// repeated ones: an option the service cannot honour is a 400, never
+// checkQuery refuses query parameters the operation rt does not declare,
+// and repeated ones: an option the service cannot honour is a 400, never
 // silently ignored (the validator checks only the declared ones).
-func (s *server) checkQuery(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		rt, ok := s.routes[c.Request().Method+" "+c.Path()]
-		if !ok {
-			return next(c)
-		}
-		for name, values := range c.QueryParams() {
-			switch {
-			case !rt.query[name]:
-				return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
-					Message: fmt.Sprintf("%s: the query option is not supported here", name)}
-			case len(values) > 1:
-				return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
-					Message: fmt.Sprintf("%s: the query option is given more than once", name)}
-			}
-		}
-		return next(c)
+func checkQuery(c echo.Context, rt *route) error {
+	if c.Request().URL.RawQuery == "" {
+		return nil
 	}
+	for name, values := range c.QueryParams() {
+		switch {
+		case !rt.query[name]:
+			return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
+				Message: fmt.Sprintf("%s: the query option is not supported here", name)}
+		case len(values) > 1:
+			return &invitations.Error{Kind: invitations.ErrInvalid, Target: name,
+				Message: fmt.Sprintf("%s: the query option is given more than once", name)}
+		}
+	}
+	return nil
 }
 
-// readBody reads the request body once, bounded: a declared length over
-// the limit is a 413 without reading, an undeclared one is cut off at the
-// limit. A JSON body must be one well-formed JSON value in valid UTF-8:
-// encoding/json (and so the validator) would otherwise ignore trailing data
-// and quietly replace invalid bytes. A body sent to an operation that takes
-// none is left unread, as HTTP allows, so it cannot be a 413 or a 400 the
-// operation does not declare.
-func (s *server) readBody(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if req.Body == nil || req.Body == http.NoBody || !s.routes[req.Method+" "+c.Path()].body {
-			return next(c)
-		}
-		if req.ContentLength > s.opts.MaxBodyBytes {
+// readBody reads the request body of an operation that takes one, once,
+// bounded: a declared length over the limit is a 413 without reading, an
+// undeclared one is cut off at the limit. A JSON body must be one
+// well-formed JSON value in valid UTF-8: encoding/json (and so the
+// validator) would otherwise ignore trailing data and quietly replace
+// invalid bytes. (A body sent to an operation that takes none is left
+// unread, as HTTP allows, so it cannot be a 413 or a 400 the operation
+// does not declare.)
+func (s *server) readBody(c echo.Context) error {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	if req.ContentLength > s.opts.MaxBodyBytes {
+		return refuseBody(c, s.opts.MaxBodyBytes)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			return refuseBody(c, s.opts.MaxBodyBytes)
 		}
-		data, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, s.opts.MaxBodyBytes))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return refuseBody(c, s.opts.MaxBodyBytes)
-			}
-			return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
-		}
-		if len(data) > 0 && isJSON(req.Header.Get("Content-Type")) {
-			if err := checkJSON(data); err != nil {
-				return err
-			}
-		}
-		req.ContentLength = int64(len(data))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-		req.Body, _ = req.GetBody()
-		return next(c)
+		return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
 	}
+	if len(data) > 0 && isJSON(req.Header.Get("Content-Type")) {
+		if err := checkJSON(data); err != nil {
+			return err
+		}
+	}
+	req.ContentLength = int64(len(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.Body, _ = req.GetBody()
+	return nil
 }
 
 // refuseBody is the 413 for a body over limit, which reads no more of it:

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -23,15 +25,16 @@ type specRouter struct {
 	bases map[string]string // Echo path template -> base path, where the path has its own
 	base  string            // the document's base path
 	// routes records each registered route's operation, by method and full
-	// Echo path ("POST /v1.0/linkedIn/invitations").
-	routes map[string]route
+	// Echo path (POST, /v1.0/linkedIn/invitations).
+	routes  map[routeKey]*route
+	metrics *metrics
 }
 
 var _ gen.EchoRouter = specRouter{}
 
-func newSpecRouter(e *echo.Echo, spec *openapi3.T) specRouter {
+func newSpecRouter(e *echo.Echo, spec *openapi3.T, m *metrics) specRouter {
 	r := specRouter{e: e, spec: spec, paths: map[string]string{}, bases: map[string]string{},
-		base: serverBase(spec.Servers), routes: map[string]route{}}
+		base: serverBase(spec.Servers), routes: map[routeKey]*route{}, metrics: m}
 	for path, item := range spec.Paths.Map() {
 		r.paths[echoPath(path)] = path
 		if len(item.Servers) > 0 {
@@ -71,38 +74,72 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		base = r.base
 	}
 	if op := r.spec.Paths.Value(r.paths[path]).GetOperation(method); op != nil {
-		security := r.spec.Security
-		if op.Security != nil {
-			security = *op.Security
-		}
-		rt := route{id: op.OperationID, secured: needsToken(security), query: map[string]bool{},
-			body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
-		for _, p := range append(r.spec.Paths.Value(r.paths[path]).Parameters, op.Parameters...) {
-			if p.Value.In == openapi3.ParameterInQuery {
-				rt.query[p.Value.Name] = true
-			}
-		}
-		r.routes[method+" "+base+path] = rt
+		r.routes[routeKey{method: method, path: base + path}] = r.route(path, method, op)
 	}
 	return r.e.Add(method, base+path, h, m...)
 }
 
-// route is what the middleware needs to know of a route's operation.
+// routeKey is a route as Echo matched it: the method and the route's path
+// template (echo.Context.Path).
+type routeKey struct{ method, path string }
+
+// route is what the request path needs to know of a route's operation,
+// computed once, at start-up.
 type route struct {
 	id      string          // the operationId
 	secured bool            // it needs a bearer token
 	query   map[string]bool // the query parameters it declares
 	body    bool            // it takes a request body
 	op      *routers.Route  // the operation, for the validator
+	params  []param         // its parameters, in the order the validator checks them
+	metrics *opMetrics
 }
 
-// operation is the operationId of the request's route, for logs and
-// metrics, or "unknown" when no operation matched.
-func (s *server) operation(c echo.Context) string {
-	if rt, ok := s.routes[c.Request().Method+" "+c.Path()]; ok {
-		return rt.id
+// param is a parameter of an operation, for the validator.
+type param struct {
+	*openapi3.Parameter
+	header string // a header parameter's canonical name
+	// optional: when absent, the validator has nothing to check (it is
+	// not required, and has no default to set).
+	optional bool
+}
+
+func (r specRouter) route(path, method string, op *openapi3.Operation) *route {
+	security := r.spec.Security
+	if op.Security != nil {
+		security = *op.Security
 	}
-	return "unknown"
+	item := r.spec.Paths.Value(r.paths[path])
+	rt := &route{id: op.OperationID, secured: needsToken(security), query: map[string]bool{},
+		body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
+	// In kin-openapi's order (openapi3filter.ValidateRequest): the path's
+	// parameters that the operation does not override, then the
+	// operation's.
+	var params []*openapi3.Parameter
+	for _, p := range item.Parameters {
+		if op.Parameters.GetByInAndName(p.Value.In, p.Value.Name) == nil {
+			params = append(params, p.Value)
+		}
+	}
+	for _, p := range op.Parameters {
+		params = append(params, p.Value)
+	}
+	for _, p := range params {
+		if p.In == openapi3.ParameterInQuery {
+			rt.query[p.Name] = true
+		}
+		hasDefault := p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Default != nil
+		rt.params = append(rt.params, param{Parameter: p, header: http.CanonicalHeaderKey(p.Name),
+			optional: !p.Required && !hasDefault})
+	}
+	var statuses []int
+	for code := range op.Responses.Map() {
+		if status, err := strconv.Atoi(code); err == nil {
+			statuses = append(statuses, status)
+		}
+	}
+	rt.metrics = r.metrics.forOperation(op.OperationID, statuses)
+	return rt
 }
 
 // validationRoute is the kin-openapi route of an operation for the

@@ -23,6 +23,9 @@ type Throttle struct {
 	Callers int
 }
 
+// callerKey is a caller's bucket: its tenant and subject.
+type callerKey struct{ tenant, subject string }
+
 // limiters keeps token buckets by key (a caller, a client address), each
 // of burst requests refilled at rate a second, in an LRU: least recently
 // seen keys are forgotten, which only ever lets someone through.
@@ -89,26 +92,26 @@ func (l *limiters[K]) spent(key K, now time.Time) (bool, time.Duration) {
 
 func seconds(s float64) time.Duration { return time.Duration(math.Ceil(s)) * time.Second }
 
-// throttle applies the caller's rate limit to authenticated requests, and
+// throttle applies the caller's rate limit to an authenticated request, and
 // tells the caller where it stands in RateLimit-* headers (IETF httpapi
 // draft); over the limit it is a 429 with Retry-After.
-func (s *server) throttle(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		caller := info(c.Request().Context()).caller
-		if s.limits == nil || caller.Subject == "" {
-			return next(c)
-		}
-		ok, remaining, wait := s.limits.take(caller.Tenant+"\x00"+caller.Subject, s.opts.Now())
-		h := c.Response().Header()
-		h.Set("RateLimit-Limit", strconv.Itoa(s.limits.burst))
-		h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-		h.Set("RateLimit-Reset", strconv.Itoa(int(wait/time.Second)))
-		if !ok {
-			h.Set("Retry-After", strconv.Itoa(max(1, int(wait/time.Second))))
-			s.metrics.throttled.Inc()
-			return invitations.Errorf(invitations.ErrThrottled,
-				"too many requests; retry after %d seconds", max(1, int(wait/time.Second)))
-		}
-		return next(c)
+func (s *server) throttle(c echo.Context, ri *requestInfo) error {
+	caller := ri.caller
+	if s.limits == nil || caller.Subject == "" {
+		return nil
 	}
+	ok, remaining, wait := s.limits.take(callerKey{caller.Tenant, caller.Subject}, s.opts.Now())
+	// Set under their canonical names: Header.Set would canonicalize
+	// RateLimit-* anew for every request.
+	h := c.Response().Header()
+	h["Ratelimit-Limit"] = s.rateLimit // shared, never changed in place
+	h["Ratelimit-Remaining"] = []string{strconv.Itoa(remaining)}
+	h["Ratelimit-Reset"] = []string{strconv.Itoa(int(wait / time.Second))}
+	if !ok {
+		h.Set("Retry-After", strconv.Itoa(max(1, int(wait/time.Second))))
+		s.metrics.throttled.Inc()
+		return invitations.Errorf(invitations.ErrThrottled,
+			"too many requests; retry after %d seconds", max(1, int(wait/time.Second)))
+	}
+	return nil
 }

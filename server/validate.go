@@ -25,30 +25,54 @@ func validationOptions() *openapi3filter.Options {
 	}
 }
 
-// validate enforces openapi.yaml on every request: its parameters and its
-// body, with kin-openapi's openapi3filter. It does what
-// github.com/oapi-codegen/echo-middleware does, minus two costs: the
-// operation comes from Echo's own route match (not a second, gorilla/mux
-// router), and the security check (which reads the body once more) is
-// authenticate's, done already. A request Echo could not route passes on
-// to Echo's own 404 or 405.
-func (s *server) validate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		rt, ok := s.routes[c.Request().Method+" "+c.Path()]
-		if !ok {
-			return next(c)
+// validate enforces openapi.yaml on a request of the operation rt: its
+// parameters and its body, with kin-openapi's openapi3filter, as
+// openapi3filter.ValidateRequest would (same checks, same order, same
+// errors), given only what it needs: the operation comes from Echo's own
+// route match (not a second, gorilla/mux router, as in
+// github.com/oapi-codegen/echo-middleware); the security check (which
+// reads the body once more) is authenticate's, done already; an absent
+// parameter that is neither required nor defaulted is not decoded, as
+// there is nothing to check; the query string is the one Echo has parsed.
+func (s *server) validate(c echo.Context, rt *route) error {
+	req := c.Request()
+	ctx := req.Context()
+	in := &openapi3filter.RequestValidationInput{Request: req, Route: rt.op, Options: s.validation}
+	if len(rt.query) > 0 {
+		// Echo's parse, cached before kin-openapi writes a default into
+		// the query string ($top): the handler binds the options as they
+		// were sent.
+		in.QueryParams = c.QueryParams()
+	}
+	for _, p := range rt.params {
+		if p.optional && absent(c, p) {
+			continue
 		}
-		in := &openapi3filter.RequestValidationInput{
-			Request:    c.Request(),
-			PathParams: pathParams(c),
-			Route:      rt.op,
-			Options:    s.validation,
+		if p.In == openapi3.ParameterInPath && in.PathParams == nil {
+			in.PathParams = pathParams(c)
 		}
-		if err := openapi3filter.ValidateRequest(c.Request().Context(), in); err != nil {
+		if err := openapi3filter.ValidateParameter(ctx, in, p.Parameter); err != nil {
 			return err
 		}
-		return next(c)
 	}
+	if body := rt.op.Operation.RequestBody; body != nil {
+		return openapi3filter.ValidateRequestBody(ctx, in, body.Value)
+	}
+	return nil
+}
+
+// absent reports whether the request lacks the parameter p, as
+// kin-openapi's decoders tell.
+func absent(c echo.Context, p param) bool {
+	switch p.In {
+	case openapi3.ParameterInHeader:
+		_, ok := c.Request().Header[p.header]
+		return !ok
+	case openapi3.ParameterInQuery:
+		_, ok := c.QueryParams()[p.Name]
+		return !ok
+	}
+	return false
 }
 
 // pathParams are the request's path parameters, by name, as Echo matched
@@ -62,43 +86,45 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
-// checkResponses, on with Options.ValidateResponses, checks every response
-// against openapi.yaml after it is written (and so after the error handler):
-// status, headers and body against the operation's responses, or, for a
-// request no operation matched, a 4xx or 5xx against Graph's error body. A
-// violation does not change the response; it is logged at error level with
-// the request id and counted in invitations_response_violations_total.
-func (s *server) checkResponses(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		res := c.Response()
-		tee := &teeWriter{ResponseWriter: res.Writer}
-		res.Writer = tee
-		err := next(c)
+// checkResponses, with Options.ValidateResponses, tees the response as it
+// is written, and returns the function that checks it against openapi.yaml
+// once it is (after the error handler): status, headers and body against
+// the operation's responses, or, for a request no operation matched, a 4xx
+// or 5xx against Graph's error body. A violation does not change the
+// response; it is logged at error level with the request id and counted
+// in invitations_response_violations_total.
+func (s *server) checkResponses(c echo.Context, ri *requestInfo) func() {
+	res := c.Response()
+	tee := &teeWriter{ResponseWriter: res.Writer}
+	res.Writer = tee
+	return func() {
 		res.Writer = tee.ResponseWriter
-		if violation := s.checkResponse(c, tee.body.Bytes()); violation != nil {
+		if violation := s.checkResponse(c, ri, tee.body.Bytes()); violation != nil {
 			req := c.Request()
-			op := s.operation(c)
+			op := "unknown"
+			if ri.route != nil {
+				op = ri.route.id
+			}
 			s.metrics.responseViolations.WithLabelValues(op).Inc()
 			s.log.LogAttrs(req.Context(), slog.LevelError, "response violates openapi.yaml",
-				slog.String("request_id", info(req.Context()).id),
+				slog.String("request_id", ri.id),
 				slog.String("method", req.Method),
 				slog.String("path", req.URL.Path),
 				slog.Int("status", res.Status),
 				slog.String("operation", op),
 				slog.String("error", violation.Error()))
 		}
-		return err
 	}
 }
 
 // checkResponse reports how the response to c's request breaks the spec.
-func (s *server) checkResponse(c echo.Context, body []byte) error {
+func (s *server) checkResponse(c echo.Context, ri *requestInfo, body []byte) error {
 	req, res := c.Request(), c.Response()
 	if res.Header().Get("request-id") == "" {
 		return errors.New("no request-id header")
 	}
-	rt, ok := s.routes[req.Method+" "+c.Path()]
-	if !ok {
+	rt := ri.route
+	if rt == nil {
 		// Echo's own 404 or 405, or a page outside the contract (/docs):
 		// the contract says only that every error is Graph's.
 		if res.Status < http.StatusBadRequest || req.Method == http.MethodHead {

@@ -28,31 +28,48 @@ func invitationFromWire(w gen.InvitationV2Create) invitations.Invitation {
 	return inv
 }
 
-func invitationToWire(inv invitations.Invitation) gen.InvitationV2 {
-	created, modified := inv.Created.UnixMilli(), inv.LastModified.UnixMilli()
-	w := gen.InvitationV2{
+// wireInvitation is an invitation's wire form, with the values the form
+// points to kept beside it: converting an invitation allocates them
+// together (and a page of a list, all its invitations' at once), where
+// taking the address of each allocated each.
+type wireInvitation struct {
+	gen.InvitationV2
+	inv                       invitations.Invitation
+	created, modified, closed int64
+	state                     gen.InvitationV2State
+	message                   gen.InvitationV2Message
+	body                      gen.InvitationMessage
+}
+
+// set makes w the wire form of inv.
+func (w *wireInvitation) set(inv invitations.Invitation) {
+	w.inv = inv
+	w.created, w.modified = inv.Created.UnixMilli(), inv.LastModified.UnixMilli()
+	w.state = gen.InvitationV2State(inv.State)
+	w.InvitationV2 = gen.InvitationV2{
 		OdataType:    &invitationType,
-		ID:           &inv.ID,
-		Created:      &created,
-		LastModified: &modified,
-		Inviter:      &inv.Inviter,
-		Invitee:      &inv.Invitee,
-		TrackingID:   optional(inv.TrackingID),
-		State:        ptr(gen.InvitationV2State(inv.State)),
+		ID:           &w.inv.ID,
+		Created:      &w.created,
+		LastModified: &w.modified,
+		Inviter:      &w.inv.Inviter,
+		Invitee:      &w.inv.Invitee,
+		State:        &w.state,
+	}
+	if w.inv.TrackingID != "" {
+		w.TrackingID = &w.inv.TrackingID
 	}
 	if !inv.Closed.IsZero() {
-		w.Closed = ptr(inv.Closed.UnixMilli())
+		w.closed = inv.Closed.UnixMilli()
+		w.Closed = &w.closed
 	}
 	if m := inv.Message; m != nil {
-		w.Message = &gen.InvitationV2Message{
-			OdataType:            &messageType,
-			InvitationTemplateID: optional(m.TemplateID),
-		}
+		w.message = gen.InvitationV2Message{OdataType: &messageType, InvitationTemplateID: optional(m.TemplateID)}
 		if m.Body != "" {
-			w.Message.InvitationMessage = &gen.InvitationMessage{Body: &m.Body}
+			w.body = gen.InvitationMessage{Body: &m.Body}
+			w.message.InvitationMessage = &w.body
 		}
+		w.Message = &w.message
 	}
-	return w
 }
 
 // patchFromWire reads a merge patch: a property left out is not in the

@@ -176,6 +176,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	handler, err := server.New(store, logger, server.Options{
+		// The access log's lines, formatted by the server itself, go to
+		// the same output as the logger's, in the same format.
+		AccessLog:      out,
 		Verifier:       verifier,
 		Ready:          verifier.Ready,
 		RequestTimeout: cfg.requestTimeout,
