@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,7 +28,9 @@ import (
 // wrote a create (written-B/create: WAL frames, and the checkpoints that
 // copy them into the database): the pages a keyed create costs more than
 // an unkeyed one, which unlike its time does not move with what else the
-// machine runs. Linux only: it reads /proc/self/io.
+// machine runs; and the process's CPU time a create (cpu-ns/create, every
+// thread: the writer's and the callers'). Linux only: it reads
+// /proc/self/io.
 func BenchmarkCreateKeyed(b *testing.B) {
 	for _, keyed := range []bool{false, true} {
 		name := "unkeyed"
@@ -40,7 +44,7 @@ func BenchmarkCreateKeyed(b *testing.B) {
 			}
 			defer s.Close()
 			var n atomic.Int64
-			before := written(b)
+			before, cpuBefore := written(b), cpuTime(b)
 			b.SetParallelism(16) // 32 goroutines on 2 CPUs, like wrk's 32 connections
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
@@ -66,8 +70,18 @@ func BenchmarkCreateKeyed(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(written(b)-before)/float64(b.N), "written-B/create")
+			b.ReportMetric(float64((cpuTime(b)-cpuBefore).Nanoseconds())/float64(b.N), "cpu-ns/create")
 		})
 	}
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // written is the bytes the process has written (/proc/self/io's wchar).
