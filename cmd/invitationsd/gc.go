@@ -10,7 +10,8 @@ import (
 // The garbage collector's policy. The server's live heap is small (a few
 // MiB on SQLite or PostgreSQL) and almost all it allocates dies with its
 // request, so with Go's default (GOGC=100: collect when the heap has
-// doubled) it collects often and marking is a tenth of a request's CPU.
+// doubled) it collects often: allocation and marking were about 15% of a
+// request's CPU (BENCHMARKS.md).
 // invitationsd lets the heap grow further between collections
 // (-gc-percent, 400 by default) while that stays within a budget
 // (-gc-heap-mib): past it, the percentage falls as the live heap grows,
@@ -18,7 +19,9 @@ import (
 // would bound the heap instead of the percentage, but a live heap above
 // the limit (the in-memory store's, or a surge of connections) then has
 // the collector run without pause, up to half the CPU; this policy never
-// collects more often than the runtime's default would.
+// collects more often than the runtime's default would. The percentage
+// is the process's: serve sets it, and gives the previous one back as it
+// returns.
 
 // gcInterval is how often the policy looks at the live heap.
 const gcInterval = time.Second
