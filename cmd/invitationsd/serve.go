@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/jwtauth"
@@ -112,6 +113,15 @@ func redact(db string) string {
 	return u.Redacted()
 }
 
+// redactURL returns a URL fit for a log: without its password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully:
 // new connections are refused, idle ones closed, and in-flight requests get
 // up to the shutdown timeout to finish. Requests still running then have
@@ -127,6 +137,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if cfg.version {
 		_, err := fmt.Fprintln(stdout, buildVersion())
+		return err
+	}
+	tracingCfg, err := parseTracing(getenv)
+	if err != nil {
 		return err
 	}
 	out := newBufferedLog(stdout)
@@ -175,6 +189,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// Traces, when the OTEL_* variables ask for them; otherwise no
+	// provider at all, which the server takes as "off".
+	var tracerProvider trace.TracerProvider
+	if tracingCfg != nil {
+		tp, err := newTracerProvider(ctx, tracingCfg)
+		if err != nil {
+			return err
+		}
+		// Flushed once the requests are done (deferred after the store's
+		// Close, so run before it).
+		defer func() {
+			fctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+			defer cancel()
+			if err := tp.Shutdown(fctx); err != nil {
+				logger.Warn("flushing traces", "error", err.Error())
+			}
+		}()
+		tracerProvider = tp
+		logger.Info("exporting traces", "endpoint", redactURL(tracingCfg.endpoint), "sampler", tracingCfg.samplerName)
+	}
 	handler, err := server.New(store, logger, server.Options{
 		// The access log's lines, formatted by the server itself, go to
 		// the same output as the logger's, in the same format.
@@ -191,6 +225,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// Every response checked against openapi.yaml, when asked.
 		ValidateResponses: cfg.validateResponses,
 		Handshaker:        notifier,
+		TracerProvider:    tracerProvider,
 	})
 	if err != nil {
 		return err
