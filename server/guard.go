@@ -34,7 +34,7 @@ type guardedStore struct {
 	maxWaiting int64
 	timeout    time.Duration
 	metrics    *metrics
-	tracer     trace.Tracer // nil when not tracing
+	tracing    *tracing // nil when not tracing
 	// Each store method's name and duration histogram child, looked up once.
 	create, get, list, update, del, close, createIdempotent, closeIdempotent *storeMethod
 	createSub, sub, listSubs, renewSub, deleteSub, removeSub                 *storeMethod
@@ -73,9 +73,9 @@ var errOverloaded = fmt.Errorf("%w: too much work is waiting on the database", i
 // the time spent (waiting included) in m's timer; with tracing, in a span
 // of its own too, a child of the request's.
 func call[T any](ctx context.Context, g *guardedStore, m *storeMethod, f func(ctx context.Context) (T, error)) (_ T, err error) {
-	if g.tracer != nil {
+	if g.tracing != nil {
 		var span trace.Span
-		ctx, span = startStoreSpan(ctx, g.tracer, m.span)
+		ctx, span = g.tracing.startStoreSpan(ctx, m.span)
 		defer func() { endStoreSpan(span, err) }()
 	}
 	start := time.Now()

@@ -193,7 +193,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	s.routes = router.routes
 	if opts.TracerProvider != nil {
 		s.tracing = newTracing(opts.TracerProvider, s.routes)
-		guarded.tracer = s.tracing.tracer
+		guarded.tracing = s.tracing
 	}
 	e.GET("/docs", s.docs)
 	e.GET("/docs/*", s.docs)

@@ -30,6 +30,8 @@ const (
 type tracing struct {
 	tracer      trace.Tracer
 	propagation propagation.TraceContext
+	// The span kinds, as options made once (each would allocate).
+	serverKind, internalKind trace.SpanStartOption
 	// routes are each operation's span name and fixed attributes, computed
 	// once (see newTracing).
 	routes map[*route]routeSpan
@@ -43,7 +45,8 @@ type routeSpan struct {
 // newTracing computes each route's span facts; routes are the server's
 // (specRouter.routes), keyed by their full Echo path.
 func newTracing(tp trace.TracerProvider, routes map[routeKey]*route) *tracing {
-	t := &tracing{tracer: tp.Tracer(tracerName), routes: make(map[*route]routeSpan, len(routes))}
+	t := &tracing{tracer: tp.Tracer(tracerName), routes: make(map[*route]routeSpan, len(routes)),
+		serverKind: trace.WithSpanKind(trace.SpanKindServer), internalKind: trace.WithSpanKind(trace.SpanKindInternal)}
 	for key, rt := range routes {
 		// http.route is the path template from the application's root,
 		// as openapi.yaml writes it: the base path, then the operation's.
@@ -62,25 +65,23 @@ func newTracing(tp trace.TracerProvider, routes map[routeKey]*route) *tracing {
 func (t *tracing) start(c echo.Context, ri *requestInfo) {
 	req := c.Request()
 	ctx := t.propagation.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
-	name, attrs := req.Method, []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(knownMethod(req.Method))}
+	attrs := make([]attribute.KeyValue, 0, 6)
+	name := knownMethod(req.Method)
 	if rs, ok := t.routes[ri.route]; ok {
-		name, attrs = rs.name, rs.attrs
+		name = rs.name
+		attrs = append(attrs, rs.attrs...)
 	} else {
-		name = knownMethod(req.Method)
+		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(name))
 	}
 	scheme := "http"
 	if req.TLS != nil {
 		scheme = "https"
 	}
-	ctx, ri.span = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(ri.start),
-		trace.WithAttributes(attrs...), trace.WithAttributes(
-			semconv.URLPath(req.URL.Path),
-			semconv.URLScheme(scheme),
-			requestIDKey.String(ri.id),
-		))
+	attrs = append(attrs, semconv.URLPath(req.URL.Path), semconv.URLScheme(scheme), requestIDKey.String(ri.id))
 	if ri.clientID != ri.id {
-		ri.span.SetAttributes(clientRequestIDKey.String(ri.clientID))
+		attrs = append(attrs, clientRequestIDKey.String(ri.clientID))
 	}
+	ctx, ri.span = t.tracer.Start(ctx, name, t.serverKind, trace.WithAttributes(attrs...))
 	c.SetRequest(req.WithContext(ctx))
 }
 
@@ -114,8 +115,8 @@ func knownMethod(method string) string {
 }
 
 // startStoreSpan begins the span of a store call named name (see call).
-func startStoreSpan(ctx context.Context, tracer trace.Tracer, name string) (context.Context, trace.Span) {
-	return tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
+func (t *tracing) startStoreSpan(ctx context.Context, name string) (context.Context, trace.Span) {
+	return t.tracer.Start(ctx, name, t.internalKind)
 }
 
 // endStoreSpan ends a store call's span with its outcome. A domain answer
