@@ -149,6 +149,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	// Traces, when the OTEL_* variables ask for them; otherwise no
+	// provider at all, which the server and the notifier take as "off".
+	var tracerProvider trace.TracerProvider
+	if tracingCfg != nil {
+		tp, err := newTracerProvider(ctx, tracingCfg)
+		if err != nil {
+			return err
+		}
+		// Flushed last, once the requests and the deliveries are done
+		// (deferred before their ends, so run after them).
+		defer func() {
+			fctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+			defer cancel()
+			if err := tp.Shutdown(fctx); err != nil {
+				logger.Warn("flushing traces", "error", err.Error())
+			}
+		}()
+		tracerProvider = tp
+		logger.Info("exporting traces", "endpoint", redactURL(tracingCfg.endpoint), "sampler", tracingCfg.samplerName)
+	}
+
 	// The store tells the dispatcher of what its writes queue; the
 	// dispatcher needs the store: it is set once both exist.
 	var dispatcher atomic.Pointer[notify.Dispatcher]
@@ -162,7 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 	notifier := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.notifyAllowPrivate, Timeout: cfg.notifyTimeout,
-		UserAgent: "invitationsd-notifications"})
+		UserAgent: "invitationsd-notifications", TracerProvider: tracerProvider})
 	d, err := notify.New(store, notify.Options{Client: notifier, Logger: logger, Metrics: reg, RetryWindow: cfg.notifyRetryWindow,
 		Concurrency: cfg.notifyConcurrency, PollInterval: cfg.notifyPoll, MaxBackoff: cfg.notifyMaxBackoff})
 	if err != nil {
@@ -188,26 +209,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	verifier, err := newVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
-	}
-	// Traces, when the OTEL_* variables ask for them; otherwise no
-	// provider at all, which the server takes as "off".
-	var tracerProvider trace.TracerProvider
-	if tracingCfg != nil {
-		tp, err := newTracerProvider(ctx, tracingCfg)
-		if err != nil {
-			return err
-		}
-		// Flushed once the requests are done (deferred after the store's
-		// Close, so run before it).
-		defer func() {
-			fctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
-			defer cancel()
-			if err := tp.Shutdown(fctx); err != nil {
-				logger.Warn("flushing traces", "error", err.Error())
-			}
-		}()
-		tracerProvider = tp
-		logger.Info("exporting traces", "endpoint", redactURL(tracingCfg.endpoint), "sampler", tracingCfg.samplerName)
 	}
 	handler, err := server.New(store, logger, server.Options{
 		// The access log's lines, formatted by the server itself, go to
