@@ -137,7 +137,8 @@ breaking:
 bench: bench-go bench-http
 
 ## bench-go: Go benchmarks: list depth (deep page vs first), token verification (cached vs not), the store, and the
-## whole handler's create, keyed create, get and list (time and allocations per request: BenchmarkHandler)
+## whole handler's create, keyed create, get and list, and create and get with tracing on (time and allocations per
+## request: BenchmarkHandler)
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./sqlite/
 	$(GO) test -run '^$$' -bench . -benchmem ./jwtauth/ ./server/

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/graph-linkedin/invitations/client/raw"
@@ -29,6 +30,7 @@ type Client struct {
 	retry   RetryPolicy
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
+	tracer  trace.Tracer // see WithTracerProvider
 }
 
 // An Option configures a Client. The With... functions return them.
@@ -102,6 +104,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		if err := o.apply(c); err != nil {
 			return nil, err
 		}
+	}
+	if c.tracer == nil {
+		c.tracer = defaultTracer()
 	}
 	var err error
 	if !strings.HasSuffix(baseURL, "/") {

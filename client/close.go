@@ -81,7 +81,7 @@ func (c *Client) CloseInvitations(ctx context.Context, action Action, ids []stri
 	}
 	params := &raw.CloseInvitationsParams{IdempotencyKey: key, ClientRequestID: o.requestID}
 	body := raw.InviteeClosingInvitation{Action: raw.InviteeClosingInvitationAction(action), InvitationIDs: ids}
-	res, err := c.gen.CloseInvitations(ctx, params, body)
+	res, err := c.gen.CloseInvitations(operation(ctx, "closeInvitations"), params, body)
 	if err != nil {
 		return nil, err
 	}

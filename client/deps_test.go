@@ -12,12 +12,19 @@ import (
 
 // forbidden are module paths (prefixes) of the server's stack and the
 // module's tools, which a program that imports the client must not get.
+// Of OpenTelemetry, the client takes the API (go.opentelemetry.io/otel and
+// its trace, metric and log modules, with what they need: go-logr, xxhash,
+// go.opentelemetry.io/auto/sdk), never the SDK nor an exporter, which are
+// the program's choice, nor gRPC and protobuf, which the exporters bring.
 var forbidden = []string{
 	"github.com/labstack/echo", "github.com/getkin/kin-openapi", "github.com/gorilla/",
 	"github.com/oapi-codegen/echo-middleware", "github.com/oapi-codegen/oapi-codegen/",
 	"modernc.org/", "github.com/jackc/", "github.com/prometheus/", "github.com/pressly/goose",
 	"go.yaml.in/", "gopkg.in/yaml", "golang.org/x/tools", "github.com/speakeasy-api/",
 	"github.com/golang-jwt/", "github.com/MicahParks/",
+	"go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/exporters/", "go.opentelemetry.io/proto/",
+	"go.opentelemetry.io/contrib/", "google.golang.org/grpc", "google.golang.org/protobuf",
+	"github.com/grpc-ecosystem/",
 }
 
 func isForbidden(path string) bool {

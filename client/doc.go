@@ -29,7 +29,8 @@
 // RetryPolicy), creates and closes included: each carries an
 // Idempotency-Key, so the service answers a retry of a create it carried out
 // with that create's answer (see WithIdempotencyKey), and closing is
-// idempotent anyway. Every request carries a client-request-id.
+// idempotent anyway. Every request carries a client-request-id and, within
+// an OpenTelemetry trace, its W3C traceparent (see WithTracerProvider).
 //
 // Underneath is the client generated from openapi.yaml, package
 // github.com/graph-linkedin/invitations/client/raw, with the models of the

@@ -86,7 +86,7 @@ func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts .
 		key = ptr(newRequestID())
 	}
 	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
-	res, err := c.gen.CreateInvitation(ctx, params, inv.wire())
+	res, err := c.gen.CreateInvitation(operation(ctx, "createInvitation"), params, inv.wire())
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts .
 // ErrNotFound, as one that does not exist.
 func (c *Client) GetInvitation(ctx context.Context, id string, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	res, err := c.gen.GetInvitation(ctx, id, &raw.GetInvitationParams{ClientRequestID: o.requestID})
+	res, err := c.gen.GetInvitation(operation(ctx, "getInvitation"), id, &raw.GetInvitationParams{ClientRequestID: o.requestID})
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (c *Client) GetInvitation(ctx context.Context, id string, opts ...RequestOp
 func (c *Client) UpdateInvitation(ctx context.Context, id string, patch Patch, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
 	params := &raw.UpdateInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID}
-	res, err := c.gen.UpdateInvitation(ctx, id, params, patch.wire())
+	res, err := c.gen.UpdateInvitation(operation(ctx, "updateInvitation"), id, params, patch.wire())
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (c *Client) UpdateInvitation(ctx context.Context, id string, patch Patch, o
 // not change since.
 func (c *Client) DeleteInvitation(ctx context.Context, id string, opts ...RequestOption) error {
 	o := gather(opts)
-	res, err := c.gen.DeleteInvitation(ctx, id, &raw.DeleteInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID})
+	res, err := c.gen.DeleteInvitation(operation(ctx, "deleteInvitation"), id, &raw.DeleteInvitationParams{IfMatch: o.ifMatch, ClientRequestID: o.requestID})
 	if err != nil {
 		return err
 	}

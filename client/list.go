@@ -136,7 +136,7 @@ func (c *Client) ListPage(ctx context.Context, opts ListOptions, ropts ...Reques
 	if opts.Count {
 		params.Count = &opts.Count
 	}
-	res, err := c.gen.ListInvitations(ctx, params)
+	res, err := c.gen.ListInvitations(operation(ctx, "listInvitations"), params)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (c *Client) NextPage(ctx context.Context, nextLink string, ropts ...Request
 	if u.Scheme != c.base.Scheme || u.Host != c.base.Host || !strings.HasPrefix(u.Path, c.base.Path) {
 		return nil, fmt.Errorf("client: next link %q is not under %s", nextLink, c.base.Redacted())
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := http.NewRequestWithContext(operation(ctx, "listInvitations"), http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}

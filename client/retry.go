@@ -154,27 +154,22 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // send sends req through c.http, retrying as c.retry allows. The request's
 // body must be replayable (GetBody); the generated request builders make it
-// so.
-func (c *Client) send(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
+// so. The call and each attempt are traced (see WithTracerProvider).
+func (c *Client) send(req *http.Request) (_ *http.Response, err error) {
+	ctx, call := c.startCall(req)
+	var res *http.Response
+	defer func() { endSpan(call, res, err) }()
 	p := c.retry
 	start := c.now()
 	for attempt := 1; ; attempt++ {
-		r := req.Clone(ctx)
-		if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
-			if req.GetBody == nil {
-				return nil, fmt.Errorf("client: %s %s: the body cannot be sent again", req.Method, req.URL.Redacted())
-			}
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			r.Body = body
-		}
-		if err := c.authorize(r); err != nil {
+		actx, span := c.startAttempt(ctx, req, attempt)
+		r, err := c.prepare(actx, req, attempt)
+		if err != nil {
+			endSpan(span, nil, err)
 			return nil, err
 		}
-		res, err := c.http.Do(r)
+		res, err = c.http.Do(r)
+		endSpan(span, res, err)
 		if attempt >= p.MaxAttempts || ctx.Err() != nil {
 			return res, err
 		}
@@ -192,14 +187,38 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
 			return res, err
 		}
+		retrying(call, attempt, wait, res, err)
 		var last error = err
 		if res != nil {
 			last = errorFrom(res, now)
 			res.Body.Close()
+			res = nil
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("client: %s %s: stopped retrying after attempt %d (%w): %w",
 				req.Method, req.URL.Redacted(), attempt, last, err)
 		}
 	}
+}
+
+// prepare makes the request of one attempt of req (1 for the first), with
+// the context ctx (its span's, whose traceparent it carries), the body
+// anew for a retry, and the Authorization header field.
+func (c *Client) prepare(ctx context.Context, req *http.Request, attempt int) (*http.Request, error) {
+	r := req.Clone(ctx)
+	inject(ctx, r)
+	if attempt > 1 && req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			return nil, fmt.Errorf("client: %s %s: the body cannot be sent again", req.Method, req.URL.Redacted())
+		}
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	if err := c.authorize(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -72,7 +72,7 @@ type NewSubscription struct {
 // a second subscription.
 func (c *Client) CreateSubscription(ctx context.Context, sub NewSubscription, opts ...RequestOption) (*Subscription, error) {
 	o := gather(opts)
-	res, err := c.gen.CreateSubscription(ctx, &raw.CreateSubscriptionParams{ClientRequestID: o.requestID}, sub.wire())
+	res, err := c.gen.CreateSubscription(operation(ctx, "createSubscription"), &raw.CreateSubscriptionParams{ClientRequestID: o.requestID}, sub.wire())
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (c *Client) CreateSubscription(ctx context.Context, sub NewSubscription, op
 // an expired or a removed one fails with ErrNotFound.
 func (c *Client) GetSubscription(ctx context.Context, id string, opts ...RequestOption) (*Subscription, error) {
 	o := gather(opts)
-	res, err := c.gen.GetSubscription(ctx, id, &raw.GetSubscriptionParams{ClientRequestID: o.requestID})
+	res, err := c.gen.GetSubscription(operation(ctx, "getSubscription"), id, &raw.GetSubscriptionParams{ClientRequestID: o.requestID})
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (c *Client) ListSubscriptions(ctx context.Context, opts ...RequestOption) i
 
 func (c *Client) listSubscriptions(ctx context.Context, opts []RequestOption) ([]Subscription, error) {
 	o := gather(opts)
-	res, err := c.gen.ListSubscriptions(ctx, &raw.ListSubscriptionsParams{ClientRequestID: o.requestID})
+	res, err := c.gen.ListSubscriptions(operation(ctx, "listSubscriptions"), &raw.ListSubscriptionsParams{ClientRequestID: o.requestID})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (c *Client) listSubscriptions(ctx context.Context, opts []RequestOption) ([
 // the validation handshake first.
 func (c *Client) RenewSubscription(ctx context.Context, id string, expiration time.Time, opts ...RequestOption) (*Subscription, error) {
 	o := gather(opts)
-	res, err := c.gen.UpdateSubscription(ctx, id, &raw.UpdateSubscriptionParams{ClientRequestID: o.requestID},
+	res, err := c.gen.UpdateSubscription(operation(ctx, "updateSubscription"), id, &raw.UpdateSubscriptionParams{ClientRequestID: o.requestID},
 		raw.SubscriptionUpdate{ExpirationDateTime: expiration.UTC()})
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (c *Client) RenewSubscription(ctx context.Context, id string, expiration ti
 // is sent for it, not even what was queued.
 func (c *Client) DeleteSubscription(ctx context.Context, id string, opts ...RequestOption) error {
 	o := gather(opts)
-	res, err := c.gen.DeleteSubscription(ctx, id, &raw.DeleteSubscriptionParams{ClientRequestID: o.requestID})
+	res, err := c.gen.DeleteSubscription(operation(ctx, "deleteSubscription"), id, &raw.DeleteSubscriptionParams{ClientRequestID: o.requestID})
 	if err != nil {
 		return err
 	}

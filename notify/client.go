@@ -21,6 +21,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/graph-linkedin/invitations"
 )
 
@@ -47,14 +50,21 @@ type ClientOptions struct {
 	RootCAs *x509.CertPool
 	// UserAgent is sent with every request; "invitationsd" when "".
 	UserAgent string
+	// TracerProvider, when set, traces the requests to subscribers, each
+	// a client span whose traceparent it carries: the handshake
+	// (notify.handshake), a child of the span in its context (the request
+	// creating or renewing a subscription), and each POST of
+	// notifications (notify.deliver), a trace of its own. Nil: none.
+	TracerProvider trace.TracerProvider
 }
 
 // Client makes the service's requests to subscribers. It is safe for
 // concurrent use.
 type Client struct {
-	http  *http.Client
-	opts  ClientOptions
-	agent string
+	http   *http.Client
+	opts   ClientOptions
+	agent  string
+	tracer trace.Tracer // nil when not tracing
 }
 
 // NewClient returns a Client. Its requests go straight to the subscriber
@@ -85,10 +95,14 @@ func NewClient(opts ClientOptions) *Client {
 	if agent == "" {
 		agent = "invitationsd"
 	}
-	return &Client{opts: opts, agent: agent, http: &http.Client{
+	c := &Client{opts: opts, agent: agent, http: &http.Client{
 		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+	if opts.TracerProvider != nil {
+		c.tracer = opts.TracerProvider.Tracer(tracerName)
+	}
+	return c
 }
 
 // Handshake carries out Graph's validation handshake with rawURL, the
@@ -96,11 +110,15 @@ func NewClient(opts ClientOptions) *Client {
 // which must be answered within the timeout by a 200 with a text/plain body
 // that is the token. Its refusals are ErrInvalid errors naming target; when
 // ctx ends first, it answers ctx's error.
-func (c *Client) Handshake(ctx context.Context, target, rawURL string) error {
+func (c *Client) Handshake(ctx context.Context, target, rawURL string) (err error) {
 	u, err := parseURL(rawURL, c.opts.AllowPrivate)
 	if err != nil {
 		return invitations.Invalidf(target, "%v", err)
 	}
+	var span trace.Span
+	status := 0
+	ctx, span = c.startSpan(ctx, "notify.handshake", u)
+	defer func() { endSpan(span, status, err) }()
 	token, err := newToken()
 	if err != nil {
 		return err
@@ -117,6 +135,7 @@ func (c *Client) Handshake(ctx context.Context, target, rawURL string) error {
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	req.Header.Set("User-Agent", c.agent)
+	inject(hctx, req)
 	res, err := c.http.Do(req)
 	if err != nil {
 		switch {
@@ -130,6 +149,7 @@ func (c *Client) Handshake(ctx context.Context, target, rawURL string) error {
 		return invitations.Invalidf(target, "the validation request failed: %v", unwrapURLError(err))
 	}
 	defer res.Body.Close()
+	status = res.StatusCode
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxResponseBytes))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -179,12 +199,16 @@ type answer struct {
 }
 
 // post POSTs body (JSON) to rawURL and returns the answer; an error means
-// there was none (no connection, a timeout, a refused address).
-func (c *Client) post(ctx context.Context, rawURL string, body []byte, now time.Time) (answer, error) {
+// there was none (no connection, a timeout, a refused address). attrs
+// describe the delivery, for its span.
+func (c *Client) post(ctx context.Context, rawURL string, body []byte, now time.Time, attrs ...attribute.KeyValue) (ans answer, err error) {
 	u, err := parseURL(rawURL, c.opts.AllowPrivate)
 	if err != nil {
 		return answer{}, err
 	}
+	var span trace.Span
+	ctx, span = c.startSpan(ctx, "notify.deliver", u, attrs...)
+	defer func() { endSpan(span, ans.status, err) }()
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
@@ -193,6 +217,7 @@ func (c *Client) post(ctx context.Context, rawURL string, body []byte, now time.
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.agent)
+	inject(ctx, req)
 	res, err := c.http.Do(req)
 	if err != nil {
 		return answer{}, unwrapURLError(err)

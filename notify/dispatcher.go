@@ -200,7 +200,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl invitations.Delivery) {
 			d.log.Error("encoding notifications", "subscription", sub.ID, "error", err.Error())
 			return
 		}
-		ans, err := d.opts.Client.post(ctx, url, body, d.opts.Now())
+		ans, err := d.opts.Client.post(ctx, url, body, d.opts.Now(), deliveryAttrs(dl, len(batch))...)
 		now := d.opts.Now()
 		if ctx.Err() != nil {
 			// Stopping: give the subscription back at once, so that the

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,9 +9,11 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/jwtauth"
@@ -37,12 +40,19 @@ import (
 // created: list asks for a page of 50 of the 100 it seeded (so the page
 // has a next link; the in-memory store sorts every match, so more would
 // measure the store more than the handler).
+//
+// Tracing is off (no Options.TracerProvider) but in create-traced and
+// get-traced, which are create and get with tracing on, as invitationsd
+// has it with OTEL_TRACES_EXPORTER=otlp: the SDK's provider, every span
+// sampled, a batch span processor, an exporter that discards what it is
+// given; each request carries a sampled traceparent, so its spans are
+// recorded. Compare them with create and get: their cost.
 func BenchmarkHandler(b *testing.B) {
 	// A create names a new invitee each time, and with a key a new
 	// Idempotency-Key.
-	creates := func(keyed bool) func(b *testing.B) {
+	creates := func(keyed, traced bool) func(b *testing.B) {
 		return func(b *testing.B) {
-			serve, _ := benchHandler(b, 0)
+			serve, _ := benchHandler(b, 0, traced)
 			b.ReportAllocs()
 			defer reportCPU(b)()
 			i := 0
@@ -58,20 +68,25 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		}
 	}
-	b.Run("create", creates(false))
-	b.Run("create-keyed", creates(true))
-	b.Run("get", func(b *testing.B) {
-		serve, id := benchHandler(b, 1)
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for b.Loop() {
-			if rec := serve(newRequest(http.MethodGet, "/v1.0/linkedIn/invitations/"+id, "")); rec.Code != http.StatusOK {
-				b.Fatalf("get: %d %s", rec.Code, rec.Body)
+	gets := func(traced bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			serve, id := benchHandler(b, 1, traced)
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				if rec := serve(newRequest(http.MethodGet, "/v1.0/linkedIn/invitations/"+id, "")); rec.Code != http.StatusOK {
+					b.Fatalf("get: %d %s", rec.Code, rec.Body)
+				}
 			}
 		}
-	})
+	}
+	b.Run("create", creates(false, false))
+	b.Run("create-traced", creates(false, true))
+	b.Run("create-keyed", creates(true, false))
+	b.Run("get", gets(false))
+	b.Run("get-traced", gets(true))
 	b.Run("list", func(b *testing.B) {
-		serve, _ := benchHandler(b, 100)
+		serve, _ := benchHandler(b, 100, false)
 		b.ReportAllocs()
 		defer reportCPU(b)()
 		for b.Loop() {
@@ -96,21 +111,41 @@ func reportCPU(b *testing.B) func() {
 // benchHandler builds the handler over a fresh in-memory store holding
 // seeds invitations, and returns a function that serves a request with
 // the token of the one caller, and the id of the last invitation seeded.
-func benchHandler(b *testing.B, seeds int) (serve func(*http.Request) *httptest.ResponseRecorder, id string) {
+// traced turns tracing on (see BenchmarkHandler).
+func benchHandler(b *testing.B, seeds int, traced bool) (serve func(*http.Request) *httptest.ResponseRecorder, id string) {
 	b.Helper()
-	h, err := server.New(memory.New(nil), slog.New(slog.NewJSONHandler(io.Discard, nil)), server.Options{
+	opts := server.Options{
 		AccessLog: io.Discard, // formatted, as invitationsd's
 		Verifier:  jwtauth.NewHS256(testKey, jwtauth.DevIssuer, jwtauth.DevAudience),
 		Throttle:  server.Throttle{Rate: 1e6, Burst: 1e6},
 		Overload:  server.Overload{InFlight: 64, Queue: 256},
 		Metrics:   prometheus.NewRegistry(),
-	})
+	}
+	var traceparent string
+	if traced {
+		var exported atomic.Int64
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{&exported}))
+		b.Cleanup(func() {
+			if err := tp.Shutdown(context.Background()); err != nil {
+				b.Error(err)
+			}
+			if exported.Load() == 0 {
+				b.Error("no span was exported")
+			}
+		})
+		opts.TracerProvider = tp
+		traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	}
+	h, err := server.New(memory.New(nil), slog.New(slog.NewJSONHandler(io.Discard, nil)), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	token := "Bearer " + delegated(b, tenantA, alice, invitations.PermReadWrite)
 	serve = func(req *http.Request) *httptest.ResponseRecorder {
 		req.Header.Set("Authorization", token)
+		if traceparent != "" {
+			req.Header.Set("Traceparent", traceparent)
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec
@@ -132,3 +167,14 @@ func newRequest(method, path, body string) *http.Request {
 	}
 	return req
 }
+
+// discard is a span exporter that counts the spans it is given and drops
+// them.
+type discard struct{ n *atomic.Int64 }
+
+func (d discard) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	d.n.Add(int64(len(spans)))
+	return nil
+}
+
+func (discard) Shutdown(context.Context) error { return nil }

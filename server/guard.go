@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
 )
@@ -33,8 +34,16 @@ type guardedStore struct {
 	maxWaiting int64
 	timeout    time.Duration
 	metrics    *metrics
-	// The duration histogram's child of each store method, looked up once.
-	create, get, list, update, del, close, createIdempotent, closeIdempotent prometheus.Observer
+	tracing    *tracing // nil when not tracing
+	// Each store method's name and duration histogram child, looked up once.
+	create, get, list, update, del, close, createIdempotent, closeIdempotent *storeMethod
+	createSub, sub, listSubs, renewSub, deleteSub, removeSub                 *storeMethod
+}
+
+// storeMethod is a store method, as call times and traces it.
+type storeMethod struct {
+	span  string // its span's name, store.Method
+	timer prometheus.Observer
 }
 
 func newGuardedStore(store invitations.Store, cfg Overload, timeout time.Duration, m *metrics) *guardedStore {
@@ -44,12 +53,16 @@ func newGuardedStore(store invitations.Store, cfg Overload, timeout time.Duratio
 	if cfg.Queue < 0 {
 		cfg.Queue = 0
 	}
-	method := func(name string) prometheus.Observer { return m.dbDuration.WithLabelValues(name) }
+	method := func(name string) *storeMethod {
+		return &storeMethod{span: "store." + name, timer: m.dbDuration.WithLabelValues(name)}
+	}
 	return &guardedStore{Store: store, slots: make(chan struct{}, cfg.InFlight), maxWaiting: int64(cfg.Queue),
 		timeout: timeout, metrics: m,
 		create: method("CreateInvitation"), get: method("Invitation"), list: method("ListInvitations"),
 		update: method("UpdateInvitation"), del: method("DeleteInvitation"), close: method("CloseInvitations"),
-		createIdempotent: method("CreateInvitationIdempotent"), closeIdempotent: method("CloseInvitationsIdempotent")}
+		createIdempotent: method("CreateInvitationIdempotent"), closeIdempotent: method("CloseInvitationsIdempotent"),
+		createSub: method("CreateSubscription"), sub: method("Subscription"), listSubs: method("ListSubscriptions"),
+		renewSub: method("RenewSubscription"), deleteSub: method("DeleteSubscription"), removeSub: method("RemoveSubscription")}
 }
 
 // errOverloaded is the answer when the queue is full.
@@ -57,9 +70,14 @@ var errOverloaded = fmt.Errorf("%w: too much work is waiting on the database", i
 
 // call runs one store call f under the bounds: it takes a slot, waiting in
 // the bounded queue if need be, gives f the request's deadline, and records
-// the time spent (waiting included) in timer. (A later tracing span per store call
-// belongs here too.)
-func call[T any](ctx context.Context, g *guardedStore, timer prometheus.Observer, f func(ctx context.Context) (T, error)) (T, error) {
+// the time spent (waiting included) in m's timer; with tracing, in a span
+// of its own too, a child of the request's.
+func call[T any](ctx context.Context, g *guardedStore, m *storeMethod, f func(ctx context.Context) (T, error)) (_ T, err error) {
+	if g.tracing != nil {
+		var span trace.Span
+		ctx, span = g.tracing.startStoreSpan(ctx, m.span)
+		defer func() { endStoreSpan(span, err) }()
+	}
 	start := time.Now()
 	began := info(ctx).start
 	if began.IsZero() { // a call outside a request
@@ -74,7 +92,7 @@ func call[T any](ctx context.Context, g *guardedStore, timer prometheus.Observer
 	}
 	defer func() {
 		<-g.slots
-		timer.Observe(time.Since(start).Seconds())
+		m.timer.Observe(time.Since(start).Seconds())
 	}()
 	return f(ctx)
 }
@@ -155,3 +173,43 @@ func (g *guardedStore) CloseInvitationsIdempotent(ctx context.Context, r invitat
 }
 
 // Ping is not guarded: readiness must answer even under load.
+
+// The subscriptions' calls, guarded and timed as the invitations' are.
+
+func (g *guardedStore) CreateSubscription(ctx context.Context, sub invitations.Subscription) (invitations.Subscription, error) {
+	return call(ctx, g, g.createSub, func(ctx context.Context) (invitations.Subscription, error) {
+		return g.Store.CreateSubscription(ctx, sub)
+	})
+}
+
+func (g *guardedStore) Subscription(ctx context.Context, tenant, creator, id string) (invitations.Subscription, error) {
+	return call(ctx, g, g.sub, func(ctx context.Context) (invitations.Subscription, error) {
+		return g.Store.Subscription(ctx, tenant, creator, id)
+	})
+}
+
+func (g *guardedStore) ListSubscriptions(ctx context.Context, tenant, creator string) ([]invitations.Subscription, error) {
+	return call(ctx, g, g.listSubs, func(ctx context.Context) ([]invitations.Subscription, error) {
+		return g.Store.ListSubscriptions(ctx, tenant, creator)
+	})
+}
+
+func (g *guardedStore) RenewSubscription(ctx context.Context, tenant, creator, id string, expiration time.Time) (invitations.Subscription, error) {
+	return call(ctx, g, g.renewSub, func(ctx context.Context) (invitations.Subscription, error) {
+		return g.Store.RenewSubscription(ctx, tenant, creator, id, expiration)
+	})
+}
+
+func (g *guardedStore) DeleteSubscription(ctx context.Context, tenant, creator, id string) error {
+	_, err := call(ctx, g, g.deleteSub, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, g.Store.DeleteSubscription(ctx, tenant, creator, id)
+	})
+	return err
+}
+
+func (g *guardedStore) RemoveSubscription(ctx context.Context, tenant, creator, id string) error {
+	_, err := call(ctx, g, g.removeSub, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, g.Store.RemoveSubscription(ctx, tenant, creator, id)
+	})
+	return err
+}

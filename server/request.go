@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
 )
@@ -33,6 +34,7 @@ type requestInfo struct {
 	route  *route
 	caller invitations.Caller
 	start  time.Time
+	span   trace.Span // the request's, when tracing (see tracing.start)
 	// The values of the request-id and client-request-id header fields,
 	// and throttle's RateLimit-Remaining and -Reset: slices of these
 	// arrays, so that setting them allocates nothing.
@@ -60,19 +62,26 @@ func info(ctx context.Context) *requestInfo {
 // line and the metrics come after the error handler has answered, so the
 // status is the one the caller saw; with Options.ValidateResponses, the
 // response is checked last. (One middleware, not one per concern: Echo
-// wraps each middleware anew for every request.) It is the place for what
-// spans a request, such as a tracing span named by its operation
-// (ri.route.id); guard.go's call is the place for what spans a store call.
+// wraps each middleware anew for every request.) With tracing, the
+// request's span, named by its operation, begins here (see trace.go);
+// guard.go's call makes the store calls' spans.
 func (s *server) enter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ri := s.identify(c)
+		if s.tracing != nil {
+			s.tracing.start(c, ri)
+		}
 		if s.opts.ValidateResponses {
 			defer s.checkResponses(c, ri)()
 		}
-		if err := s.steps(c, ri, next); err != nil {
+		err := s.steps(c, ri, next)
+		if err != nil {
 			c.Error(err)
 		}
 		s.record(c, ri)
+		if ri.span != nil {
+			s.tracing.end(c, ri, err)
+		}
 		return nil
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/gen"
@@ -84,6 +85,11 @@ type Options struct {
 	// Handshaker checks subscribers' URLs (the validation handshake);
 	// without one, subscriptions cannot be created or renewed (503).
 	Handshaker Handshaker
+	// TracerProvider, when set, traces every request: a server span named
+	// by its operation (continuing the caller's trace from its W3C
+	// traceparent), and a child span per store call. Without one nothing
+	// is traced, at no cost per request.
+	TracerProvider trace.TracerProvider
 	// Ready, when set, is asked by the readiness probe besides the store,
 	// for instance whether the token verifier has fetched its keys. An error
 	// makes /readyz answer 503.
@@ -113,6 +119,7 @@ type server struct {
 	validation *openapi3filter.Options
 	// errorSchema is Graph's error body, for checkResponses.
 	errorSchema *openapi3.Schema
+	tracing     *tracing // nil when not tracing
 	// noStore and noSniff are the Cache-Control and X-Content-Type-Options
 	// every answer starts with (see identify).
 	noStore, noSniff []string
@@ -156,7 +163,8 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if opts.AccessLog != nil {
 		s.access = newAccessLog(opts.AccessLog)
 	}
-	s.store = newGuardedStore(store, opts.Overload, opts.RequestTimeout, m)
+	guarded := newGuardedStore(store, opts.Overload, opts.RequestTimeout, m)
+	s.store = guarded
 	if opts.Throttle.Rate > 0 {
 		if s.limits, err = newLimiters[callerKey](opts.Throttle.Rate, opts.Throttle.Burst, opts.Throttle.Callers); err != nil {
 			return nil, fmt.Errorf("server: throttle: %w", err)
@@ -183,6 +191,10 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))
 	router.refuseShadowed()
 	s.routes = router.routes
+	if opts.TracerProvider != nil {
+		s.tracing = newTracing(opts.TracerProvider, s.routes)
+		guarded.tracing = s.tracing
+	}
 	e.GET("/docs", s.docs)
 	e.GET("/docs/*", s.docs)
 	return e, nil

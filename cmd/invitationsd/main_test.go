@@ -87,12 +87,17 @@ func waitHealthy(t *testing.T, addr string) {
 // stopped, and any response it logged as breaking openapi.yaml fails the test.
 func startRun(t *testing.T, args ...string) (addr string, stop func() error) {
 	t.Helper()
+	return startRunEnv(t, func(string) string { return "" }, args...)
+}
+
+// startRunEnv is startRun with the environment getenv.
+func startRunEnv(t *testing.T, getenv func(string) string, args ...string) (addr string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
 	done := make(chan error, 1)
-	noEnv := func(string) string { return "" }
 	args = append([]string{"invitationsd", "-validate-responses"}, args...)
-	go func() { done <- run(ctx, args, noEnv, logs, logs) }()
+	go func() { done <- run(ctx, args, getenv, logs, logs) }()
 	addr = listenAddr(t, logs)
 	if !strings.Contains(logs.String(), `"validate_responses":true`) {
 		t.Fatalf("the server does not say it validates its responses; logs:\n%s", logs)

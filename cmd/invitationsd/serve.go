@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/jwtauth"
@@ -112,6 +113,15 @@ func redact(db string) string {
 	return u.Redacted()
 }
 
+// redactURL returns a URL fit for a log: without its password.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully:
 // new connections are refused, idle ones closed, and in-flight requests get
 // up to the shutdown timeout to finish. Requests still running then have
@@ -140,11 +150,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		stopGC()
 		<-gcDone
 	}()
+	tracingCfg, err := parseTracing(getenv)
+	if err != nil {
+		return err
+	}
 	out := newBufferedLog(stdout)
 	defer out.Close()
 	logger := slog.New(slog.NewJSONHandler(out, nil))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Traces, when the OTEL_* variables ask for them; otherwise no
+	// provider at all, which the server and the notifier take as "off".
+	var tracerProvider trace.TracerProvider
+	if tracingCfg != nil {
+		tp, err := newTracerProvider(ctx, tracingCfg)
+		if err != nil {
+			return err
+		}
+		// Flushed last, once the requests and the deliveries are done
+		// (deferred before their ends, so run after them).
+		defer func() {
+			fctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+			defer cancel()
+			if err := tp.Shutdown(fctx); err != nil {
+				logger.Warn("flushing traces", "error", err.Error())
+			}
+		}()
+		tracerProvider = tp
+		logger.Info("exporting traces", "endpoint", redactURL(tracingCfg.endpoint), "sampler", tracingCfg.samplerName)
+	}
 
 	// The store tells the dispatcher of what its writes queue; the
 	// dispatcher needs the store: it is set once both exist.
@@ -159,7 +194,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 	notifier := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.notifyAllowPrivate, Timeout: cfg.notifyTimeout,
-		UserAgent: "invitationsd-notifications"})
+		UserAgent: "invitationsd-notifications", TracerProvider: tracerProvider})
 	d, err := notify.New(store, notify.Options{Client: notifier, Logger: logger, Metrics: reg, RetryWindow: cfg.notifyRetryWindow,
 		Concurrency: cfg.notifyConcurrency, PollInterval: cfg.notifyPoll, MaxBackoff: cfg.notifyMaxBackoff})
 	if err != nil {
@@ -202,6 +237,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// Every response checked against openapi.yaml, when asked.
 		ValidateResponses: cfg.validateResponses,
 		Handshaker:        notifier,
+		TracerProvider:    tracerProvider,
 	})
 	if err != nil {
 		return err
