@@ -21,29 +21,42 @@ import (
 // checks every answer against openapi.yaml all the same.
 type invitationResponse struct {
 	*responder
-	status   int
-	body     wireInvitation
-	etag     string // the ETag header field
-	location string // the Location header field, when not ""
-	replayed bool   // Idempotency-Replayed: true
+	status int
+	body   wireInvitation
+	// The ETag and Location header fields' values (Location's "" when
+	// none): slices of these arrays are the header's, so that setting them
+	// allocates nothing.
+	etag, location [1]string
+	replayed       bool // Idempotency-Replayed: true
 }
 
 // responder is what the responses share: buffers for their bodies, and
 // the header fields' values that are the same in every answer (shared,
 // never changed in place: Header.Set and the like replace a slice).
 type responder struct {
-	bufs                  sync.Pool // *bytes.Buffer
+	bufs                  sync.Pool // *encodeBuffer
 	contentType, replayed []string
 }
 
+// encodeBuffer is a body's buffer and the JSON encoder writing into it,
+// pooled together.
+type encodeBuffer struct {
+	bytes.Buffer
+	enc *json.Encoder
+}
+
 func newResponder() *responder {
-	return &responder{bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
-		contentType: []string{"application/json"}, replayed: []string{strconv.FormatBool(true)}}
+	return &responder{bufs: sync.Pool{New: func() any {
+		b := new(encodeBuffer)
+		b.enc = json.NewEncoder(&b.Buffer)
+		return b
+	}}, contentType: []string{"application/json"}, replayed: []string{strconv.FormatBool(true)}}
 }
 
 // invitation is the answer with status that carries inv.
 func (rs *responder) invitation(status int, inv invitations.Invitation) *invitationResponse {
-	r := &invitationResponse{responder: rs, status: status, etag: *etag(inv)}
+	r := &invitationResponse{responder: rs, status: status}
+	r.etag[0] = *etag(inv)
 	r.body.set(inv)
 	return r
 }
@@ -51,21 +64,21 @@ func (rs *responder) invitation(status int, inv invitations.Invitation) *invitat
 // created is the 201 for a created invitation.
 func (rs *responder) created(inv invitations.Invitation) *invitationResponse {
 	r := rs.invitation(http.StatusCreated, inv)
-	r.location = location(inv)
+	r.location[0] = location(inv)
 	return r
 }
 
 func (r *invitationResponse) write(w http.ResponseWriter) error {
-	buf := r.bufs.Get().(*bytes.Buffer)
+	buf := r.bufs.Get().(*encodeBuffer)
 	defer r.put(buf)
-	if err := json.NewEncoder(buf).Encode(&r.body.InvitationV2); err != nil {
+	if err := buf.enc.Encode(&r.body.InvitationV2); err != nil {
 		return err
 	}
 	h := w.Header()
 	h["Content-Type"] = r.contentType
-	h["Etag"] = []string{r.etag}
-	if r.location != "" {
-		h["Location"] = []string{r.location}
+	h["Etag"] = r.etag[:]
+	if r.location[0] != "" {
+		h["Location"] = r.location[:]
 	}
 	if r.replayed {
 		h["Idempotency-Replayed"] = r.responder.replayed
@@ -75,7 +88,7 @@ func (r *invitationResponse) write(w http.ResponseWriter) error {
 	return err
 }
 
-func (rs *responder) put(buf *bytes.Buffer) {
+func (rs *responder) put(buf *encodeBuffer) {
 	if buf.Cap() > 64<<10 { // keep no buffer a huge answer grew
 		return
 	}

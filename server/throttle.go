@@ -105,8 +105,9 @@ func (s *server) throttle(c echo.Context, ri *requestInfo) error {
 	// RateLimit-* anew for every request.
 	h := c.Response().Header()
 	h["Ratelimit-Limit"] = s.rateLimit // shared, never changed in place
-	h["Ratelimit-Remaining"] = []string{strconv.Itoa(remaining)}
-	h["Ratelimit-Reset"] = []string{strconv.Itoa(int(wait / time.Second))}
+	ri.rateRemaining[0], ri.rateReset[0] = strconv.Itoa(remaining), strconv.Itoa(int(wait/time.Second))
+	h["Ratelimit-Remaining"] = ri.rateRemaining[:]
+	h["Ratelimit-Reset"] = ri.rateReset[:]
 	if !ok {
 		h.Set("Retry-After", strconv.Itoa(max(1, int(wait/time.Second))))
 		s.metrics.throttled.Inc()

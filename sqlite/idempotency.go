@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"time"
 
@@ -10,22 +12,55 @@ import (
 )
 
 // The SQL of requests under an Idempotency-Key (prepared with writeQueries).
+// Records go to idempotency_records, in the order they are written, under
+// the key's hash (see keyHash), unless another live key holds the hash:
+// then to idempotency_records_by_key, under the whole key (see migration
+// 00007). A key is live in one of them at most.
 const (
 	// A taken pair is the create's outcome, not a failure: nothing to undo.
 	insertInvitationOrNothing = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`
-	// Records the outcome under a key that has none, or whose record has
-	// expired; a live record stays as it is (and no row changes).
-	recordOutcome = `INSERT INTO idempotency_records (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+	// Records the outcome under the key's hash (?1) if no live record has
+	// the hash and the key has no live record by key; a record of the hash
+	// that has expired, whatever its key, is replaced. ?9 is now.
+	recordOutcome = `INSERT INTO idempotency_records (key_hash, tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+		WHERE NOT EXISTS (SELECT 1 FROM idempotency_records_by_key
+		    WHERE tenant = ?2 AND subject = ?3 AND idempotency_key = ?4 AND expires > ?9)
+		ON CONFLICT (key_hash) DO UPDATE SET
+		    tenant = excluded.tenant, subject = excluded.subject, idempotency_key = excluded.idempotency_key,
+		    operation = excluded.operation, fingerprint = excluded.fingerprint,
+		    outcome = excluded.outcome, expires = excluded.expires
+		WHERE idempotency_records.expires <= ?9`
+	// Records the outcome of a key whose hash another live key holds.
+	recordOutcomeByKey = `INSERT INTO idempotency_records_by_key (tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, subject, idempotency_key) DO UPDATE SET
 		    operation = excluded.operation, fingerprint = excluded.fingerprint,
 		    outcome = excluded.outcome, expires = excluded.expires
-		WHERE idempotency_records.expires <= ?`
-	selectRecord = `SELECT operation, fingerprint, outcome FROM idempotency_records
-		WHERE tenant = ? AND subject = ? AND idempotency_key = ?`
-	selectLiveRecord = selectRecord + ` AND expires > ?`
+		WHERE idempotency_records_by_key.expires <= ?`
+	selectLiveRecordByHash = `SELECT tenant, subject, idempotency_key, operation, fingerprint, outcome FROM idempotency_records
+		WHERE key_hash = ? AND expires > ?`
+	selectLiveRecordByKey = `SELECT operation, fingerprint, outcome FROM idempotency_records_by_key
+		WHERE tenant = ? AND subject = ? AND idempotency_key = ? AND expires > ?`
 )
+
+// keyHash is the hash idempotency_records keeps a key under: the first 8
+// bytes of the SHA-256 of its tenant, subject and key, each preceded by
+// its length, so that no two keys hash the same input. A caller cannot
+// choose a key to collide with another's (that would take about 2^64
+// tries); two keys that collide by chance are still told apart (each
+// record holds its key, and the second key's is kept by key).
+func keyHash(k invitations.IdempotencyKey) int64 {
+	var buf [512]byte
+	b := buf[:0]
+	for _, f := range [...]string{k.Tenant, k.Subject, k.Key} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	sum := sha256.Sum256(b)
+	return int64(binary.BigEndian.Uint64(sum[:8]))
+}
 
 // CreateInvitationIdempotent creates inv and records the outcome under
 // req's key in one write (see invitations.IdempotencyStore). The writer
@@ -35,8 +70,8 @@ const (
 // the first request runs from a replay: only it knows that.)
 //
 // The first request with a key, by far the most common, costs two
-// statements: the invitation, then the record. A retry finds the record
-// taken by that second statement, undoes the first and replays.
+// statements: the invitation, then the record. A retry finds the key
+// recorded by that second statement, undoes the first and replays.
 func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.Invitation, req invitations.IdempotentRequest) (invitations.Outcome, error) {
 	inv = inv.Stamp(s.now())
 	// Encoded before the writer takes the write, to keep its turn short.
@@ -70,7 +105,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 				return err
 			}
 		}
-		recorded, err := s.record(ctx, tx, req, stored, s.now())
+		rec, recorded, err := s.record(ctx, tx, req, stored, s.now())
 		if err != nil {
 			return err
 		}
@@ -90,10 +125,6 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 			if _, err := del.ExecContext(ctx, inv.Tenant, inv.ID, 0, 0); err != nil {
 				return err
 			}
-		}
-		rec, err := s.readRecord(ctx, tx, req.Key)
-		if err != nil {
-			return err
 		}
 		result, err = req.Replay(rec)
 		return err
@@ -118,22 +149,12 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 	)
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := s.now()
-		read, err := s.txStmt(ctx, tx, selectLiveRecord)
+		rec, found, err := s.liveRecord(ctx, tx, req.Key, s.keyHash(req.Key), now)
 		if err != nil {
 			return err
 		}
-		k := req.Key
-		var (
-			rec     invitations.IdempotencyRecord
-			outcome string
-		)
-		err = read.QueryRowContext(ctx, k.Tenant, k.Subject, k.Key, now.UnixMilli()).Scan(&rec.Operation, &rec.Fingerprint, &outcome)
-		switch {
-		case err == nil:
-			rec.Outcome = []byte(outcome)
+		if found {
 			result, err = req.Replay(rec)
-			return err
-		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		results, q, err := s.closeTx(ctx, tx, r, now)
@@ -146,7 +167,7 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 		if err != nil {
 			return err
 		}
-		recorded, err := s.record(ctx, tx, req, stored, now)
+		_, recorded, err := s.record(ctx, tx, req, stored, now)
 		if err != nil {
 			return err
 		}
@@ -165,67 +186,129 @@ func (s *Store) CloseInvitationsIdempotent(ctx context.Context, r invitations.Cl
 
 // record records the outcome stored under req's key, in the writer's
 // transaction at now, unless the key has a live record: then it changes
-// nothing and reports false.
-func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.IdempotentRequest, stored []byte, now time.Time) (bool, error) {
+// nothing, and returns that record and false.
+//
+// The first statement, the only one almost always, records the outcome
+// under the key's hash. When it records nothing, either the key has a live
+// record (by hash or by key), or another key's live record holds the
+// hash: the key's outcome is then recorded by key.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.IdempotentRequest, stored []byte, now time.Time) (invitations.IdempotencyRecord, bool, error) {
 	st, err := s.txStmt(ctx, tx, recordOutcome)
 	if err != nil {
-		return false, err
+		return invitations.IdempotencyRecord{}, false, err
 	}
-	k := req.Key
-	n, err := execCount(ctx, st, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored),
-		now.Add(invitations.IdempotencyTTL).UnixMilli(), now.UnixMilli())
-	return n == 1, err
+	k, h := req.Key, s.keyHash(req.Key)
+	expires := now.Add(invitations.IdempotencyTTL).UnixMilli()
+	n, err := execCount(ctx, st, h, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored), expires, now.UnixMilli())
+	if err != nil || n == 1 {
+		return invitations.IdempotencyRecord{}, n == 1, err
+	}
+	rec, found, err := s.liveRecord(ctx, tx, k, h, now)
+	if err != nil || found {
+		return rec, false, err
+	}
+	// A hash collision: another key's live record holds the hash.
+	if st, err = s.txStmt(ctx, tx, recordOutcomeByKey); err != nil {
+		return invitations.IdempotencyRecord{}, false, err
+	}
+	n, err = execCount(ctx, st, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored), expires, now.UnixMilli())
+	if err == nil && n != 1 { // liveRecord found none, and the writer is this write
+		err = errors.New("sqlite: an idempotency record appeared within a write")
+	}
+	return invitations.IdempotencyRecord{}, err == nil, err
 }
 
-// readRecord reads key k's record, in the writer's transaction.
-func (s *Store) readRecord(ctx context.Context, tx *sql.Tx, k invitations.IdempotencyKey) (invitations.IdempotencyRecord, error) {
-	read, err := s.txStmt(ctx, tx, selectRecord)
-	if err != nil {
-		return invitations.IdempotencyRecord{}, err
-	}
+// liveRecord reads key k's live record at now, in the writer's transaction:
+// under its hash h if the record there is k's, else by key.
+func (s *Store) liveRecord(ctx context.Context, tx *sql.Tx, k invitations.IdempotencyKey, h int64, now time.Time) (invitations.IdempotencyRecord, bool, error) {
 	var (
-		rec     invitations.IdempotencyRecord
-		outcome string
+		rec                        invitations.IdempotencyRecord
+		tenant, subject, key, outc string
 	)
-	err = read.QueryRowContext(ctx, k.Tenant, k.Subject, k.Key).Scan(&rec.Operation, &rec.Fingerprint, &outcome)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Only the writer deletes records, and it is running this write.
-		return rec, errors.New("sqlite: an idempotency record vanished within a write")
+	read, err := s.txStmt(ctx, tx, selectLiveRecordByHash)
+	if err != nil {
+		return rec, false, err
 	}
-	rec.Outcome = []byte(outcome)
-	return rec, err
+	err = read.QueryRowContext(ctx, h, now.UnixMilli()).Scan(&tenant, &subject, &key, &rec.Operation, &rec.Fingerprint, &outc)
+	switch {
+	case err == nil && tenant == k.Tenant && subject == k.Subject && key == k.Key:
+		rec.Outcome = []byte(outc)
+		return rec, true, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return rec, false, err
+	}
+	if read, err = s.txStmt(ctx, tx, selectLiveRecordByKey); err != nil {
+		return rec, false, err
+	}
+	err = read.QueryRowContext(ctx, k.Tenant, k.Subject, k.Key, now.UnixMilli()).Scan(&rec.Operation, &rec.Fingerprint, &outc)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return rec, false, nil
+	case err != nil:
+		return rec, false, err
+	}
+	rec.Outcome = []byte(outc)
+	return rec, true, nil
 }
 
 // purgeBatch bounds the keys one purge transaction deletes, so that the
 // writes waiting behind it wait little.
 const purgeBatch = 500
 
+// The purge's SQL. idempotency_records is in the order its records were
+// written, so their expiry times rise with the rowid (but for a record
+// that replaced an expired one): the purge deletes the expired among the
+// oldest purgeBatch records, batch after batch, and stops at a batch with
+// none expired, without an index on expires. The records by key, few,
+// have one.
+const (
+	purgeRecords = `DELETE FROM idempotency_records WHERE id IN (
+		    SELECT id FROM idempotency_records ORDER BY id LIMIT ?) AND expires <= ?`
+	purgeRecordsByKey = `DELETE FROM idempotency_records_by_key WHERE rowid IN (
+		    SELECT rowid FROM idempotency_records_by_key WHERE expires <= ? LIMIT ?)`
+)
+
 // PurgeExpiredKeys deletes the records of keys older than
 // invitations.IdempotencyTTL, a batch per transaction, and returns how many
 // it deleted. The store does it by itself every Options.PurgeEvery.
 func (s *Store) PurgeExpiredKeys(ctx context.Context) (int, error) {
 	total := 0
-	for {
-		var n int64
-		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			r, err := tx.ExecContext(ctx, `
-				DELETE FROM idempotency_records WHERE rowid IN (
-				    SELECT rowid FROM idempotency_records WHERE expires <= ? LIMIT ?)`,
-				s.now().UnixMilli(), purgeBatch)
-			if err != nil {
-				return err
-			}
-			n, err = r.RowsAffected()
-			return err
-		})
+	for { // until a batch of the oldest has none expired
+		n, err := s.purge(ctx, purgeRecords, func(now int64) []any { return []any{purgeBatch, now} })
+		total += n
 		if err != nil {
-			return total, s.translate(err)
+			return total, err
 		}
-		total += int(n)
-		if n < purgeBatch {
-			return total, nil
+		if n == 0 {
+			break
 		}
 	}
+	for { // until a batch is not full
+		n, err := s.purge(ctx, purgeRecordsByKey, func(now int64) []any { return []any{now, purgeBatch} })
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}
+
+// purge runs one of the purge's deletes in a write of its own, with the
+// arguments args makes of the store's time then, and returns how many
+// records it deleted.
+func (s *Store) purge(ctx context.Context, query string, args func(now int64) []any) (int, error) {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, query, args(s.now().UnixMilli())...)
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return int(n), s.translate(err)
+	}
+	return int(n), nil
 }
 
 // purgeLoop purges expired keys every interval until the store closes.

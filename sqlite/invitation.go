@@ -35,8 +35,8 @@ const (
 // writeQueries are prepared on the writer's connection at Open, while it
 // is free (see txStmt).
 var writeQueries = []string{insertInvitation, updateInvitation, deleteInvitation, deleteInvitationReturning, selectToClose, closeInvitation,
-	queueChangeSQL,                                                           // outbox.go's
-	insertInvitationOrNothing, recordOutcome, selectRecord, selectLiveRecord, // idempotency.go's
+	queueChangeSQL,                                                                                              // outbox.go's
+	insertInvitationOrNothing, recordOutcome, recordOutcomeByKey, selectLiveRecordByHash, selectLiveRecordByKey, // idempotency.go's
 	"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w"} // the batch's (see batch.go)
 
 // CreateInvitation stores inv with a new id and the current time.

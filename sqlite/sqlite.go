@@ -37,7 +37,10 @@ type Store struct {
 	onBatch func(size int)
 	// onQueued is Options.OnQueued; nil when unset.
 	onQueued func(n int)
-	closed   atomic.Bool // database/sql's "database is closed" error is not exported
+	// keyHash is the hash an idempotency key is recorded under (keyHash,
+	// but for a test of collisions).
+	keyHash func(invitations.IdempotencyKey) int64
+	closed  atomic.Bool // database/sql's "database is closed" error is not exported
 
 	writes         chan *writeRequest // to the writer goroutine (see batch.go)
 	stopped        chan struct{}      // closed by Close
@@ -121,6 +124,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.keyHash = keyHash
 	go s.writeLoop()
 	go s.checkpointLoop(checkpointer)
 	if err := s.migrate(ctx); err != nil {

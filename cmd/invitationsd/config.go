@@ -66,9 +66,18 @@ type config struct {
 	notifyPoll         time.Duration
 	notifyConcurrency  int
 
+	// The garbage collector's policy (gc.go): its percentage while the
+	// heap fits the budget (0: the runtime's own), and the budget in MiB.
+	gcPercent int
+	gcHeapMiB int
+
 	// version asks for the version instead of serving.
 	version bool
 }
+
+// defaultGCPercent is -gc-percent's default: the heap may grow to five
+// times what is live (within -gc-heap-mib) before a collection.
+const defaultGCPercent = 400
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
@@ -99,6 +108,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, s := range strs {
 		fs.StringVar(s.p, s.flag, envOr(getenv, s.env, s.fallback), s.help+" ("+s.env+")")
 	}
+	// An operator's GOGC is the runtime's setting: kept unless the
+	// percentage is given to invitationsd itself.
+	gcDefault := defaultGCPercent
+	if getenv("GOGC") != "" {
+		gcDefault = 0
+	}
 	ints := []struct {
 		p              *int
 		flag, env      string
@@ -116,6 +131,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"requests a caller may send at once (the token bucket's size)", 1, 1 << 30},
 		{&cfg.authFailureBurst, "auth-failure-burst", "INVITATIONS_AUTH_FAILURE_BURST", 100,
 			"failed authentications a client address may cause at once", 1, 1 << 30},
+		{&cfg.gcPercent, "gc-percent", "INVITATIONS_GC_PERCENT", gcDefault,
+			"the garbage collector's percentage (as GOGC: the heap grows by this share of what is live before it is collected) while the heap stays within -gc-heap-mib; past it the percentage falls towards 100, Go's default; 0 leaves it to the Go runtime (GOGC), the default when GOGC is set", 0, 100000},
+		{&cfg.gcHeapMiB, "gc-heap-mib", "INVITATIONS_GC_HEAP_MIB", 64,
+			"the heap, in MiB, that -gc-percent may grow to: a live heap too large for it gets a lower percentage, down to 100 (Go's default) and never lower; GOMEMLIMIT, when set, still applies", 1, 1 << 20},
 		{&cfg.notifyConcurrency, "notify-concurrency", "INVITATIONS_NOTIFY_CONCURRENCY", notify.DefaultConcurrency,
 			"change notifications: subscriptions this instance delivers to at once, each on its own", 1, 1 << 16},
 	}

@@ -139,6 +139,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_, err := fmt.Fprintln(stdout, buildVersion())
 		return err
 	}
+	// The collector's policy, from now until serve returns.
+	gcCtx, stopGC := context.WithCancel(context.WithoutCancel(ctx))
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		tuneGC(gcCtx, cfg.gcPercent, uint64(cfg.gcHeapMiB)<<20)
+	}()
+	defer func() {
+		stopGC()
+		<-gcDone
+	}()
 	tracingCfg, err := parseTracing(getenv)
 	if err != nil {
 		return err
