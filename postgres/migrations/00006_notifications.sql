@@ -1,6 +1,6 @@
 -- +goose Up
 -- The same tables as SQLite's 00006: change notifications (issue #16).
--- (00005 is another change's.) subscriptions are each caller's (tenant,
+-- (00005 was set aside for a change that landed as 00007.) subscriptions are each caller's (tenant,
 -- creator); party is whose invitations one is notified of (a delegated
 -- creator's own, or '' for the tenant's); change_types is a set of bits
 -- (1 created, 2 updated, 4 deleted); times are milliseconds since the

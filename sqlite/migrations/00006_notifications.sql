@@ -1,5 +1,5 @@
 -- +goose Up
--- Change notifications (issue #16). (00005 is another change's.)
+-- Change notifications (issue #16). (00005 was set aside for a change that landed as 00007.)
 --
 -- subscriptions: each caller's (tenant, creator) subscriptions. party is
 -- whose invitations it is notified of: a delegated creator's own (as
