@@ -2,14 +2,9 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/storetest"
@@ -21,22 +16,10 @@ import (
 // are recorded as usual.
 func TestMigrateIdempotencyRecordsToHash(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "invitations.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 6); err != nil {
-		t.Fatal(err)
-	}
+	db, path := migratedTo(t, 6)
 	now := time.Now()
 	old := storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob").Stamp(now.Add(-time.Hour))
-	_, err = db.ExecContext(ctx, `
+	_, err := db.ExecContext(ctx, `
 		INSERT INTO invitations (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version)
 		VALUES (?, ?, ?, ?, 0, NULL, NULL, NULL, ?, ?, ?)`,
 		old.ID, old.Tenant, old.Inviter, old.Invitee, old.Created.UnixMilli(), old.LastModified.UnixMilli(), old.Version)

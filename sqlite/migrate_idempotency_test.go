@@ -2,13 +2,8 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/graph-linkedin/invitations/storetest"
 )
@@ -18,19 +13,7 @@ import (
 // still replay their responses, now from outcomes.
 func TestMigrateIdempotencyKeys(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "invitations.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
+	db, path := migratedTo(t, 2)
 	keys := storetest.LegacyKeys(time.Now())
 	for _, k := range keys {
 		if inv := k.Created; inv != nil {
