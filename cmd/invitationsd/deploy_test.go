@@ -30,11 +30,22 @@ import (
 const repoRoot = "../.."
 
 // readEnv returns the environment variables invitationsd's configuration
-// reads: it asks for each of them while it builds its flag set.
+// reads: it asks for each of them while it builds its flag set, and for
+// the OTEL_* variables of traces (all of them once traces are on).
 func readEnv(t *testing.T) map[string]bool {
 	t.Helper()
 	asked := map[string]bool{}
 	if _, err := parseConfig(nil, func(k string) string { asked[k] = true; return "" }, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	on := func(k string) string {
+		asked[k] = true
+		if k == "OTEL_TRACES_EXPORTER" {
+			return "otlp"
+		}
+		return ""
+	}
+	if _, err := parseTracing(on); err != nil {
 		t.Fatal(err)
 	}
 	return asked
@@ -58,6 +69,17 @@ func checkConfig(t *testing.T, where string, args []string, env map[string]strin
 	cfg, err := parseConfig(args, func(k string) string { return env[k] }, &stderr)
 	if err != nil {
 		t.Fatalf("%s: %s refuses its configuration: %v\n%s", where, strings.Join(append([]string{"invitationsd"}, args...), " "), err, stderr.String())
+	}
+	// The traces' settings as they apply once traces are on (a file may
+	// leave the endpoint to the operator, and traces off until then).
+	tracesOn := func(k string) string {
+		if k == "OTEL_TRACES_EXPORTER" && env[k] == "" {
+			return "otlp"
+		}
+		return env[k]
+	}
+	if _, err := parseTracing(tracesOn); err != nil {
+		t.Fatalf("%s: invitationsd refuses its traces' configuration: %v", where, err)
 	}
 	return cfg
 }
