@@ -302,17 +302,24 @@ func newBodyReader(data []byte) *bodyReader {
 
 func (*bodyReader) Close() error { return nil }
 
-// refuseBody is the 413 for a body over limit, which reads no more of it:
-// the connection is closed after the answer (the rest of the body would come
-// next on it), and reading from it stops now. Otherwise net/http would read
-// up to 256 KiB more of the body, before answering and again before closing,
-// waiting on a sender that may never send it.
+// refuseBody is the 413 for a body over limit, which goes out at once: the
+// connection is closed after the answer (the rest of the body would come
+// next on it), which also keeps net/http from reading up to 256 KiB more of
+// the body before answering. After the answer, net/http drains what is left
+// of the body (up to 256 KiB) before it closes the connection, for at most
+// bodyDrainGrace: a sender still writing its body when the connection
+// closed would get a reset instead of reading the 413 (the kernel resets a
+// connection closed with data unread, and the sender's write fails), and a
+// sender that never sends the rest holds the connection no longer than that.
 func refuseBody(c echo.Context, limit int64) error {
 	c.Response().Header().Set("Connection", "close")
 	// It fails only without a connection under the response (a recorder).
-	_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
+	_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(bodyDrainGrace))
 	return &http.MaxBytesError{Limit: limit}
 }
+
+// bodyDrainGrace bounds the draining of a refused body (see refuseBody).
+const bodyDrainGrace = time.Second
 
 func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)

@@ -105,6 +105,32 @@ func TestBodyTooLargeIsNotRead(t *testing.T) {
 	}
 }
 
+// A sender that writes the whole of a body over the limit before it reads
+// the answer, as many HTTP clients do, gets the 413, not a reset: after
+// answering, the server drains what is left of the body (within net/http's
+// 256 KiB and a grace period) before it closes the connection, where a
+// connection closed with the body unread would be reset under the sender's
+// write. The sender's buffer is small, so the body cannot all wait in the
+// kernel's buffers: the write completes only if the server reads it.
+func TestBodyTooLargeIsDrained(t *testing.T) {
+	d, tok := startSQLiteDaemon(t)
+	conn := dial(t, d.addr)
+	if err := conn.(*net.TCPConn).SetWriteBuffer(4 << 10); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"trackingId": "` + strings.Repeat("x", 240<<10) + `"}`
+	req := fmt.Sprintf("POST /v1.0/linkedIn/invitations HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", d.addr, tok, len(body), body)
+	conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatalf("writing the request: %v; want the server to read the rest of the body", err)
+	}
+	res, got := readResponse(t, conn, bufio.NewReader(conn), 20*time.Second)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || graphCode(got) != "requestEntityTooLarge" {
+		t.Errorf("status %d, body %s; want 413 with a requestEntityTooLarge error", res.StatusCode, got)
+	}
+}
+
 // Header fields over the handler's limit get its 431 with a Graph error
 // body; over net/http's own (1 MiB), net/http's 431.
 func TestHeadersTooLarge(t *testing.T) {
