@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -82,6 +83,9 @@ const defaultGCPercent = 400
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
 	var publicURL, trustedProxies string // parsed after the flags
+	// A variable's bad value is reported after the flags are parsed, so
+	// that -version answers whatever the environment holds.
+	var envErrs []error
 	fs := flag.NewFlagSet("invitationsd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strs := []struct {
@@ -141,7 +145,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, n := range ints {
 		v, err := envInt(getenv, n.env, n.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.IntVar(n.p, n.flag, v, n.help+" ("+n.env+")")
 	}
@@ -159,17 +163,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, r := range rates {
 		v, err := envFloat(getenv, r.env, r.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.Float64Var(r.p, r.flag, v, r.help+" ("+r.env+")")
 	}
 	validate, err := envBool(getenv, "INVITATIONS_VALIDATE_RESPONSES", false)
 	if err != nil {
-		return cfg, err
+		envErrs = append(envErrs, err)
 	}
 	allowPrivate, err := envBool(getenv, "INVITATIONS_NOTIFY_ALLOW_PRIVATE", false)
 	if err != nil {
-		return cfg, err
+		envErrs = append(envErrs, err)
 	}
 	fs.BoolVar(&cfg.notifyAllowPrivate, "notify-allow-private", allowPrivate,
 		"change notifications may go to loopback, private and link-local addresses, and over plain http: for tests and closed networks only (INVITATIONS_NOTIFY_ALLOW_PRIVATE)")
@@ -212,15 +216,22 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, d := range durations {
 		v, err := envDuration(getenv, d.env, d.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.DurationVar(d.p, d.flag, v, d.usage+" ("+d.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
+	parseErr := fs.Parse(args)
+	if parseErr == nil && fs.NArg() > 0 {
+		parseErr = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if parseErr == nil && cfg.version {
+		return cfg, nil // the version needs no valid configuration
+	}
+	if err := errors.Join(envErrs...); err != nil {
 		return cfg, err
 	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if parseErr != nil {
+		return cfg, parseErr
 	}
 	for _, n := range ints {
 		if *n.p < n.lowest || *n.p > n.higher {
