@@ -76,6 +76,13 @@ type config struct {
 	version bool
 }
 
+// The development key, where the server reads it and `invitationsd token`
+// signs with it: one setting for both, or tokens would not verify.
+const (
+	devKeyEnv         = "INVITATIONS_DEV_KEY_FILE"
+	defaultDevKeyFile = "data/dev-jwt.key"
+)
+
 // defaultGCPercent is -gc-percent's default: the heap may grow to five
 // times what is live (within -gc-heap-mib) before a collection.
 const defaultGCPercent = 400
@@ -97,7 +104,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"listen address of a listener of its own for Prometheus /metrics and the /debug/pprof/ profiles; empty: /metrics on the API's listener, and no profiles"},
 		{&cfg.db, "db", "INVITATIONS_DB", "data/invitations.db",
 			"a postgres:// (or postgresql://) URL selects PostgreSQL, memory: an in-memory store (not durable: tests and demos); anything else is a SQLite database file"},
-		{&cfg.devKeyFile, "dev-key-file", "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key",
+		{&cfg.devKeyFile, "dev-key-file", devKeyEnv, defaultDevKeyFile,
 			"development HS256 signing key, created if missing; used only without production keys"},
 		{&cfg.jwksURL, "jwks-url", "INVITATIONS_JWKS_URL", "", "production keys: the identity provider's JWKS endpoint"},
 		{&cfg.publicKeyFile, "jwt-public-key-file", "INVITATIONS_JWT_PUBLIC_KEY_FILE", "",
