@@ -36,17 +36,24 @@ test: examples/typescript/node_modules test-tools
 	$(GO) test -race -count=1 ./...
 	cd examples/typescript && npm test --silent
 
-# The README's test runs its shell session with bash, curl and jq; installed
-# as root when missing (as .ci/run installs Chromium), a clear failure otherwise.
+# need_tools ends a recipe line that has put the missing Debian packages in
+# the shell variable need: as root it installs them with apt-get (as .ci/run
+# installs Chromium); otherwise it fails saying what $(1), which needs them,
+# lacks.
+define need_tools
+if [ -n "$$need" ]; then \
+  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+    echo "$(1) needs$$need (apt-get install -y$$need)" >&2; exit 1; fi; \
+  echo "installing$$need for $(1)" >&2; \
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+fi
+endef
+
+# The README's test runs its shell session with bash, curl and jq.
 test-tools:
 	@need=; for t in bash curl jq; do command -v $$t >/dev/null || need="$$need $$t"; done; \
-	  if [ -n "$$need" ]; then \
-	    if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
-	      echo "make test needs$$need for the README's session (apt-get install -y$$need)" >&2; exit 1; fi; \
-	    echo "installing$$need for the README's session" >&2; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
-	  fi
+	  $(call need_tools,the README's session in make test)
 
 ## docs-flags: write docs/flags.md, the flag reference, from `invitationsd -h` (make test fails when it is stale)
 docs-flags:
@@ -71,17 +78,11 @@ image: image-tools
 	  podman build --quiet --layers=false -f Containerfile --build-arg VERSION="$$version" --build-arg REVISION="$${revision:-unknown}" \
 	    -t $(IMAGE) bin/image
 
-# podman, umoci and skopeo (Debian's), and the CA bundle the image carries;
-# installed as root when missing, as .ci/run installs Chromium.
+# podman, umoci and skopeo (Debian's), and the CA bundle the image carries.
 image-tools:
 	@need=; for t in podman umoci skopeo; do command -v $$t >/dev/null || need="$$need $$t"; done; \
 	  [ -f /etc/ssl/certs/ca-certificates.crt ] || need="$$need ca-certificates"; \
-	  if [ -n "$$need" ]; then \
-	    if [ "$$(id -u)" != 0 ]; then echo "the image needs:$$need (apt-get install -y$$need)" >&2; exit 1; fi; \
-	    echo "installing$$need" >&2; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
-	  fi
+	  $(call need_tools,the image)
 
 ## image-test: build the image, then unpack it and run its binary chrooted in its root file system (as root; these machines cannot run containers): it serves, writes only under /data; and check its config and labels
 image-test: image
@@ -146,8 +147,7 @@ bench-go:
 ## bench-http: the wrk harness: invitationsd against the reference servers (bare baseline, stock generated stack, bare
 ## SQLite handler), issue 13's targets as ratios met or missed (needs wrk and taskset); BENCHFLAGS='-scenarios get,durable' for some
 bench-http:
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
-	  { echo "bench-http needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	@need=; command -v wrk >/dev/null || need=" wrk"; $(call need_tools,make bench-http)
 	$(GO) run ./bench/harness $(BENCHFLAGS)
 
 ## lint: go vet, gofmt, the spec linters (Redocly, Spectral; zero warnings), and the /docs assets matching package.json's Swagger UI

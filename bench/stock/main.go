@@ -70,7 +70,9 @@ func newHandler() (http.Handler, error) {
 		SilenceServersWarning: true,
 		Options: openapi3filter.Options{
 			AuthenticationFunc: bearer,
-			// As TOOLS.md advises for this middleware.
+			// The generated strict handler binds the body from the value
+			// the validator decoded (gen/server.gen.go), instead of
+			// decoding the JSON a second time: the generator's own fast path.
 			KeepValidatedValue: true,
 		},
 	}))

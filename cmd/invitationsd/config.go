@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -75,6 +76,13 @@ type config struct {
 	version bool
 }
 
+// The development key, where the server reads it and `invitationsd token`
+// signs with it: one setting for both, or tokens would not verify.
+const (
+	devKeyEnv         = "INVITATIONS_DEV_KEY_FILE"
+	defaultDevKeyFile = "data/dev-jwt.key"
+)
+
 // defaultGCPercent is -gc-percent's default: the heap may grow to five
 // times what is live (within -gc-heap-mib) before a collection.
 const defaultGCPercent = 400
@@ -82,6 +90,9 @@ const defaultGCPercent = 400
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var cfg config
 	var publicURL, trustedProxies string // parsed after the flags
+	// A variable's bad value is reported after the flags are parsed, so
+	// that -version answers whatever the environment holds.
+	var envErrs []error
 	fs := flag.NewFlagSet("invitationsd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	strs := []struct {
@@ -93,7 +104,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			"listen address of a listener of its own for Prometheus /metrics and the /debug/pprof/ profiles; empty: /metrics on the API's listener, and no profiles"},
 		{&cfg.db, "db", "INVITATIONS_DB", "data/invitations.db",
 			"a postgres:// (or postgresql://) URL selects PostgreSQL, memory: an in-memory store (not durable: tests and demos); anything else is a SQLite database file"},
-		{&cfg.devKeyFile, "dev-key-file", "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key",
+		{&cfg.devKeyFile, "dev-key-file", devKeyEnv, defaultDevKeyFile,
 			"development HS256 signing key, created if missing; used only without production keys"},
 		{&cfg.jwksURL, "jwks-url", "INVITATIONS_JWKS_URL", "", "production keys: the identity provider's JWKS endpoint"},
 		{&cfg.publicKeyFile, "jwt-public-key-file", "INVITATIONS_JWT_PUBLIC_KEY_FILE", "",
@@ -141,7 +152,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, n := range ints {
 		v, err := envInt(getenv, n.env, n.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.IntVar(n.p, n.flag, v, n.help+" ("+n.env+")")
 	}
@@ -159,17 +170,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, r := range rates {
 		v, err := envFloat(getenv, r.env, r.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.Float64Var(r.p, r.flag, v, r.help+" ("+r.env+")")
 	}
 	validate, err := envBool(getenv, "INVITATIONS_VALIDATE_RESPONSES", false)
 	if err != nil {
-		return cfg, err
+		envErrs = append(envErrs, err)
 	}
 	allowPrivate, err := envBool(getenv, "INVITATIONS_NOTIFY_ALLOW_PRIVATE", false)
 	if err != nil {
-		return cfg, err
+		envErrs = append(envErrs, err)
 	}
 	fs.BoolVar(&cfg.notifyAllowPrivate, "notify-allow-private", allowPrivate,
 		"change notifications may go to loopback, private and link-local addresses, and over plain http: for tests and closed networks only (INVITATIONS_NOTIFY_ALLOW_PRIVATE)")
@@ -212,15 +223,22 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	for _, d := range durations {
 		v, err := envDuration(getenv, d.env, d.fallback)
 		if err != nil {
-			return cfg, err
+			envErrs = append(envErrs, err)
 		}
 		fs.DurationVar(d.p, d.flag, v, d.usage+" ("+d.env+")")
 	}
-	if err := fs.Parse(args); err != nil {
+	parseErr := fs.Parse(args)
+	if parseErr == nil && fs.NArg() > 0 {
+		parseErr = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if parseErr == nil && cfg.version {
+		return cfg, nil // the version needs no valid configuration
+	}
+	if err := errors.Join(envErrs...); err != nil {
 		return cfg, err
 	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if parseErr != nil {
+		return cfg, parseErr
 	}
 	for _, n := range ints {
 		if *n.p < n.lowest || *n.p > n.higher {

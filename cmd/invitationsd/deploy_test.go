@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -441,6 +442,11 @@ func TestKubernetesManifest(t *testing.T) {
 	if cfg.jwksURL == "" || cfg.issuer == "" || cfg.audience == "" {
 		t.Errorf("JWKS %q, issuer %q, audience %q; want production keys from a JWKS", cfg.jwksURL, cfg.issuer, cfg.audience)
 	}
+	// Clients reach the Service by a name: without a public URL the links
+	// in answers would name the pod's address.
+	if cfg.publicURL == nil {
+		t.Error("no -public-url (INVITATIONS_PUBLIC_URL); want the name clients reach the Service by, which links start with")
+	}
 
 	// Ports: the container's is where invitationsd listens, and the probes,
 	// the Service and the scrape point at it.
@@ -565,6 +571,16 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	cfg := checkConfig(t, "deploy/invitationsd.service", argv[1:], env)
 	port(t, cfg.addr)
+	// On loopback, behind a reverse proxy, every peer is that proxy: it is
+	// trusted, or all its clients share one budget of failed
+	// authentications, and links name the loopback address.
+	listen, err := netip.ParseAddrPort(cfg.addr)
+	if err != nil || !listen.Addr().IsLoopback() {
+		t.Fatalf("-addr %s; want a loopback address, behind a reverse proxy", cfg.addr)
+	}
+	if !slices.ContainsFunc(cfg.trustedProxies, func(p netip.Prefix) bool { return p.Contains(listen.Addr()) }) {
+		t.Errorf("-trusted-proxies %v; want the reverse proxy's %v among them", cfg.trustedProxies, listen.Addr())
+	}
 
 	// Everything it writes is in its state directory, the one place
 	// ProtectSystem=strict leaves writable, where it also runs.

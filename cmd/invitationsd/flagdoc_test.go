@@ -211,3 +211,59 @@ func TestParseUsage(t *testing.T) {
 		}
 	}
 }
+
+// docFiles are the documents a newcomer reads: the README, ARCHITECTURE.md
+// and docs/*.md, from this package's directory.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"../../README.md", "../../ARCHITECTURE.md"}, files...)
+}
+
+var (
+	// docFlagRE is a flag the documents name in code, `-name` or
+	// `-name value`.
+	docFlagRE = regexp.MustCompile("`-([a-z][a-z0-9-]*)[ `]")
+	// docEnvRE is one of the project's environment variables.
+	docEnvRE = regexp.MustCompile(`\bINVITATIONS_[A-Z0-9_]+\b`)
+)
+
+// The documents name only flags and environment variables that exist: a
+// `-flag` in code is one of invitationsd's or invitationsd token's, and an
+// INVITATIONS_* variable is one invitationsd reads (readEnv), or one of
+// the few read elsewhere (the command-line client's, the tests').
+func TestDocsNameRealFlags(t *testing.T) {
+	flags := map[string]bool{}
+	for _, f := range append(usage(t, "-h"), usage(t, "token", "-h")...) {
+		flags[f.Name] = true
+	}
+	envs := readEnv(t)
+	for _, k := range []string{
+		"INVITATIONS_URL", "INVITATIONS_TOKEN", // cmd/invitations
+		"INVITATIONS_TEST_POSTGRES_DSN", // the PostgreSQL tests
+	} {
+		envs[k] = true
+	}
+	for _, file := range docFiles(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(file, "../../")
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range docFlagRE.FindAllStringSubmatch(line, -1) {
+				if !flags[m[1]] {
+					t.Errorf("%s:%d names -%s, which is not a flag of invitationsd or invitationsd token", name, i+1, m[1])
+				}
+			}
+			for _, env := range docEnvRE.FindAllString(line, -1) {
+				if !envs[env] {
+					t.Errorf("%s:%d names %s, which no flag reads", name, i+1, env)
+				}
+			}
+		}
+	}
+}

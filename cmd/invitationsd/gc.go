@@ -33,8 +33,8 @@ func gcPercent(want int, live, budget uint64) int {
 	if want <= 100 || live == 0 {
 		return want
 	}
-	fits := float64(budget)/float64(live)*100 - 100
-	return max(100, min(want, int(min(fits, float64(want)))))
+	fits := float64(budget)/float64(live)*100 - 100 // may pass any int: bounded before the conversion
+	return max(100, int(min(fits, float64(want))))
 }
 
 // tuneGC applies the policy until ctx ends, then gives the runtime its

@@ -27,8 +27,7 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 	scp := fs.String("scp", "", `delegated permissions, space-separated (for example "Invitations.ReadWrite")`)
 	roles := fs.String("roles", "", "application permissions, comma-separated (for example Invitations.ReadWrite.All)")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	keyFile := fs.String("key-file", envOr(getenv, "INVITATIONS_DEV_KEY_FILE", "data/dev-jwt.key"),
-		"development signing key (INVITATIONS_DEV_KEY_FILE)")
+	keyFile := fs.String("key-file", envOr(getenv, devKeyEnv, defaultDevKeyFile), "development signing key ("+devKeyEnv+")")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

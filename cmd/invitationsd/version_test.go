@@ -86,3 +86,23 @@ func TestVersion(t *testing.T) {
 		t.Errorf("run(invitationsd version) = %v, printed %q; want %q", err, stdout.String(), buildVersion())
 	}
 }
+
+// -version answers whatever the configuration: an operator asks it of a
+// server that will not start, too. Without -version the same configuration
+// is refused.
+func TestVersionWithBadConfiguration(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"a variable that does not parse": {"INVITATIONS_RATE_LIMIT": "fast"},
+		"an issuer without keys":         {"INVITATIONS_JWT_ISSUER": "https://issuer.example.com"},
+	} {
+		getenv := func(k string) string { return env[k] }
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{"invitationsd", "-version"}, getenv, &stdout, &stderr); err != nil ||
+			stdout.String() != buildVersion()+"\n" {
+			t.Errorf("%s: run(invitationsd -version) = %v, printed %q; want %q", name, err, stdout.String(), buildVersion())
+		}
+		if _, err := parseConfig(nil, getenv, &stderr); err == nil {
+			t.Errorf("%s: parseConfig without -version = nil error; want one", name)
+		}
+	}
+}
