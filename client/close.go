@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -85,15 +84,11 @@ func (c *Client) CloseInvitations(ctx context.Context, action Action, ids []stri
 	if err != nil {
 		return nil, err
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, c.failure(res)
+	w, err := read[raw.InviteActionResults](c, res, http.StatusOK, "results")
+	if err != nil {
+		return nil, err
 	}
 	requestID := res.Header.Get("request-id")
-	var w raw.InviteActionResults
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the results (request-id %s): %w", requestID, err)
-	}
 	// The service answers one entry per id, in order; a result is only of
 	// use with the right id, so an answer that is not so is an error.
 	if len(w.Value) != len(ids) {
