@@ -71,14 +71,10 @@ type CloseResult struct {
 // between.
 func (c *Client) CloseInvitations(ctx context.Context, action Action, ids []string, opts ...RequestOption) ([]CloseResult, error) {
 	o := gather(opts)
-	key := o.idempotencyKey
-	if key == nil {
-		key = ptr(newRequestID())
-	}
 	if ids == nil {
 		ids = []string{} // so the service says what is wrong with an empty list, not with null
 	}
-	params := &raw.CloseInvitationsParams{IdempotencyKey: key, ClientRequestID: o.requestID}
+	params := &raw.CloseInvitationsParams{IdempotencyKey: o.key(), ClientRequestID: o.requestID}
 	body := raw.InviteeClosingInvitation{Action: raw.InviteeClosingInvitationAction(action), InvitationIDs: ids}
 	res, err := c.gen.CloseInvitations(operation(ctx, "closeInvitations"), params, body)
 	if err != nil {

@@ -81,11 +81,7 @@ func (inv *Invitation) UnmarshalJSON(b []byte) error {
 // invitation.
 func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	key := o.idempotencyKey
-	if key == nil {
-		key = ptr(newRequestID())
-	}
-	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
+	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: o.key()}
 	res, err := c.gen.CreateInvitation(operation(ctx, "createInvitation"), params, inv.wire())
 	if err != nil {
 		return nil, err
