@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -393,5 +397,44 @@ func TestLeaseTakeover(t *testing.T) {
 	r.Wait(wait, "the notification", func(r *notifytest.Receiver) bool { return len(r.Changes()) == 1 })
 	if took := time.Since(claimedAt); took < time.Second {
 		t.Errorf("delivered %v after another's 2 s lease was taken; want after the lease ran out", took)
+	}
+}
+
+// A subscriber that acknowledges a POST and then answers without end is
+// read no further than a small limit: the notification counts as
+// delivered at once, not when the client's timeout (a minute here) ends
+// the answer.
+func TestDeliveryReadsLittle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		chunk := []byte(strings.Repeat("ok ", 1000))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	var d *notify.Dispatcher
+	s := newStore(&d)
+	reg := prometheus.NewRegistry()
+	client := notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: time.Minute})
+	d = start(t, s, notify.Options{Client: client, Metrics: reg})
+	now := time.Now()
+	sub := app.NewSubscription(invitations.Subscription{ChangeTypes: all, NotificationURL: srv.URL + "/notify",
+		Expiration: now.Add(time.Hour)}, now)
+	if _, err := s.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", alice.Subject, "urn:li:person:bob")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait / 2)
+	for counter(t, reg, "invitations_notifications_delivered_total") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a notification acknowledged by an endless answer is not delivered after %v; the dispatcher must read only a small part of it", wait/2)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
