@@ -250,14 +250,16 @@ func TestReceiverDown(t *testing.T) {
 	}
 }
 
-// A Retry-After is honoured.
+// A Retry-After is honoured; the metrics count the retries and time the
+// delivery from the change's commit.
 func TestRetryAfter(t *testing.T) {
 	var d *notify.Dispatcher
 	s := newStore(&d)
 	r := notifytest.New(t)
 	r.Fail(503, "2")
 	subscribe(t, s, app, all, r)
-	d = start(t, s, notify.Options{})
+	reg := prometheus.NewRegistry()
+	d = start(t, s, notify.Options{Metrics: reg})
 	if _, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", alice.Subject, "urn:li:person:bob")); err != nil {
 		t.Fatal(err)
 	}
@@ -269,6 +271,33 @@ func TestRetryAfter(t *testing.T) {
 	if gap := at[1].Sub(at[0]); gap < 2*time.Second-50*time.Millisecond {
 		t.Errorf("retried %v after a 503 with Retry-After: 2; want at least 2 s", gap)
 	}
+	r.Wait(wait, "the delivered notification counted", func(*notifytest.Receiver) bool {
+		return counter(t, reg, "invitations_notifications_delivered_total") >= 1
+	})
+	if got, want := counter(t, reg, "invitations_notifications_retried_total"), float64(r.Failed()); got != want {
+		t.Errorf("invitations_notifications_retried_total = %v; want %v, one per failed POST of one notification", got, want)
+	}
+	n, sum := histogram(t, reg, "invitations_notification_delivery_seconds")
+	if n != 1 || sum < 2 {
+		t.Errorf("invitations_notification_delivery_seconds: %d samples, %v s in all; want 1, of at least the 2 s the receiver asked for", n, sum)
+	}
+}
+
+// histogram is the sample count and sum of the registry's histogram name.
+func histogram(t *testing.T, reg *prometheus.Registry, name string) (uint64, float64) {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			h := f.GetMetric()[0].GetHistogram()
+			return h.GetSampleCount(), h.GetSampleSum()
+		}
+	}
+	t.Fatalf("no histogram %s", name)
+	return 0, 0
 }
 
 // A notification still failing when its retry window ends is dropped, and
