@@ -44,7 +44,7 @@ func fast(opts notify.Options) notify.Options {
 }
 
 // start runs a dispatcher over s until the test ends.
-func start(t *testing.T, s notify.Queue, opts notify.Options) *notify.Dispatcher {
+func start(t *testing.T, s invitations.Outbox, opts notify.Options) *notify.Dispatcher {
 	t.Helper()
 	d, err := notify.New(s, fast(opts))
 	if err != nil {
