@@ -176,6 +176,15 @@ func gather(opts []RequestOption) callOptions {
 	return o
 }
 
+// key is the call's Idempotency-Key: WithIdempotencyKey's, or else a random
+// one, the same on every attempt of the call.
+func (o callOptions) key() *string {
+	if o.idempotencyKey != nil {
+		return o.idempotencyKey
+	}
+	return ptr(newRequestID())
+}
+
 // WithIfMatch makes an update or delete conditional: it happens only if the
 // invitation's ETag is still etag ("*" for any), otherwise the call fails
 // with ErrPreconditionFailed. Other calls ignore it.

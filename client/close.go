@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -72,28 +71,20 @@ type CloseResult struct {
 // between.
 func (c *Client) CloseInvitations(ctx context.Context, action Action, ids []string, opts ...RequestOption) ([]CloseResult, error) {
 	o := gather(opts)
-	key := o.idempotencyKey
-	if key == nil {
-		key = ptr(newRequestID())
-	}
 	if ids == nil {
 		ids = []string{} // so the service says what is wrong with an empty list, not with null
 	}
-	params := &raw.CloseInvitationsParams{IdempotencyKey: key, ClientRequestID: o.requestID}
+	params := &raw.CloseInvitationsParams{IdempotencyKey: o.key(), ClientRequestID: o.requestID}
 	body := raw.InviteeClosingInvitation{Action: raw.InviteeClosingInvitationAction(action), InvitationIDs: ids}
 	res, err := c.gen.CloseInvitations(operation(ctx, "closeInvitations"), params, body)
 	if err != nil {
 		return nil, err
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, c.failure(res)
+	w, err := read[raw.InviteActionResults](c, res, http.StatusOK, "results")
+	if err != nil {
+		return nil, err
 	}
 	requestID := res.Header.Get("request-id")
-	var w raw.InviteActionResults
-	if err := json.NewDecoder(res.Body).Decode(&w); err != nil {
-		return nil, fmt.Errorf("client: read the results (request-id %s): %w", requestID, err)
-	}
 	// The service answers one entry per id, in order; a result is only of
 	// use with the right id, so an answer that is not so is an error.
 	if len(w.Value) != len(ids) {

@@ -187,8 +187,8 @@ func ExampleClient_CloseInvitations() {
 	// accepted - ETag "2"
 }
 
-// A second invitation to the same person is a 409 until the first is
-// deleted.
+// A second invitation to the same person is a 409 while the first is
+// pending: until it is accepted, ignored or deleted.
 func ExampleError_conflict() {
 	baseURL, token, stop := exampleServer()
 	defer stop()

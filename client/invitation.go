@@ -71,8 +71,8 @@ func (inv *Invitation) UnmarshalJSON(b []byte) error {
 }
 
 // CreateInvitation creates an invitation. A second invitation from the same
-// inviter to the same invitee fails with ErrConflict until the first is
-// deleted.
+// inviter to the same invitee fails with ErrConflict while the first is
+// pending: until its invitee closes it (CloseInvitations) or it is deleted.
 //
 // Every call sends an Idempotency-Key, a random one unless
 // WithIdempotencyKey gives it, the same on each attempt: so a create is
@@ -81,11 +81,7 @@ func (inv *Invitation) UnmarshalJSON(b []byte) error {
 // invitation.
 func (c *Client) CreateInvitation(ctx context.Context, inv NewInvitation, opts ...RequestOption) (*Invitation, error) {
 	o := gather(opts)
-	key := o.idempotencyKey
-	if key == nil {
-		key = ptr(newRequestID())
-	}
-	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: key}
+	params := &raw.CreateInvitationParams{ClientRequestID: o.requestID, IdempotencyKey: o.key()}
 	res, err := c.gen.CreateInvitation(operation(ctx, "createInvitation"), params, inv.wire())
 	if err != nil {
 		return nil, err

@@ -15,16 +15,6 @@ import (
 	"github.com/graph-linkedin/invitations"
 )
 
-// Queue is what a Dispatcher needs of a store: its outbox (every engine's
-// invitations.Outbox).
-type Queue interface {
-	ClaimDeliveries(ctx context.Context, owner string, until time.Time, limit, batch int) ([]invitations.Delivery, error)
-	Acknowledge(ctx context.Context, owner, subscriptionID string, seqs []int64, until time.Time, batch int) ([]invitations.Notification, error)
-	Retry(ctx context.Context, owner, subscriptionID string, attempts int, due time.Time) error
-	Drop(ctx context.Context, owner, subscriptionID string) (int, error)
-	PurgeSubscriptions(ctx context.Context) (int, error)
-}
-
 // Defaults of Options.
 const (
 	DefaultRetryWindow  = 4 * time.Hour
@@ -76,7 +66,7 @@ type Options struct {
 
 // Dispatcher delivers the notifications of a store's outbox.
 type Dispatcher struct {
-	q       Queue
+	q       invitations.Outbox
 	opts    Options
 	owner   string // this dispatcher's name on its leases
 	log     *slog.Logger
@@ -84,8 +74,9 @@ type Dispatcher struct {
 	wake    chan struct{}
 }
 
-// New returns a Dispatcher of q's notifications; Run runs it.
-func New(q Queue, opts Options) (*Dispatcher, error) {
+// New returns a Dispatcher of the notifications in q, a store's outbox; Run
+// runs it.
+func New(q invitations.Outbox, opts Options) (*Dispatcher, error) {
 	if opts.Client == nil {
 		return nil, errors.New("notify: no client")
 	}

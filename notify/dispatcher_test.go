@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,7 +44,7 @@ func fast(opts notify.Options) notify.Options {
 }
 
 // start runs a dispatcher over s until the test ends.
-func start(t *testing.T, s notify.Queue, opts notify.Options) *notify.Dispatcher {
+func start(t *testing.T, s invitations.Outbox, opts notify.Options) *notify.Dispatcher {
 	t.Helper()
 	d, err := notify.New(s, fast(opts))
 	if err != nil {
@@ -246,14 +250,16 @@ func TestReceiverDown(t *testing.T) {
 	}
 }
 
-// A Retry-After is honoured.
+// A Retry-After is honoured; the metrics count the retries and time the
+// delivery from the change's commit.
 func TestRetryAfter(t *testing.T) {
 	var d *notify.Dispatcher
 	s := newStore(&d)
 	r := notifytest.New(t)
 	r.Fail(503, "2")
 	subscribe(t, s, app, all, r)
-	d = start(t, s, notify.Options{})
+	reg := prometheus.NewRegistry()
+	d = start(t, s, notify.Options{Metrics: reg})
 	if _, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", alice.Subject, "urn:li:person:bob")); err != nil {
 		t.Fatal(err)
 	}
@@ -265,6 +271,33 @@ func TestRetryAfter(t *testing.T) {
 	if gap := at[1].Sub(at[0]); gap < 2*time.Second-50*time.Millisecond {
 		t.Errorf("retried %v after a 503 with Retry-After: 2; want at least 2 s", gap)
 	}
+	r.Wait(wait, "the delivered notification counted", func(*notifytest.Receiver) bool {
+		return counter(t, reg, "invitations_notifications_delivered_total") >= 1
+	})
+	if got, want := counter(t, reg, "invitations_notifications_retried_total"), float64(r.Failed()); got != want {
+		t.Errorf("invitations_notifications_retried_total = %v; want %v, one per failed POST of one notification", got, want)
+	}
+	n, sum := histogram(t, reg, "invitations_notification_delivery_seconds")
+	if n != 1 || sum < 2 {
+		t.Errorf("invitations_notification_delivery_seconds: %d samples, %v s in all; want 1, of at least the 2 s the receiver asked for", n, sum)
+	}
+}
+
+// histogram is the sample count and sum of the registry's histogram name.
+func histogram(t *testing.T, reg *prometheus.Registry, name string) (uint64, float64) {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			h := f.GetMetric()[0].GetHistogram()
+			return h.GetSampleCount(), h.GetSampleSum()
+		}
+	}
+	t.Fatalf("no histogram %s", name)
+	return 0, 0
 }
 
 // A notification still failing when its retry window ends is dropped, and
@@ -393,5 +426,44 @@ func TestLeaseTakeover(t *testing.T) {
 	r.Wait(wait, "the notification", func(r *notifytest.Receiver) bool { return len(r.Changes()) == 1 })
 	if took := time.Since(claimedAt); took < time.Second {
 		t.Errorf("delivered %v after another's 2 s lease was taken; want after the lease ran out", took)
+	}
+}
+
+// A subscriber that acknowledges a POST and then answers without end is
+// read no further than a small limit: the notification counts as
+// delivered at once, not when the client's timeout (a minute here) ends
+// the answer.
+func TestDeliveryReadsLittle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		chunk := []byte(strings.Repeat("ok ", 1000))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	var d *notify.Dispatcher
+	s := newStore(&d)
+	reg := prometheus.NewRegistry()
+	client := notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: time.Minute})
+	d = start(t, s, notify.Options{Client: client, Metrics: reg})
+	now := time.Now()
+	sub := app.NewSubscription(invitations.Subscription{ChangeTypes: all, NotificationURL: srv.URL + "/notify",
+		Expiration: now.Add(time.Hour)}, now)
+	if _, err := s.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateInvitation(context.Background(), storetest.Invitation("tenant-1", alice.Subject, "urn:li:person:bob")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait / 2)
+	for counter(t, reg, "invitations_notifications_delivered_total") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a notification acknowledged by an endless answer is not delivered after %v; the dispatcher must read only a small part of it", wait/2)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

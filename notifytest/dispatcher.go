@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/notify"
 )
 
@@ -35,7 +36,7 @@ func (d *Dispatcher) Queued(n int) {
 
 // Start delivers q's notifications until the test ends. Call it after
 // opening the store, so that the dispatcher stops before the store closes.
-func (d *Dispatcher) Start(tb testing.TB, q notify.Queue) {
+func (d *Dispatcher) Start(tb testing.TB, q invitations.Outbox) {
 	tb.Helper()
 	nd, err := notify.New(q, notify.Options{Client: d.Client, PollInterval: 50 * time.Millisecond,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})

@@ -19,8 +19,8 @@ var createCommand = &command{
 	short: "create an invitation",
 	summary: `Create an invitation and print it. A delegated caller may leave out --inviter
 (it becomes the signed-in user); an application must give it. A second
-invitation to the same invitee is refused (conflict) until the first is
-deleted. Every create carries an Idempotency-Key, so it is retried safely;
+invitation to the same invitee is refused (conflict) while the first is
+pending: until it is accepted, ignored or deleted. Every create carries an Idempotency-Key, so it is retried safely;
 give your own with --idempotency-key to run the command again safely (within
 24 hours, the same key and invitation print the first run's invitation).`,
 	flags: func(fs *flag.FlagSet) {

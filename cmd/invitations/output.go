@@ -56,23 +56,17 @@ func (e *env) printDeleted(id string) error {
 	return err
 }
 
-// printPage prints one page of a listing: the API's JSON, or a table with
+// printPage prints one page of a listing: the API's JSON, its ids, or a table with
 // the count and, on standard error, how to get the next page.
 func (e *env) printPage(p *client.Page) error {
 	if e.output == "json" {
 		return printJSON(e.stdout, p)
 	}
 	w := e.newListWriter()
-	if e.output == "id" {
-		if err := w.write(p.Invitations); err != nil {
-			return err
-		}
-		return w.close()
-	}
 	if err := w.write(p.Invitations); err != nil {
 		return err
 	}
-	if err := w.close(); err != nil {
+	if err := w.close(); err != nil || e.output == "id" {
 		return err
 	}
 	if p.Count != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/memory"
-	"github.com/graph-linkedin/invitations/notify"
+	"github.com/graph-linkedin/invitations/notifytest"
 	"github.com/graph-linkedin/invitations/storetest"
 )
 
@@ -39,19 +39,14 @@ func TestReceiver(t *testing.T) {
 	var out syncBuffer
 	srv := httptest.NewServer(newHandler(&out, "s3cret"))
 	defer srv.Close()
-	client := notify.NewClient(notify.ClientOptions{AllowPrivate: true})
-	if err := client.Handshake(context.Background(), "notificationUrl", srv.URL+"/notify"); err != nil {
+	d := notifytest.NewDispatcher()
+	ctx := context.Background()
+	if err := d.Client.Handshake(ctx, "notificationUrl", srv.URL+"/notify"); err != nil {
 		t.Fatalf("Handshake = %v; want nil", err)
 	}
 
-	store := memory.New(nil)
-	d, err := notify.New(store, notify.Options{Client: client, PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go d.Run(ctx)
+	store := memory.Open(memory.Options{OnQueued: d.Queued})
+	d.Start(t, store)
 	app := invitations.Caller{Tenant: "t", Subject: "app", Roles: []string{invitations.PermReadAll}}
 	now := time.Now()
 	sub := app.NewSubscription(invitations.Subscription{ChangeTypes: invitations.ChangeCreated | invitations.ChangeDeleted,
