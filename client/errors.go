@@ -11,6 +11,7 @@ import (
 
 	"github.com/graph-linkedin/invitations/client/raw"
 	"github.com/graph-linkedin/invitations/internal/fault"
+	"github.com/graph-linkedin/invitations/internal/retryafter"
 )
 
 // The kinds of failure a *Error can be; check them with errors.Is. They are
@@ -139,7 +140,7 @@ func errorFrom(res *http.Response, now time.Time) *Error {
 		RequestID:       res.Header.Get("request-id"),
 		ClientRequestID: res.Header.Get("client-request-id"),
 	}
-	if d, ok := retryAfter(res.Header, now); ok {
+	if d, ok := retryafter.Parse(res.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}
 	body, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))

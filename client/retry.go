@@ -8,9 +8,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/graph-linkedin/invitations/internal/retryafter"
 )
 
 // RetryPolicy bounds how a Client retries: on 429 and 503 answers and on
@@ -78,24 +78,6 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return d - rand.N(d/2+1)
 }
 
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
 // retryable reports whether the answer to an attempt of req may be
 // retried, and the wait the service asked for, if it did.
 func retryable(req *http.Request, res *http.Response, err error, now time.Time) (wait time.Duration, asked, ok bool) {
@@ -120,7 +102,7 @@ func retryable(req *http.Request, res *http.Response, err error, now time.Time) 
 	default:
 		return 0, false, false
 	}
-	wait, asked = retryAfter(res.Header, now)
+	wait, asked = retryafter.Parse(res.Header.Get("Retry-After"), now)
 	return wait, asked, true
 }
 

@@ -13,37 +13,6 @@ import (
 	"time"
 )
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 25, 17, 45, 28, 0, time.UTC)
-	tests := []struct {
-		header string
-		want   time.Duration
-		ok     bool
-	}{
-		{"", 0, false},
-		{"1", time.Second, true},
-		{" 120 ", 2 * time.Minute, true},
-		{"0", 0, true},
-		{"-1", 0, false},
-		{"1.5", 0, false},
-		{"soon", 0, false},
-		{"Wed, 25 Nov 2026 17:45:58 GMT", 30 * time.Second, true},
-		{"Wed, 25 Nov 2026 17:45:00 GMT", 0, true}, // in the past: now
-		{"Wednesday, 25-Nov-26 17:46:28 GMT", time.Minute, true},
-		{"99999999999", 24 * time.Hour, true}, // capped
-	}
-	for _, tt := range tests {
-		h := http.Header{}
-		if tt.header != "" {
-			h.Set("Retry-After", tt.header)
-		}
-		got, ok := retryAfter(h, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestBackoff(t *testing.T) {
 	p := RetryPolicy{BaseDelay: time.Second, MaxDelay: 10 * time.Second}
 	for n, ceil := range map[int]time.Duration{1: 1, 2: 2, 3: 4, 4: 8, 5: 10, 40: 10, 100: 10} {

@@ -17,7 +17,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/internal/retryafter"
 )
 
 // DefaultTimeout is how long a subscriber may take to answer one request
@@ -227,23 +227,6 @@ func (c *Client) post(ctx context.Context, rawURL string, body []byte, now time.
 	// without end.
 	io.Copy(io.Discard, io.LimitReader(res.Body, maxResponseBytes))
 	res.Body.Close()
-	return answer{status: res.StatusCode, retryAfter: parseRetryAfter(res.Header.Get("Retry-After"), now)}, nil
-}
-
-// parseRetryAfter reads a Retry-After field: seconds, or an HTTP date; 0
-// for none, or one that cannot be read or is in the past.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	wait, _ := retryafter.Parse(res.Header.Get("Retry-After"), now) // none when unreadable
+	return answer{status: res.StatusCode, retryAfter: wait}, nil
 }
