@@ -87,7 +87,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, until time.Ti
 		}
 		for rows.Next() {
 			var d invitations.Delivery
-			sub, err := scanSubscription(scanPlus{rows, []any{&d.Removed, &d.Attempts}})
+			sub, err := scanSubscription(rows, &d.Removed, &d.Attempts)
 			if err != nil {
 				rows.Close()
 				return err
@@ -194,7 +194,7 @@ func (s *Store) Drop(ctx context.Context, owner, id string) (int, error) {
 		var removed bool
 		row := tx.QueryRowContext(ctx, `SELECT `+subscriptionColumns+`, removed IS NOT NULL FROM subscriptions WHERE `+leased,
 			s.now().UnixMilli(), id, owner)
-		sub, err := scanSubscription(scanPlus{row, []any{&removed}})
+		sub, err := scanSubscription(row, &removed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -217,14 +217,6 @@ func (s *Store) Drop(ctx context.Context, owner, id string) (int, error) {
 	s.queued(queued)
 	return discarded, nil
 }
-
-// scanPlus scans a row of subscriptionColumns followed by more columns.
-type scanPlus struct {
-	row  interface{ Scan(...any) error }
-	more []any
-}
-
-func (p scanPlus) Scan(dest ...any) error { return p.row.Scan(append(dest, p.more...)...) }
 
 // PurgeSubscriptions deletes the expired subscriptions and the removed ones
 // with nothing left to deliver.
