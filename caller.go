@@ -57,12 +57,13 @@ func (c Caller) Party() string {
 
 // Sees reports whether the caller may see inv. An invitation it may not see
 // must look exactly like one that does not exist (a 404, never a 403).
-func (c Caller) Sees(inv Invitation) bool {
-	if inv.Tenant != c.Tenant {
-		return false
-	}
-	p := c.Party()
-	return p == "" || inv.Inviter == p || inv.Invitee == p
+func (c Caller) Sees(inv Invitation) bool { return sees(c.Tenant, c.Party(), inv) }
+
+// sees is the one rule of visibility, a caller's and its subscriptions':
+// within tenant, party's own invitations (as inviter or invitee), or every
+// one when party is "".
+func sees(tenant, party string, inv Invitation) bool {
+	return inv.Tenant == tenant && (party == "" || inv.Inviter == party || inv.Invitee == party)
 }
 
 // AuthorizeRead checks that the caller may read invitations.

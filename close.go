@@ -126,7 +126,8 @@ func (r CloseRequest) Decide(id string, inv *Invitation) (close bool, err error)
 // CloseAs returns inv closed in state at now: closed and lastModified are
 // now, to the millisecond, but never before lastModified plus one (a clock
 // that stood still or went back still moves lastModified forward), and the
-// version is one more. The SQL engines compute the same in their UPDATE.
+// version is one more. Every engine stores what it returns: the SQL
+// engines write its times in their UPDATE, on the row it was computed from.
 func (inv Invitation) CloseAs(state State, now time.Time) Invitation {
 	at := now.Truncate(time.Millisecond)
 	if next := inv.LastModified.Add(time.Millisecond); at.Before(next) {

@@ -162,12 +162,7 @@ func CheckExpiration(exp, now time.Time) error {
 // Sees reports whether the subscription is notified of changes to inv: the
 // visibility of its creator at the time of the change (see Caller.Sees).
 // The engines apply the same rule in their SQL when they record a change.
-func (sub Subscription) Sees(inv Invitation) bool {
-	if inv.Tenant != sub.Tenant {
-		return false
-	}
-	return sub.Party == "" || inv.Inviter == sub.Party || inv.Invitee == sub.Party
-}
+func (sub Subscription) Sees(inv Invitation) bool { return sees(sub.Tenant, sub.Party, inv) }
 
 // Notified reports whether a change of type t to inv, made at now, is
 // queued for the subscription.

@@ -34,9 +34,10 @@ func filterField(name string) (invitations.Field, bool) {
 // in single quotes (a quote inside it is doubled; state's one of pending,
 // accepted and ignored); created, lastModified and closed compare with eq,
 // ne, gt, ge, lt or le to an integer of epoch milliseconds; trackingId and
-// closed (absent while pending) also with eq or ne to null. Keywords are lower-case and need spaces on
-// both sides, as in OData's ABNF. Parentheses, which can only group 'and',
-// flatten away. An empty s is an error: callers skip an absent $filter.
+// closed (absent while pending) also with eq or ne to null. Keywords are
+// lower-case and need spaces on both sides, as in OData's ABNF.
+// Parentheses, which can only group 'and', flatten away. An empty s is an
+// error: callers skip an absent $filter.
 func ParseFilter(s string) ([]invitations.Condition, error) {
 	if err := checkText("$filter", s); err != nil {
 		return nil, err

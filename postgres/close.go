@@ -77,14 +77,25 @@ func (s *Store) closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseReque
 	if len(ids) == 0 {
 		return results, 0, nil
 	}
-	// closed and lastModified as CloseAs computed them, on the rows it
-	// computed them from (locked since).
-	tag, err := tx.Exec(ctx, `
+	// One round trip for the rest, however many it closes: the UPDATE, with
+	// closed and lastModified as CloseAs computed them on the rows it
+	// computed them from (locked since), then the notifications of each,
+	// in the request's order.
+	var b pgx.Batch
+	b.Queue(`
 		UPDATE invitations AS i
 		SET state = $2, closed = c.at, last_modified = c.at, version = i.version + 1
 		FROM unnest($3::text[], $4::bigint[]) AS c(id, at)
 		WHERE i.tenant = $1 AND i.id = c.id`,
 		r.Caller.Tenant, string(r.Action.State()), ids, times)
+	for _, res := range results {
+		if res.Changed {
+			b.Queue(queueChangeSQL, queueArgs(invitations.ChangeUpdated, res.Invitation, res.Invitation.LastModified)...)
+		}
+	}
+	br := tx.SendBatch(ctx, &b)
+	defer br.Close()
+	tag, err := br.Exec()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -92,14 +103,12 @@ func (s *Store) closeTx(ctx context.Context, tx pgx.Tx, r invitations.CloseReque
 		return nil, 0, fmt.Errorf("postgres: closing %d invitations changed %d rows", len(ids), n)
 	}
 	queued := 0
-	for _, res := range results {
-		if res.Changed {
-			q, err := s.queueChange(ctx, tx, invitations.ChangeUpdated, res.Invitation, res.Invitation.LastModified)
-			if err != nil {
-				return nil, 0, err
-			}
-			queued += q
+	for range ids {
+		tag, err := br.Exec()
+		if err != nil {
+			return nil, 0, err
 		}
+		queued += int(tag.RowsAffected())
 	}
-	return results, queued, nil
+	return results, queued, br.Close()
 }

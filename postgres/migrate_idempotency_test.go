@@ -2,16 +2,10 @@ package postgres_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
 	"github.com/graph-linkedin/invitations/postgres"
-	"github.com/graph-linkedin/invitations/postgres/pgtest"
 	"github.com/graph-linkedin/invitations/storetest"
 )
 
@@ -21,20 +15,7 @@ import (
 func TestMigrateIdempotencyKeys(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := pgtest.Database(t)
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := stdlib.OpenDB(*cfg)
-	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
+	db, dsn := migratedTo(t, 2)
 	keys := storetest.LegacyKeys(time.Now())
 	for _, k := range keys {
 		if inv := k.Created; inv != nil {

@@ -1,15 +1,14 @@
-package postgres
+package postgres_test
 
 import (
 	"context"
-	"io/fs"
+	"errors"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
+	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/graph-linkedin/invitations/postgres/pgtest"
+	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/postgres"
 	"github.com/graph-linkedin/invitations/storetest"
 )
 
@@ -23,44 +22,25 @@ const previousRelease = 2
 func TestMigrateFromPreviousRelease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn := pgtest.Database(t)
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := stdlib.OpenDB(*cfg)
-	dir, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, old, dir, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, previousRelease); err != nil {
-		t.Fatal(err)
-	}
+	db, dsn := migratedTo(t, previousRelease)
 	rows := storetest.PreviousRelease()
 	for _, inv := range rows {
+		var m invitations.Message
+		if inv.Message != nil {
+			m = *inv.Message
+		}
 		// The previous release's INSERT, column for column.
-		_, err := old.ExecContext(ctx, `
+		_, err := db.ExecContext(ctx, `
 			INSERT INTO invitations (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, templateID(inv.Message), body(inv.Message),
-			nullable(inv.TrackingID), inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), NULLIF($8, ''), $9, $10, $11)`,
+			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, m.TemplateID, m.Body,
+			inv.TrackingID, inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s, err := Open(ctx, dsn, Options{})
-	if err != nil {
-		t.Fatalf("Open on the previous release's database: %v", err)
-	}
-	defer s.Close()
+	s := open(t, dsn, postgres.Options{})
 	// The schema refuses a state the domain does not know, and a closed
 	// time that disagrees with the state.
 	for _, bad := range []string{
@@ -68,8 +48,9 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 		`UPDATE invitations SET state = 'accepted' WHERE id = $1`,
 		`UPDATE invitations SET closed = 1 WHERE id = $1`,
 	} {
-		if _, err := s.pool.Exec(ctx, bad, rows[1].ID); err == nil {
-			t.Errorf("%s succeeded; want a CHECK constraint failure", bad)
+		_, err := db.ExecContext(ctx, bad, rows[1].ID)
+		if pe := (*pgconn.PgError)(nil); !errors.As(err, &pe) || pe.Code != "23514" { // check_violation
+			t.Errorf("%s = %v; want a CHECK constraint failure", bad, err)
 		}
 	}
 	storetest.CheckMigrated(t, s)

@@ -40,10 +40,18 @@ const queueChangeSQL = `
 // queueChange queues the notifications of a change of type t to inv, made
 // at, in the write's transaction tx (after the statement that took the
 // invitation's row lock), and returns how many it queued. Every write of an
-// invitation calls it once per invitation it changed.
+// invitation calls it once per invitation it changed (a close queues
+// queueChangeSQL with queueArgs in its batch instead).
 func (s *Store) queueChange(ctx context.Context, tx pgx.Tx, t invitations.ChangeType, inv invitations.Invitation, at time.Time) (int, error) {
-	tag, err := tx.Exec(ctx, queueChangeSQL, int16(t), inv.ID, at.UnixMilli(), inv.Tenant, inv.Inviter, inv.Invitee)
+	tag, err := tx.Exec(ctx, queueChangeSQL, queueArgs(t, inv, at)...)
 	return int(tag.RowsAffected()), err
+}
+
+// queueArgs are queueChangeSQL's arguments for a change of type t to inv,
+// made at: queueChange's, and those of a write that queues several changes
+// in one batch.
+func queueArgs(t invitations.ChangeType, inv invitations.Invitation, at time.Time) []any {
+	return []any{int16(t), inv.ID, at.UnixMilli(), inv.Tenant, inv.Inviter, inv.Invitee}
 }
 
 // queued tells Options.OnQueued of n notifications queued by a write that

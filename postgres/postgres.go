@@ -64,7 +64,8 @@ type Options struct {
 	OnPurge func(deleted int, err error)
 	// OnQueued, when set, is told how many notifications each write
 	// queued, once it has committed (for metrics, and to wake a
-	// dispatcher). It runs on the writer's goroutine: keep it quick.
+	// dispatcher). It runs on the goroutine of the call that wrote, before
+	// the call returns: keep it quick.
 	OnQueued func(n int)
 }
 

@@ -1,14 +1,14 @@
-package sqlite
+package sqlite_test
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
-	"path/filepath"
+	"errors"
 	"testing"
 
-	"github.com/pressly/goose/v3"
+	driver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/storetest"
 )
 
@@ -21,43 +21,25 @@ const previousRelease = 2
 // (see storetest.CheckMigrated).
 func TestMigrateFromPreviousRelease(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "invitations.db")
-	old, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, old, dir, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := provider.UpTo(ctx, previousRelease); err != nil {
-		t.Fatal(err)
-	}
+	db, path := migratedTo(t, previousRelease)
 	rows := storetest.PreviousRelease()
 	for _, inv := range rows {
+		var m invitations.Message
+		if inv.Message != nil {
+			m = *inv.Message
+		}
 		// The previous release's INSERT, column for column.
-		_, err := old.ExecContext(ctx, `
+		_, err := db.ExecContext(ctx, `
 			INSERT INTO invitations (id, tenant, inviter, invitee, has_message, template_id, body, tracking_id, created, last_modified, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, templateID(inv.Message), body(inv.Message),
-			nullable(inv.TrackingID), inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
+			VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?)`,
+			inv.ID, inv.Tenant, inv.Inviter, inv.Invitee, inv.Message != nil, m.TemplateID, m.Body,
+			inv.TrackingID, inv.Created.UnixMilli(), inv.LastModified.UnixMilli(), inv.Version)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatalf("Open on the previous release's database: %v", err)
-	}
-	defer s.Close()
+	s := open(t, path)
 	// The schema refuses a state the domain does not know, and a closed
 	// time that disagrees with the state.
 	for _, bad := range []string{
@@ -65,8 +47,9 @@ func TestMigrateFromPreviousRelease(t *testing.T) {
 		`UPDATE invitations SET state = 'accepted' WHERE id = ?`,
 		`UPDATE invitations SET closed = 1 WHERE id = ?`,
 	} {
-		if _, err := s.writer.ExecContext(ctx, bad, rows[1].ID); err == nil {
-			t.Errorf("%s succeeded; want a CHECK constraint failure", bad)
+		_, err := db.ExecContext(ctx, bad, rows[1].ID)
+		if se := (*driver.Error)(nil); !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_CHECK {
+			t.Errorf("%s = %v; want a CHECK constraint failure", bad, err)
 		}
 	}
 	storetest.CheckMigrated(t, s)

@@ -17,9 +17,10 @@ import (
 // commit order, for every change.
 
 // newUUID is an SQL expression for a random (version 4) UUID, evaluated
-// for each row.
+// for each row. The variant's digit takes random()'s two low bits: abs()
+// of the one random() it cannot negate would fail the write.
 const newUUID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' ||
-	substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`
+	substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`
 
 // queueChangeSQL queues change type ?1 to invitation ?2 (of tenant ?4,
 // from ?5 to ?6), made at ?3, for every live subscription that asked for
@@ -87,7 +88,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, until time.Ti
 		}
 		for rows.Next() {
 			var d invitations.Delivery
-			sub, err := scanSubscription(scanPlus{rows, []any{&d.Removed, &d.Attempts}})
+			sub, err := scanSubscription(rows, &d.Removed, &d.Attempts)
 			if err != nil {
 				rows.Close()
 				return err
@@ -194,7 +195,7 @@ func (s *Store) Drop(ctx context.Context, owner, id string) (int, error) {
 		var removed bool
 		row := tx.QueryRowContext(ctx, `SELECT `+subscriptionColumns+`, removed IS NOT NULL FROM subscriptions WHERE `+leased,
 			s.now().UnixMilli(), id, owner)
-		sub, err := scanSubscription(scanPlus{row, []any{&removed}})
+		sub, err := scanSubscription(row, &removed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -217,14 +218,6 @@ func (s *Store) Drop(ctx context.Context, owner, id string) (int, error) {
 	s.queued(queued)
 	return discarded, nil
 }
-
-// scanPlus scans a row of subscriptionColumns followed by more columns.
-type scanPlus struct {
-	row  interface{ Scan(...any) error }
-	more []any
-}
-
-func (p scanPlus) Scan(dest ...any) error { return p.row.Scan(append(dest, p.more...)...) }
 
 // PurgeSubscriptions deletes the expired subscriptions and the removed ones
 // with nothing left to deliver.

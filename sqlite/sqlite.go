@@ -72,7 +72,8 @@ type Options struct {
 	OnPurge func(deleted int, err error)
 	// OnQueued, when set, is told how many notifications each write
 	// queued, once it has committed (for metrics, and to wake a
-	// dispatcher). It runs on the writer's caller: keep it quick.
+	// dispatcher). It runs on the goroutine of the call that wrote (not the
+	// writer's, see batch.go), before the call returns: keep it quick.
 	OnQueued func(n int)
 }
 

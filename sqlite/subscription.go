@@ -155,17 +155,18 @@ func (s *Store) remove(ctx context.Context, tx *sql.Tx, sub invitations.Subscrip
 	return int(n), len(notices), nil
 }
 
-// scanSubscription reads one row of subscriptionColumns.
-func scanSubscription(row interface{ Scan(...any) error }) (invitations.Subscription, error) {
+// scanSubscription reads one row of subscriptionColumns, and then into
+// more, the columns that follow them.
+func scanSubscription(row interface{ Scan(...any) error }, more ...any) (invitations.Subscription, error) {
 	var (
 		sub                   invitations.Subscription
 		app, lifecycle, state sql.NullString
 		types                 int
 		expires, created      int64
 	)
-	err := row.Scan(&sub.ID, &sub.Tenant, &sub.Creator, &sub.Party, &app, &types, &sub.NotificationURL, &lifecycle, &state,
-		&expires, &created)
-	if err != nil {
+	dest := append([]any{&sub.ID, &sub.Tenant, &sub.Creator, &sub.Party, &app, &types, &sub.NotificationURL, &lifecycle, &state,
+		&expires, &created}, more...)
+	if err := row.Scan(dest...); err != nil {
 		return invitations.Subscription{}, err
 	}
 	sub.ApplicationID, sub.LifecycleURL, sub.ClientState = app.String, lifecycle.String, state.String

@@ -129,6 +129,55 @@ func testOutboxChanges(t *testing.T, s invitations.Store, clock *Clock) {
 	}
 }
 
+// A close of several invitations queues one notification for each it
+// changed, in the request's order, for each subscription that sees it; an
+// entry that fails or changes nothing queues none, keyed or not, and a
+// replay queues nothing.
+func testOutboxClose(t *testing.T, s invitations.Store, clock *Clock) {
+	ctx := context.Background()
+	create := func(tenant, inviter, invitee string) invitations.Invitation {
+		t.Helper()
+		inv, err := s.CreateInvitation(ctx, Invitation(tenant, inviter, invitee))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	toBob := create("tenant-1", "urn:li:person:alice", "urn:li:person:bob")
+	toCarol := create("tenant-1", "urn:li:person:alice", "urn:li:person:carol")
+	toErin := create("tenant-1", "urn:li:person:dan", "urn:li:person:erin")
+	toFrank := create("tenant-1", "urn:li:person:dan", "urn:li:person:frank")
+	elsewhere := create("tenant-2", "urn:li:person:alice", "urn:li:person:bob")
+	mustClose(t, s, application("tenant-1"), invitations.ActionAccept, toFrank.ID)
+
+	app := subscribe(t, s, clock, reader("tenant-1", ""), all)
+	bob := subscribe(t, s, clock, reader("tenant-1", "urn:li:person:bob"), all)
+	carolUpdates := subscribe(t, s, clock, reader("tenant-1", "urn:li:person:carol"), invitations.ChangeUpdated)
+	subscribe(t, s, clock, reader("tenant-1", "urn:li:person:alice"), invitations.ChangeCreated|invitations.ChangeDeleted)
+	subscribe(t, s, clock, reader("tenant-2", ""), all)
+
+	caller := application("tenant-1")
+	closeAll(t, s, caller, invitations.ActionAccept, toBob.ID, "no-such-id", elsewhere.ID, toFrank.ID, toCarol.ID)
+	r := invitations.CloseRequest{Caller: caller, Action: invitations.ActionIgnore, IDs: []string{toErin.ID, toFrank.ID}}
+	req := keyedClose(caller, "key-1", "fingerprint-1")
+	if out := mustCloseKeyed(t, s, r, req); !out.CloseResults[0].Changed || out.CloseResults[1].Err == nil {
+		t.Fatalf("CloseInvitationsIdempotent = %+v; want the first closed and the second a conflict", out)
+	}
+	if out := mustCloseKeyed(t, s, r, req); !out.Replayed {
+		t.Fatalf("CloseInvitationsIdempotent again = %+v; want a replay", out)
+	}
+
+	u := invitations.ChangeUpdated
+	want := map[string][]queued{
+		app.ID:          {{u, toBob.ID, ""}, {u, toCarol.ID, ""}, {u, toErin.ID, ""}},
+		bob.ID:          {{u, toBob.ID, ""}},
+		carolUpdates.ID: {{u, toCarol.ID, ""}},
+	}
+	if diff := cmp.Diff(want, drain(t, s, clock)); diff != "" {
+		t.Errorf("queued notifications, by subscription (-want +got):\n%s", diff)
+	}
+}
+
 // A subscription is leased to one dispatcher at a time; a lease that runs
 // out is taken over; a retry waits until it is due; a dispatcher that lost
 // its lease changes nothing.

@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"IdempotentCloseExpiry", testIdempotentCloseExpiry},
 		{"Subscriptions", testSubscriptions},
 		{"OutboxChanges", testOutboxChanges},
+		{"OutboxClose", testOutboxClose},
 		{"OutboxLeases", testOutboxLeases},
 		{"OutboxDrop", testOutboxDrop},
 		{"OutboxExpiry", testOutboxExpiry},
