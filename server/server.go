@@ -192,7 +192,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	router.refuseShadowed()
 	s.routes = router.routes
 	if opts.TracerProvider != nil {
-		s.tracing = newTracing(opts.TracerProvider, s.routes)
+		s.tracing = newTracing(opts.TracerProvider)
 		guarded.tracing = s.tracing
 	}
 	e.GET("/docs", s.docs)

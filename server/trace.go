@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
@@ -32,31 +31,11 @@ type tracing struct {
 	propagation propagation.TraceContext
 	// The span kinds, as options made once (each would allocate).
 	serverKind, internalKind trace.SpanStartOption
-	// routes are each operation's span name and fixed attributes, computed
-	// once (see newTracing).
-	routes map[*route]routeSpan
 }
 
-type routeSpan struct {
-	name  string // the operationId
-	attrs []attribute.KeyValue
-}
-
-// newTracing computes each route's span facts; routes are the server's
-// (specRouter.routes), keyed by their full Echo path.
-func newTracing(tp trace.TracerProvider, routes map[routeKey]*route) *tracing {
-	t := &tracing{tracer: tp.Tracer(tracerName), routes: make(map[*route]routeSpan, len(routes)),
+func newTracing(tp trace.TracerProvider) *tracing {
+	return &tracing{tracer: tp.Tracer(tracerName),
 		serverKind: trace.WithSpanKind(trace.SpanKindServer), internalKind: trace.WithSpanKind(trace.SpanKindInternal)}
-	for key, rt := range routes {
-		// http.route is the path template from the application's root,
-		// as openapi.yaml writes it: the base path, then the operation's.
-		template := strings.TrimSuffix(key.path, echoPath(rt.op.Path)) + rt.op.Path
-		t.routes[rt] = routeSpan{name: rt.id, attrs: []attribute.KeyValue{
-			semconv.HTTPRequestMethodKey.String(key.method),
-			semconv.HTTPRouteKey.String(template),
-		}}
-	}
-	return t
 }
 
 // start begins the request's server span, as a child of the caller's span
@@ -66,11 +45,12 @@ func (t *tracing) start(c echo.Context, ri *requestInfo) {
 	req := c.Request()
 	ctx := t.propagation.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
 	attrs := make([]attribute.KeyValue, 0, 6)
-	name := knownMethod(req.Method)
-	if rs, ok := t.routes[ri.route]; ok {
-		name = rs.name
-		attrs = append(attrs, rs.attrs...)
+	var name string
+	if rt := ri.route; rt != nil {
+		name = rt.id
+		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(rt.method), semconv.HTTPRouteKey.String(rt.template))
 	} else {
+		name = knownMethod(req.Method)
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(name))
 	}
 	scheme := "http"
