@@ -38,12 +38,12 @@ func newTracing(tp trace.TracerProvider) *tracing {
 		serverKind: trace.WithSpanKind(trace.SpanKindServer), internalKind: trace.WithSpanKind(trace.SpanKindInternal)}
 }
 
-// start begins the request's server span, as a child of the caller's span
-// when its traceparent names one, and puts it in the request's context, so
-// that the store calls' spans are its children (see call).
-func (t *tracing) start(c echo.Context, ri *requestInfo) {
-	req := c.Request()
-	ctx := t.propagation.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
+// start begins the request req's server span, as a child of the caller's
+// span when its traceparent names one, and returns ctx (the request's
+// context to be) with it, so that the store calls' spans are its children
+// (see call).
+func (t *tracing) start(ctx context.Context, req *http.Request, ri *requestInfo) context.Context {
+	ctx = t.propagation.Extract(ctx, propagation.HeaderCarrier(req.Header))
 	attrs := make([]attribute.KeyValue, 0, 6)
 	var name string
 	if rt := ri.route; rt != nil {
@@ -62,7 +62,7 @@ func (t *tracing) start(c echo.Context, ri *requestInfo) {
 		attrs = append(attrs, clientRequestIDKey.String(ri.clientID))
 	}
 	ctx, ri.span = t.tracer.Start(ctx, name, t.serverKind, trace.WithAttributes(attrs...))
-	c.SetRequest(req.WithContext(ctx))
+	return ctx
 }
 
 // end ends the request's span once the answer is sent, with its status:
