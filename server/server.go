@@ -73,8 +73,8 @@ type Options struct {
 	// Metrics is where the service registers its Prometheus collectors;
 	// nil keeps them unregistered.
 	Metrics prometheus.Registerer
-	// Now is the clock for error bodies' dates and rate limits; time.Now
-	// when nil.
+	// Now is the clock for error bodies' dates, rate limits and
+	// subscriptions' expirations; time.Now when nil.
 	Now func() time.Time
 	// ValidateResponses checks every response against openapi.yaml; a
 	// response that breaks it is logged at error level, with its request id,
