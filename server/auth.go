@@ -47,7 +47,7 @@ func (s *server) authenticate(c echo.Context, ri *requestInfo) error {
 		}
 		return s.failed(client, reason, err)
 	}
-	if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
+	if ri.caller, err = s.opts.Verifier.Verify(req.Context(), token); err != nil {
 		reason := "invalid"
 		var r interface{ FailureReason() string }
 		if errors.As(err, &r) {

@@ -100,7 +100,6 @@ type server struct {
 	store  invitations.Store // guarded (see guard.go)
 	log    *slog.Logger
 	opts   Options
-	verify Verifier
 	routes map[routeKey]*route // see specRouter.routes
 	// unrouted are the metrics of requests no operation matched.
 	unrouted *opMetrics
@@ -157,7 +156,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions(),
+	s := &server{log: logger, opts: opts, metrics: m, validation: validationOptions(),
 		errorSchema: spec.Components.Schemas["ODataError"].Value, noStore: []string{"no-store"}, noSniff: []string{"nosniff"},
 		ids: newRequestIDs(), unrouted: m.forOperation("unknown", nil)}
 	if opts.AccessLog != nil {
