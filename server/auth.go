@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,9 +35,8 @@ func (s *server) authenticate(c echo.Context, ri *requestInfo) error {
 		if spent, wait := s.failures.spent(client, s.opts.Now()); spent {
 			s.metrics.authRefused.Inc()
 			after := max(1, int(wait/time.Second))
-			c.Response().Header().Set("Retry-After", strconv.Itoa(after))
-			return invitations.Errorf(invitations.ErrThrottled,
-				"too many failed authentications from this address; retry after %d seconds", after)
+			return &retryLater{error: invitations.Errorf(invitations.ErrThrottled,
+				"too many failed authentications from this address; retry after %d seconds", after), seconds: after}
 		}
 	}
 	token, err := bearerToken(req)
@@ -49,7 +47,7 @@ func (s *server) authenticate(c echo.Context, ri *requestInfo) error {
 		}
 		return s.failed(client, reason, err)
 	}
-	if ri.caller, err = s.verify.Verify(req.Context(), token); err != nil {
+	if ri.caller, err = s.opts.Verifier.Verify(req.Context(), token); err != nil {
 		reason := "invalid"
 		var r interface{ FailureReason() string }
 		if errors.As(err, &r) {

@@ -53,6 +53,22 @@ func (c *lazyDeadline) Done() <-chan struct{} {
 	return c.timed.Done()
 }
 
+// Value is the parent's value for key, or, once the deadline's context is
+// made, that context's, which differs only for the context package's own
+// key: through it, what derives from this context (context.WithCancel,
+// context.AfterFunc, which pgx calls for every query) finds the deadline's
+// context behind Done and joins its children. Without it, each would start
+// a goroutine to watch Done.
+func (c *lazyDeadline) Value(key any) any {
+	c.mu.Lock()
+	timed := c.timed
+	c.mu.Unlock()
+	if timed != nil {
+		return timed.Value(key)
+	}
+	return c.Context.Value(key)
+}
+
 // Err is what a context.WithDeadline would say.
 func (c *lazyDeadline) Err() error {
 	c.mu.Lock()

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -63,6 +64,31 @@ func TestLazyDeadline(t *testing.T) {
 			t.Errorf("Err() of a released, never waited on context = %v; want Canceled", err)
 		}
 		<-late.Done() // closed at once: the call is over
+	})
+	// What derives from it (context.WithCancel, context.AfterFunc, which
+	// pgx calls for every query) joins the deadline's context, as it would
+	// join a context.WithDeadline's, instead of starting a goroutine to
+	// watch Done.
+	t.Run("children", func(t *testing.T) {
+		parent, cancel := context.WithCancel(context.Background()) // as a request's is
+		defer cancel()
+		c := withLazyDeadline(parent, time.Now().Add(time.Hour))
+		const n = 1000
+		before := runtime.NumGoroutine()
+		stops := make([]func() bool, n)
+		for i := range stops {
+			stops[i] = context.AfterFunc(c, func() {})
+		}
+		if grew := runtime.NumGoroutine() - before; grew >= n/2 {
+			t.Errorf("%d context.AfterFunc on a lazy deadline started %d goroutines; want none", n, grew)
+		}
+		for _, stop := range stops {
+			stop()
+		}
+		child, cancelChild := context.WithCancel(c)
+		defer cancelChild()
+		c.release()
+		<-child.Done() // ended with it
 	})
 	t.Run("earlier parent deadline", func(t *testing.T) {
 		parent, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Minute))

@@ -67,12 +67,10 @@ func (s *server) handleError(err error, c echo.Context) {
 	switch {
 	case p.status == http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", challenge(err, p.message))
-	case p.status == http.StatusTooManyRequests, p.status == http.StatusServiceUnavailable:
-		if h.Get("Retry-After") == "" { // the throttle sets its own
-			h.Set("Retry-After", "1")
-		}
 	case errors.As(err, &later):
 		h.Set("Retry-After", strconv.Itoa(later.seconds))
+	case p.status == http.StatusTooManyRequests, p.status == http.StatusServiceUnavailable:
+		h.Set("Retry-After", "1")
 	}
 	if rep := (*replayed)(nil); errors.As(err, &rep) {
 		h.Set("Idempotency-Replayed", "true")
@@ -103,7 +101,9 @@ func errorBody(p problem, ri *requestInfo, now time.Time) gen.ODataError {
 }
 
 // retryLater is a refusal (of any status) that asks the caller to try again
-// after a few seconds, in Retry-After.
+// after a few seconds, in Retry-After: the in-progress key's 409, the
+// throttle's and the failed-authentication budget's 429s. Another 429 or
+// 503 asks for 1 second.
 type retryLater struct {
 	error
 	seconds int

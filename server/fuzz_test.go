@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,11 +10,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/graph-linkedin/invitations"
 	"github.com/graph-linkedin/invitations/client/raw"
+	"github.com/graph-linkedin/invitations/server"
 )
 
 // No request body, however malformed, gets a 5xx; every refusal is a Graph
@@ -81,13 +84,22 @@ func FuzzCreateInvitation(f *testing.F) {
 // parse, header fields it would accept, Host and Transfer-Encoding moved out
 // of the header, and the body's length known unless it is chunked.
 func FuzzRequest(f *testing.F) {
-	e := newEnv(f)
+	e := newEnv(f, func(o *server.Options) { o.Handshaker = acceptingHandshaker{} })
 	tokens := []string{"", delegated(f, tenantA, alice, invitations.PermReadWrite), application(f, tenantA, invitations.PermReadAll)}
 	created := e.create(tokens[1], raw.InvitationV2Create{Invitee: bob})
 	if created.JSON201 == nil {
 		f.Fatalf("create: %d %s", created.StatusCode(), created.Body)
 	}
 	id, missing := *created.JSON201.ID, "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
+	expires := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	subscription := `{"changeType": "created,updated", "notificationUrl": "https://receiver.example/n", ` +
+		`"resource": "linkedIn/invitations", "expirationDateTime": "` + expires + `", "clientState": "s"}`
+	sub := e.subscribe(tokens[2], raw.SubscriptionCreate{ChangeType: "deleted", NotificationURL: "https://receiver.example/n",
+		Resource: raw.SubscriptionCreateResource(invitations.SubscriptionResource), ExpirationDateTime: time.Now().Add(time.Hour)})
+	if sub.JSON201 == nil {
+		f.Fatalf("subscribe: %d %s", sub.StatusCode(), sub.Body)
+	}
+	subID := sub.JSON201.ID
 	const json = "Content-Type: application/json\n"
 	type seed struct {
 		method, target, header, body string
@@ -138,6 +150,16 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "/healthz?;", "", "", 0},
 		{"GET", "/v1.0/linkedIn/invitations?$orderby=", "", "", 2},
 		{"HEAD", "/v1.0/linkedIn/invitations?$top=1&$count=true", "", "", 2},
+		// Subscriptions.
+		{"POST", "/v1.0/subscriptions", json, subscription, 1},
+		{"POST", "/v1.0/subscriptions", json, strings.Replace(subscription, "created,updated", "created,moved,created", 1), 2},
+		{"POST", "/v1.0/subscriptions", json, `{"changeType": "created", "notificationUrl": "javascript:alert(1)", "resource": "me/messages"}`, 1},
+		{"GET", "/v1.0/subscriptions", "", "", 2},
+		{"HEAD", "/v1.0/subscriptions/" + subID, "", "", 2},
+		{"GET", "/v1.0/subscriptions/" + subID + "?$select=id", "", "", 2},
+		{"PATCH", "/v1.0/subscriptions/" + subID, json, `{"expirationDateTime": "` + expires + `"}`, 2},
+		{"PATCH", "/v1.0/subscriptions/" + subID, json, `{"expirationDateTime": "9999-12-31T23:59:59Z", "clientState": "x"}`, 1},
+		{"DELETE", "/v1.0/subscriptions/" + missing, "", "", 2},
 	} {
 		f.Add(s.method, s.target, s.header, []byte(s.body), s.token)
 	}
@@ -207,3 +229,9 @@ func validToken(s string) bool {
 	}
 	return true
 }
+
+// acceptingHandshaker passes every subscriber's URL without a word to it,
+// so that fuzzed subscriptions are created and renewed without the network.
+type acceptingHandshaker struct{}
+
+func (acceptingHandshaker) Handshake(context.Context, string, string) error { return nil }

@@ -45,3 +45,37 @@ type headOfGet struct {
 func (r headOfGet) VisitHeadInvitationResponse(w http.ResponseWriter) error {
 	return r.VisitGetInvitationResponse(w)
 }
+
+// HeadSubscriptions is HEAD /subscriptions.
+func (h *handler) HeadSubscriptions(ctx context.Context, req gen.HeadSubscriptionsRequestObject) (gen.HeadSubscriptionsResponseObject, error) {
+	res, err := h.ListSubscriptions(ctx, gen.ListSubscriptionsRequestObject{Params: gen.ListSubscriptionsParams(req.Params)})
+	if err != nil {
+		return nil, err
+	}
+	return headOfSubscriptions{res}, nil
+}
+
+// HeadSubscription is HEAD /subscriptions/{id}.
+func (h *handler) HeadSubscription(ctx context.Context, req gen.HeadSubscriptionRequestObject) (gen.HeadSubscriptionResponseObject, error) {
+	res, err := h.GetSubscription(ctx, gen.GetSubscriptionRequestObject{ID: req.ID, Params: gen.GetSubscriptionParams(req.Params)})
+	if err != nil {
+		return nil, err
+	}
+	return headOfSubscription{res}, nil
+}
+
+type headOfSubscriptions struct {
+	gen.ListSubscriptionsResponseObject
+}
+
+func (r headOfSubscriptions) VisitHeadSubscriptionsResponse(w http.ResponseWriter) error {
+	return r.VisitListSubscriptionsResponse(w)
+}
+
+type headOfSubscription struct {
+	gen.GetSubscriptionResponseObject
+}
+
+func (r headOfSubscription) VisitHeadSubscriptionResponse(w http.ResponseWriter) error {
+	return r.VisitGetSubscriptionResponse(w)
+}

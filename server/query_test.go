@@ -19,6 +19,8 @@ func TestQueryStringDoesNotParse(t *testing.T) {
 	e.mustCreate(tenantA, alice, "urn:li:person:C4rol")
 	root := strings.TrimSuffix(e.url, "/v1.0")
 	list, item := e.url+"/linkedIn/invitations", e.url+"/linkedIn/invitations/"+*inv.ID
+	subs, sub := e.url+"/subscriptions", e.url+"/subscriptions/3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60"
+	subscriber := delegated(t, tenantA, alice, invitations.PermReadWrite)
 
 	// Each query string, on each operation: the message names the pair,
 	// and the target the option when its name decodes.
@@ -40,6 +42,15 @@ func TestQueryStringDoesNotParse(t *testing.T) {
 		{http.MethodHead, item, app, ""},
 		{http.MethodPatch, item, app, `{"trackingId": "x"}`},
 		{http.MethodDelete, item, app, ""},
+		{http.MethodPost, list + "/inviteeClosingInvitation", app, `{"action": "accept", "invitationIds": ["` + *inv.ID + `"]}`},
+		{http.MethodPost, subs, subscriber, `{"changeType": "created", "notificationUrl": "https://example.com/n",
+			"resource": "linkedIn/invitations", "expirationDateTime": "2099-01-01T00:00:00Z"}`},
+		{http.MethodGet, subs, subscriber, ""},
+		{http.MethodHead, subs, subscriber, ""},
+		{http.MethodGet, sub, subscriber, ""},
+		{http.MethodHead, sub, subscriber, ""},
+		{http.MethodPatch, sub, subscriber, `{"expirationDateTime": "2099-01-01T00:00:00Z"}`},
+		{http.MethodDelete, sub, subscriber, ""},
 		{http.MethodGet, list, "", ""}, // no token: still the 400
 		{http.MethodGet, root + "/healthz", "", ""},
 		{http.MethodGet, root + "/readyz", "", ""},
@@ -68,9 +79,10 @@ func TestQueryStringDoesNotParse(t *testing.T) {
 		}
 	}
 
-	// Nothing was changed or deleted by the refused requests.
-	if res := e.get(app, *inv.ID); res.StatusCode() != http.StatusOK || res.JSON200.TrackingID != nil {
-		t.Errorf("after the refusals, get = %d %s; want 200, unchanged", res.StatusCode(), res.Body)
+	// Nothing was changed, closed or deleted by the refused requests.
+	if res := e.get(app, *inv.ID); res.StatusCode() != http.StatusOK || res.JSON200.TrackingID != nil ||
+		res.JSON200.State == nil || *res.JSON200.State != raw.InvitationV2StatePending {
+		t.Errorf("after the refusals, get = %d %s; want 200, unchanged and pending", res.StatusCode(), res.Body)
 	}
 	// A query string that parses still works, an encoded ';' included.
 	res, body := e.doAs(app, http.MethodGet, list+"?$filter=trackingId%20eq%20'a%3Bb'", "")

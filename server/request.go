@@ -63,14 +63,11 @@ func info(ctx context.Context) *requestInfo {
 // status is the one the caller saw; with Options.ValidateResponses, the
 // response is checked last. (One middleware, not one per concern: Echo
 // wraps each middleware anew for every request.) With tracing, the
-// request's span, named by its operation, begins here (see trace.go);
-// guard.go's call makes the store calls' spans.
+// request's span, named by its operation, begins here (in identify, see
+// trace.go); guard.go's call makes the store calls' spans.
 func (s *server) enter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ri := s.identify(c)
-		if s.tracing != nil {
-			s.tracing.start(c, ri)
-		}
 		if s.opts.ValidateResponses {
 			defer s.checkResponses(c, ri)()
 		}
@@ -125,7 +122,8 @@ func (s *server) steps(c echo.Context, ri *requestInfo, next echo.HandlerFunc) (
 }
 
 // identify gives the request its info: its request-id (the
-// client-request-id echoed, when valid) and its operation. Every answer is
+// client-request-id echoed, when valid) and its operation; and, when
+// tracing, its span, in the same new context. Every answer is
 // marked not to be stored by caches (most are one caller's own; the few
 // that are not say so themselves) nor sniffed by browsers. The header
 // fields are set under their canonical names, with values shared or kept
@@ -150,7 +148,11 @@ func (s *server) identify(c echo.Context) *requestInfo {
 	// Shared, never changed in place (Set replaces a slice).
 	h["Cache-Control"] = s.noStore
 	h["X-Content-Type-Options"] = s.noSniff
-	c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestInfoKey{}, ri)))
+	ctx := context.WithValue(req.Context(), requestInfoKey{}, ri)
+	if s.tracing != nil {
+		ctx = s.tracing.start(ctx, req, ri)
+	}
+	c.SetRequest(req.WithContext(ctx))
 	return ri
 }
 

@@ -74,7 +74,7 @@ func (r specRouter) add(method, path string, h echo.HandlerFunc, m []echo.Middle
 		base = r.base
 	}
 	if op := r.spec.Paths.Value(r.paths[path]).GetOperation(method); op != nil {
-		r.routes[routeKey{method: method, path: base + path}] = r.route(path, method, op)
+		r.routes[routeKey{method: method, path: base + path}] = r.route(base, path, method, op)
 	}
 	return r.e.Add(method, base+path, h, m...)
 }
@@ -86,13 +86,18 @@ type routeKey struct{ method, path string }
 // route is what the request path needs to know of a route's operation,
 // computed once, at start-up.
 type route struct {
-	id      string          // the operationId
-	secured bool            // it needs a bearer token
-	query   map[string]bool // the query parameters it declares
-	body    bool            // it takes a request body
-	op      *routers.Route  // the operation, for the validator
-	params  []param         // its parameters, in the order the validator checks them
-	metrics *opMetrics
+	id     string // the operationId
+	method string // its HTTP method
+	// template is its path template from the application's root, as
+	// openapi.yaml writes it: the base path, then the operation's
+	// (/v1.0/linkedIn/invitations/{id}).
+	template string
+	secured  bool            // it needs a bearer token
+	query    map[string]bool // the query parameters it declares
+	body     bool            // it takes a request body
+	op       *routers.Route  // the operation, for the validator
+	params   []param         // its parameters, in the order the validator checks them
+	metrics  *opMetrics
 }
 
 // param is a parameter of an operation, for the validator.
@@ -104,14 +109,16 @@ type param struct {
 	optional bool
 }
 
-func (r specRouter) route(path, method string, op *openapi3.Operation) *route {
+// route is the operation op of method on the Echo path path, served under
+// base.
+func (r specRouter) route(base, path, method string, op *openapi3.Operation) *route {
 	security := r.spec.Security
 	if op.Security != nil {
 		security = *op.Security
 	}
 	item := r.spec.Paths.Value(r.paths[path])
-	rt := &route{id: op.OperationID, secured: needsToken(security), query: map[string]bool{},
-		body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
+	rt := &route{id: op.OperationID, method: method, template: base + r.paths[path], secured: needsToken(security),
+		query: map[string]bool{}, body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
 	// In kin-openapi's order (openapi3filter.ValidateRequest): the path's
 	// parameters that the operation does not override, then the
 	// operation's.

@@ -73,8 +73,8 @@ type Options struct {
 	// Metrics is where the service registers its Prometheus collectors;
 	// nil keeps them unregistered.
 	Metrics prometheus.Registerer
-	// Now is the clock for error bodies' dates and rate limits; time.Now
-	// when nil.
+	// Now is the clock for error bodies' dates, rate limits and
+	// subscriptions' expirations; time.Now when nil.
 	Now func() time.Time
 	// ValidateResponses checks every response against openapi.yaml; a
 	// response that breaks it is logged at error level, with its request id,
@@ -100,7 +100,6 @@ type server struct {
 	store  invitations.Store // guarded (see guard.go)
 	log    *slog.Logger
 	opts   Options
-	verify Verifier
 	routes map[routeKey]*route // see specRouter.routes
 	// unrouted are the metrics of requests no operation matched.
 	unrouted *opMetrics
@@ -157,7 +156,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{log: logger, opts: opts, verify: opts.Verifier, metrics: m, validation: validationOptions(),
+	s := &server{log: logger, opts: opts, metrics: m, validation: validationOptions(),
 		errorSchema: spec.Components.Schemas["ODataError"].Value, noStore: []string{"no-store"}, noSniff: []string{"nosniff"},
 		ids: newRequestIDs(), unrouted: m.forOperation("unknown", nil)}
 	if opts.AccessLog != nil {
@@ -192,7 +191,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	router.refuseShadowed()
 	s.routes = router.routes
 	if opts.TracerProvider != nil {
-		s.tracing = newTracing(opts.TracerProvider, s.routes)
+		s.tracing = newTracing(opts.TracerProvider)
 		guarded.tracing = s.tracing
 	}
 	e.GET("/docs", s.docs)

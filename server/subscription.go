@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"golang.org/x/sync/errgroup"
 
@@ -149,40 +148,6 @@ func (h *handler) DeleteSubscription(ctx context.Context, req gen.DeleteSubscrip
 		return nil, err
 	}
 	return gen.DeleteSubscription204Response{}, nil
-}
-
-// HeadSubscriptions is HEAD /subscriptions.
-func (h *handler) HeadSubscriptions(ctx context.Context, req gen.HeadSubscriptionsRequestObject) (gen.HeadSubscriptionsResponseObject, error) {
-	res, err := h.ListSubscriptions(ctx, gen.ListSubscriptionsRequestObject{Params: gen.ListSubscriptionsParams(req.Params)})
-	if err != nil {
-		return nil, err
-	}
-	return headOfSubscriptions{res}, nil
-}
-
-// HeadSubscription is HEAD /subscriptions/{id}.
-func (h *handler) HeadSubscription(ctx context.Context, req gen.HeadSubscriptionRequestObject) (gen.HeadSubscriptionResponseObject, error) {
-	res, err := h.GetSubscription(ctx, gen.GetSubscriptionRequestObject{ID: req.ID, Params: gen.GetSubscriptionParams(req.Params)})
-	if err != nil {
-		return nil, err
-	}
-	return headOfSubscription{res}, nil
-}
-
-type headOfSubscriptions struct {
-	gen.ListSubscriptionsResponseObject
-}
-
-func (r headOfSubscriptions) VisitHeadSubscriptionsResponse(w http.ResponseWriter) error {
-	return r.VisitListSubscriptionsResponse(w)
-}
-
-type headOfSubscription struct {
-	gen.GetSubscriptionResponseObject
-}
-
-func (r headOfSubscription) VisitHeadSubscriptionResponse(w http.ResponseWriter) error {
-	return r.VisitGetSubscriptionResponse(w)
 }
 
 // subscriptionFromWire takes what a creator may set; the read-only

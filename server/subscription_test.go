@@ -183,6 +183,32 @@ func TestSubscriptionHandshakeFails(t *testing.T) {
 	}
 }
 
+// A renewal shakes hands again: a URL that now fails the handshake is a 400
+// naming it, and the subscription keeps its expiration.
+func TestSubscriptionRenewalHandshakeFails(t *testing.T) {
+	e := newEnv(t, permissive())
+	r := notifytest.New(t)
+	app := application(t, tenantA, invitations.PermReadAll)
+	body := subscription(r)
+	body.LifecycleNotificationURL = nil
+	created := e.subscribe(app, body)
+	if created.StatusCode() != http.StatusCreated {
+		t.Fatalf("create = %d; want 201\n%s", created.StatusCode(), created.Body)
+	}
+	id := created.JSON201.ID
+	r.SetHandshake(notifytest.HandshakeNotFound, 0)
+	res := e.renew(app, id, time.Now().Add(48*time.Hour))
+	if res.StatusCode() != http.StatusBadRequest {
+		t.Fatalf("renew with a URL that fails the handshake = %d; want 400\n%s", res.StatusCode(), res.Body)
+	}
+	if got := errorOf(t, res.Body); got.Code != "badRequest" || got.Target == nil || *got.Target != "notificationUrl" {
+		t.Errorf("error = %+v; want badRequest naming notificationUrl", got)
+	}
+	if g := e.getSubscription(app, id); g.StatusCode() != http.StatusOK || !g.JSON200.ExpirationDateTime.Equal(body.ExpirationDateTime) {
+		t.Errorf("get after the refused renewal = %d\n%s; want 200, expiring at %v still", g.StatusCode(), g.Body, body.ExpirationDateTime)
+	}
+}
+
 // What a creator gives is checked, each a 400 naming the property.
 func TestSubscriptionValidation(t *testing.T) {
 	e := newEnv(t, permissive())

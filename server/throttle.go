@@ -109,10 +109,10 @@ func (s *server) throttle(c echo.Context, ri *requestInfo) error {
 	h["Ratelimit-Remaining"] = ri.rateRemaining[:]
 	h["Ratelimit-Reset"] = ri.rateReset[:]
 	if !ok {
-		h.Set("Retry-After", strconv.Itoa(max(1, int(wait/time.Second))))
 		s.metrics.throttled.Inc()
-		return invitations.Errorf(invitations.ErrThrottled,
-			"too many requests; retry after %d seconds", max(1, int(wait/time.Second)))
+		after := max(1, int(wait/time.Second))
+		return &retryLater{error: invitations.Errorf(invitations.ErrThrottled,
+			"too many requests; retry after %d seconds", after), seconds: after}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/attribute"
@@ -32,45 +31,26 @@ type tracing struct {
 	propagation propagation.TraceContext
 	// The span kinds, as options made once (each would allocate).
 	serverKind, internalKind trace.SpanStartOption
-	// routes are each operation's span name and fixed attributes, computed
-	// once (see newTracing).
-	routes map[*route]routeSpan
 }
 
-type routeSpan struct {
-	name  string // the operationId
-	attrs []attribute.KeyValue
-}
-
-// newTracing computes each route's span facts; routes are the server's
-// (specRouter.routes), keyed by their full Echo path.
-func newTracing(tp trace.TracerProvider, routes map[routeKey]*route) *tracing {
-	t := &tracing{tracer: tp.Tracer(tracerName), routes: make(map[*route]routeSpan, len(routes)),
+func newTracing(tp trace.TracerProvider) *tracing {
+	return &tracing{tracer: tp.Tracer(tracerName),
 		serverKind: trace.WithSpanKind(trace.SpanKindServer), internalKind: trace.WithSpanKind(trace.SpanKindInternal)}
-	for key, rt := range routes {
-		// http.route is the path template from the application's root,
-		// as openapi.yaml writes it: the base path, then the operation's.
-		template := strings.TrimSuffix(key.path, echoPath(rt.op.Path)) + rt.op.Path
-		t.routes[rt] = routeSpan{name: rt.id, attrs: []attribute.KeyValue{
-			semconv.HTTPRequestMethodKey.String(key.method),
-			semconv.HTTPRouteKey.String(template),
-		}}
-	}
-	return t
 }
 
-// start begins the request's server span, as a child of the caller's span
-// when its traceparent names one, and puts it in the request's context, so
-// that the store calls' spans are its children (see call).
-func (t *tracing) start(c echo.Context, ri *requestInfo) {
-	req := c.Request()
-	ctx := t.propagation.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
+// start begins the request req's server span, as a child of the caller's
+// span when its traceparent names one, and returns ctx (the request's
+// context to be) with it, so that the store calls' spans are its children
+// (see call).
+func (t *tracing) start(ctx context.Context, req *http.Request, ri *requestInfo) context.Context {
+	ctx = t.propagation.Extract(ctx, propagation.HeaderCarrier(req.Header))
 	attrs := make([]attribute.KeyValue, 0, 6)
-	name := knownMethod(req.Method)
-	if rs, ok := t.routes[ri.route]; ok {
-		name = rs.name
-		attrs = append(attrs, rs.attrs...)
+	var name string
+	if rt := ri.route; rt != nil {
+		name = rt.id
+		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(rt.method), semconv.HTTPRouteKey.String(rt.template))
 	} else {
+		name = knownMethod(req.Method)
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(name))
 	}
 	scheme := "http"
@@ -82,7 +62,7 @@ func (t *tracing) start(c echo.Context, ri *requestInfo) {
 		attrs = append(attrs, clientRequestIDKey.String(ri.clientID))
 	}
 	ctx, ri.span = t.tracer.Start(ctx, name, t.serverKind, trace.WithAttributes(attrs...))
-	c.SetRequest(req.WithContext(ctx))
+	return ctx
 }
 
 // end ends the request's span once the answer is sent, with its status:

@@ -110,11 +110,22 @@ func TestTraceStatus(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(outcome{})); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
 	}
+	// http.route is the operation's path template from the root, as
+	// openapi.yaml writes it; an unrouted request has none.
+	routes := map[string]string{"getInvitation": "/v1.0/linkedIn/invitations/{id}", "listSubscriptions": "/v1.0/subscriptions"}
 	for _, s := range byParent[trace.SpanID{}] {
+		a := spanAttrs(s)
 		if s.Name() == "GET" {
-			if _, ok := spanAttrs(s)["http.route"]; ok {
+			if _, ok := a["http.route"]; ok {
 				t.Errorf("the unrouted request's span has an http.route")
 			}
+			continue
+		}
+		if got := a["http.route"].AsString(); got != routes[s.Name()] {
+			t.Errorf("%s: http.route = %q; want %q", s.Name(), got, routes[s.Name()])
+		}
+		if got := a["http.request.method"].AsString(); got != http.MethodGet {
+			t.Errorf("%s: http.request.method = %q; want GET", s.Name(), got)
 		}
 	}
 }
