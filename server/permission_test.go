@@ -10,7 +10,7 @@ import (
 	"github.com/graph-linkedin/invitations/client/raw"
 )
 
-// The whole permission matrix of ../shared/DOMAIN.md: every operation, as
+// The whole permission matrix (docs/identity.md, "Permissions"): every operation, as
 // every kind of caller, on the caller's own invitation, another user's in the
 // same tenant, another tenant's, and one the caller received (Alice is the
 // invitee).
