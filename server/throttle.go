@@ -150,7 +150,8 @@ type rateLimitFields struct {
 	policy []string // RateLimit-Policy's value: the same for every answer
 	// states are the RateLimit values with t = 1 for r below len(states),
 	// built once: with R >= 1 a second t is always 1, so a request's value
-	// is most often one of these and costs no allocation.
+	// is one of these, and costs no allocation, unless r is 256 or more
+	// (invitationsd's default burst is 200).
 	states []string
 }
 
@@ -160,7 +161,7 @@ func newRateLimitFields(perSecond float64, burst int) *rateLimitFields {
 	// A Structured Field Integer has at most 15 digits.
 	window := max(1, int64(math.Min(math.Ceil(float64(burst)/perSecond), 999_999_999_999_999)))
 	f := &rateLimitFields{policy: []string{`"default";q=` + strconv.Itoa(burst) + ";w=" + strconv.FormatInt(window, 10)}}
-	f.states = make([]string, min(burst, 128))
+	f.states = make([]string, min(burst, 256))
 	for r := range f.states {
 		f.states[r] = formatRateLimit(r, 1)
 	}
