@@ -49,7 +49,7 @@ func rateFieldsOf(t *testing.T, res *http.Response) rateFields {
 		if err != nil {
 			t.Fatalf("%s: %q is not a Structured Field List: %v", field.name, lines, err)
 		}
-		if len(list) != 1 || list[0].value != (sfString("default")) || len(list[0].params) != 2 {
+		if len(list) != 1 || list[0].value != sfString("default") || len(list[0].params) != 2 {
 			t.Fatalf("%s: %q; want one item, \"default\", with %s and %s", field.name, lines, field.keys[0], field.keys[1])
 		}
 		for i, key := range field.keys {
@@ -122,8 +122,8 @@ func TestRateLimitFields(t *testing.T) {
 }
 
 // TestRateLimitFieldsFollowTheConfiguration empties a caller's bucket at one
-// instant, for rates below and above one a second and buckets of either
-// side of the server's precomputed values: q is the burst, w the seconds the
+// instant, for rates below and above one a second and buckets within and
+// past the server's precomputed values (up to 256 requests left): q is the burst, w the seconds the
 // bucket takes to fill, r counts down from burst-1 to 0, t is the seconds
 // until one more request (1/rate, rounded up), and the request past the
 // burst is a 429 with r=0 and t = Retry-After.
@@ -132,7 +132,7 @@ func TestRateLimitFieldsFollowTheConfiguration(t *testing.T) {
 		rate  float64
 		burst int
 	}{
-		{0.01, 2}, {0.3, 5}, {10, 25}, {100, 200},
+		{0.01, 2}, {0.3, 5}, {10, 25}, {50, 300},
 	} {
 		t.Run(fmt.Sprintf("%v/s,%d", tt.rate, tt.burst), func(t *testing.T) {
 			clock := storetest.NewClock()
