@@ -38,8 +38,10 @@ func TestThrottle(t *testing.T) {
 			t.Fatalf("request %d: status = %d; want 200", i+1, res.StatusCode())
 		}
 		h := res.HTTPResponse.Header
-		if h.Get("RateLimit-Limit") != "2" || h.Get("RateLimit-Remaining") != strconv.Itoa(1-i) {
-			t.Errorf("request %d: RateLimit-Limit %q, -Remaining %q; want 2, %d", i+1, h.Get("RateLimit-Limit"), h.Get("RateLimit-Remaining"), 1-i)
+		// One request per 100 s: the next in 100 s (ratelimit_test.go
+		// checks these fields further).
+		if want := `"default";r=` + strconv.Itoa(1-i) + ";t=100"; h.Get("RateLimit-Policy") != `"default";q=2;w=200` || h.Get("RateLimit") != want {
+			t.Errorf("request %d: RateLimit-Policy %q, RateLimit %q; want %q, %q", i+1, h.Get("RateLimit-Policy"), h.Get("RateLimit"), `"default";q=2;w=200`, want)
 		}
 	}
 	res := e.list(alices, raw.ListInvitationsParams{})

@@ -36,10 +36,9 @@ type requestInfo struct {
 	start  time.Time
 	span   trace.Span // the request's, when tracing (see tracing.start)
 	// The values of the request-id and client-request-id header fields,
-	// and throttle's RateLimit-Remaining and -Reset: slices of these
-	// arrays, so that setting them allocates nothing.
-	idValue, clientIDValue   [1]string
-	rateRemaining, rateReset [1]string
+	// and throttle's RateLimit: slices of these arrays, so that setting
+	// them allocates nothing.
+	idValue, clientIDValue, rateLimit [1]string
 }
 
 type requestInfoKey struct{}

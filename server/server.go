@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -106,9 +105,9 @@ type server struct {
 	ids      *requestIDs
 	access   *accessLog           // nil: the access log goes to log
 	limits   *limiters[callerKey] // by caller; nil when throttling is off
-	// rateLimit is the RateLimit-Limit header field's value, the same for
-	// every answer.
-	rateLimit []string
+	// rate builds the RateLimit and RateLimit-Policy header fields' values;
+	// nil when throttling is off.
+	rate *rateLimitFields
 	// failures are the client addresses' budgets of failed
 	// authentications; nil when the budget is off.
 	failures *limiters[netip.Prefix]
@@ -168,7 +167,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 		if s.limits, err = newLimiters[callerKey](opts.Throttle.Rate, opts.Throttle.Burst, opts.Throttle.Callers); err != nil {
 			return nil, fmt.Errorf("server: throttle: %w", err)
 		}
-		s.rateLimit = []string{strconv.Itoa(s.limits.burst)}
+		s.rate = newRateLimitFields(s.limits.rate, s.limits.burst)
 	}
 	if b := opts.AuthFailures; b.Rate > 0 {
 		if s.failures, err = newLimiters[netip.Prefix](b.Rate, b.Burst, b.Clients); err != nil {
