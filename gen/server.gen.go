@@ -2703,6 +2703,8 @@ type ListInvitationsResponseObject interface {
 
 type ListInvitations200ResponseHeaders struct {
 	CacheControl        *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -2722,6 +2724,12 @@ func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -2948,6 +2956,8 @@ type HeadInvitationsResponseObject interface {
 
 type HeadInvitations200ResponseHeaders struct {
 	CacheControl        *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -2960,6 +2970,12 @@ type HeadInvitations200Response struct {
 func (response HeadInvitations200Response) VisitHeadInvitationsResponse(w http.ResponseWriter) error {
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -3283,6 +3299,8 @@ type CreateInvitation201ResponseHeaders struct {
 	ETag                *string
 	IdempotencyReplayed *bool
 	Location            *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -3311,6 +3329,12 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -3653,6 +3677,8 @@ type CloseInvitationsResponseObject interface {
 type CloseInvitations200ResponseHeaders struct {
 	CacheControl        *string
 	IdempotencyReplayed *bool
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -3675,6 +3701,12 @@ func (response CloseInvitations200JSONResponse) VisitCloseInvitationsResponse(w 
 	}
 	if response.Headers.IdempotencyReplayed != nil {
 		w.Header().Set("Idempotency-Replayed", fmt.Sprint(*response.Headers.IdempotencyReplayed))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -4015,6 +4047,8 @@ type DeleteInvitationResponseObject interface {
 
 type DeleteInvitation204ResponseHeaders struct {
 	CacheControl        *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -4027,6 +4061,12 @@ type DeleteInvitation204Response struct {
 func (response DeleteInvitation204Response) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -4306,6 +4346,8 @@ type GetInvitationResponseObject interface {
 type GetInvitation200ResponseHeaders struct {
 	CacheControl        *string
 	ETag                *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -4328,6 +4370,12 @@ func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.R
 	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -4582,6 +4630,8 @@ type HeadInvitationResponseObject interface {
 type HeadInvitation200ResponseHeaders struct {
 	CacheControl        *string
 	ETag                *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -4597,6 +4647,12 @@ func (response HeadInvitation200Response) VisitHeadInvitationResponse(w http.Res
 	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
@@ -4963,6 +5019,8 @@ type UpdateInvitationResponseObject interface {
 type UpdateInvitation200ResponseHeaders struct {
 	CacheControl        *string
 	ETag                *string
+	RateLimit           *string
+	RateLimitPolicy     *string
 	XContentTypeOptions *string
 	ClientRequestID     *string
 	RequestID           *string
@@ -4985,6 +5043,12 @@ func (response UpdateInvitation200JSONResponse) VisitUpdateInvitationResponse(w 
 	}
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	if response.Headers.XContentTypeOptions != nil {
 		w.Header().Set("X-Content-Type-Options", fmt.Sprint(*response.Headers.XContentTypeOptions))
