@@ -100,7 +100,7 @@ func (s *server) throttle(c echo.Context, ri *requestInfo) error {
 	if s.limits == nil || caller.Subject == "" {
 		return nil
 	}
-	ok, remaining, wait := s.limits.take(callerKey{caller.Tenant, caller.Subject}, s.opts.Now())
+	ok, remaining, wait := s.limits.take(callerKey{caller.Tenant, caller.Subject}, ri.now)
 	// Set under their canonical names: Header.Set would canonicalize
 	// RateLimit-* anew for every request.
 	h := c.Response().Header()
