@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/gen"
 )
 
 // invitationResponse is the answer of the operations that return one
@@ -97,4 +98,24 @@ func (r *invitationResponse) VisitGetInvitationResponse(w http.ResponseWriter) e
 // VisitUpdateInvitationResponse writes the 200 of an update.
 func (r *invitationResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
 	return r.write(w)
+}
+
+// listResponse is the 200 of a list. It writes what
+// gen.ListInvitations200JSONResponse writes, byte for byte (its one header
+// field, Content-Type, and its body, see appendCollection), into a pooled
+// buffer.
+type listResponse struct {
+	*responder
+	body gen.InvitationV2Collection
+}
+
+// VisitListInvitationsResponse writes the 200 of a list.
+func (r *listResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+	bp := r.bufs.Get().(*[]byte)
+	body := appendCollection((*bp)[:0], &r.body)
+	defer r.put(bp, body)
+	w.Header()["Content-Type"] = r.contentType
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
 }

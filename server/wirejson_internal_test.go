@@ -95,3 +95,42 @@ func BenchmarkInvitationJSON(b *testing.B) {
 var typicalInvitation = invitations.Invitation{ID: "3f0c8e1a-6a3d-4f57-9a8e-2b7d4c1e9f60", Tenant: "t",
 	Inviter: "urn:li:person:bench", Invitee: "urn:li:person:seed_12345", State: invitations.StatePending, Version: 1,
 	Created: time.UnixMilli(1764160205123), LastModified: time.UnixMilli(1764160205123)}
+
+// FuzzCollectionJSON holds appendCollection to what encoding/json's Encoder
+// writes for the same gen.InvitationV2Collection: a page of none to three
+// invitations (some with only the members $select keeps), or no page
+// (nil), with its annotations present or not.
+func FuzzCollectionJSON(f *testing.F) {
+	f.Add("https://example.com/v1.0/$metadata#linkedIn/invitations", "https://example.com/v1.0/linkedIn/invitations?$skiptoken=a&b", "urn:li:person:<x>", int64(3), uint8(0xff))
+	f.Add("", "", "", int64(0), uint8(0))
+	f.Add("\u2028<&>\xff", "\x00\"\\", "é", int64(-1), uint8(0x15))
+	f.Fuzz(func(t *testing.T, context, next, s string, count int64, flags uint8) {
+		c := gen.InvitationV2Collection{OdataContext: context}
+		if flags&1 != 0 {
+			c.OdataCount = &count
+		}
+		if flags&2 != 0 {
+			c.OdataNextLink = &next
+		}
+		if flags&4 != 0 {
+			c.Value = []gen.InvitationV2{}
+		}
+		for i := range int(flags>>3) % 4 {
+			var w wireInvitation
+			w.set(invitations.Invitation{ID: s, Inviter: s, Invitee: s, TrackingID: s, State: invitations.StatePending,
+				Message: &invitations.Message{TemplateID: s, Body: s}, Created: time.UnixMilli(count), LastModified: time.UnixMilli(count)})
+			v := w.InvitationV2
+			if i%2 == 1 {
+				v = selectProperties(v, []string{"invitee", "state"})
+			}
+			c.Value = append(c.Value, v)
+		}
+		var want bytes.Buffer
+		if err := json.NewEncoder(&want).Encode(&c); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendCollection(nil, &c); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("appendCollection =\n%q; want what encoding/json writes\n%q", got, want.Bytes())
+		}
+	})
+}
