@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/trace"
 
@@ -45,6 +46,9 @@ type requestInfo struct {
 	// arrays, so that setting them allocates nothing.
 	idValue, clientIDValue   [1]string
 	rateRemaining, rateReset [1]string
+	// validation is the validator's input (see validate), here so that it
+	// is not an allocation of its own.
+	validation openapi3filter.RequestValidationInput
 }
 
 type requestInfoKey struct{}
@@ -119,7 +123,7 @@ func (s *server) steps(c echo.Context, ri *requestInfo, next echo.HandlerFunc) (
 				return err
 			}
 		}
-		if err := s.validate(c, rt); err != nil {
+		if err := s.validate(c, ri, rt); err != nil {
 			return err
 		}
 	}
