@@ -34,8 +34,7 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return req.Replay(rec)
 	}
 	// The outcome first: if it cannot be stored, nothing is created.
-	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
-	_, taken := s.pairs[p]
+	_, taken := s.pairs[pairKey(inv.Tenant, inv.Inviter, inv.Invitee)]
 	out := invitations.Outcome{Invitation: &inv}
 	if taken {
 		out = invitations.Outcome{Refusal: invitations.ConflictError(inv.Inviter, inv.Invitee)}
@@ -45,10 +44,11 @@ func (s *Store) CreateInvitationIdempotent(ctx context.Context, inv invitations.
 		return invitations.Outcome{}, err
 	}
 	if !taken {
-		s.pairs[p] = inv.ID
-		s.byID[inv.ID] = inv
+		st := store(inv)
+		s.pairs[st.pairKey()] = st.id()
+		s.byID[st.id()] = st
 		s.queued(s.queueLocked(invitations.ChangeCreated, inv, inv.Created))
-		c := clone(inv) // the caller's copy
+		c := st.invitation() // the caller's copy
 		out.Invitation = &c
 	}
 	s.recordLocked(req, stored, now)

@@ -19,9 +19,11 @@ type Store struct {
 	now      func() time.Time
 	onQueued func(n int)
 
-	mu    sync.RWMutex
-	byID  map[string]invitations.Invitation // by id (ids are unique across tenants)
-	pairs map[pair]string                   // the one pending invitation of each pair, by id
+	mu   sync.RWMutex
+	byID map[string]stored // by id (ids are unique across tenants)
+	// pairs are the one pending invitation of each pair, by its pair's
+	// key: its id, by stored.pairKey.
+	pairs map[string]string
 	keys  map[invitations.IdempotencyKey]record
 	// nextPurge is when an idempotent request next sweeps out expired keys.
 	nextPurge time.Time
@@ -29,8 +31,6 @@ type Store struct {
 	subs map[string]*subscription
 	seq  int64 // the last notification's Seq
 }
-
-type pair struct{ tenant, inviter, invitee string }
 
 // New returns an empty Store whose clock is now (time.Now when nil).
 func New(now func() time.Time) *Store { return Open(Options{Now: now}) }
@@ -50,7 +50,7 @@ func Open(opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{now: opts.Now, onQueued: opts.OnQueued, byID: map[string]invitations.Invitation{}, pairs: map[pair]string{},
+	return &Store{now: opts.Now, onQueued: opts.OnQueued, byID: map[string]stored{}, pairs: map[string]string{},
 		keys: map[invitations.IdempotencyKey]record{}, subs: map[string]*subscription{}}
 }
 
@@ -59,40 +59,39 @@ func (s *Store) CreateInvitation(_ context.Context, inv invitations.Invitation) 
 	inv = s.newInvitation(inv)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.insertLocked(inv); err != nil {
+	st, err := s.insertLocked(inv)
+	if err != nil {
 		return invitations.Invitation{}, err
 	}
 	s.queued(s.queueLocked(invitations.ChangeCreated, inv, inv.Created))
-	return clone(inv), nil
+	return st.invitation(), nil
 }
 
 // newInvitation gives inv a new id, the current time and version 1.
 func (s *Store) newInvitation(inv invitations.Invitation) invitations.Invitation {
-	inv = inv.Stamp(s.now())
-	inv.Message = cloneMessage(inv.Message)
-	return inv
+	return inv.Stamp(s.now())
 }
 
 // insertLocked stores inv unless its pair has a pending invitation already.
-func (s *Store) insertLocked(inv invitations.Invitation) error {
-	p := pair{inv.Tenant, inv.Inviter, inv.Invitee}
-	if _, ok := s.pairs[p]; ok {
-		return invitations.ConflictError(inv.Inviter, inv.Invitee)
+func (s *Store) insertLocked(inv invitations.Invitation) (stored, error) {
+	if _, ok := s.pairs[pairKey(inv.Tenant, inv.Inviter, inv.Invitee)]; ok {
+		return stored{}, invitations.ConflictError(inv.Inviter, inv.Invitee)
 	}
-	s.pairs[p] = inv.ID
-	s.byID[inv.ID] = inv
-	return nil
+	st := store(inv)
+	s.pairs[st.pairKey()] = st.id()
+	s.byID[st.id()] = st
+	return st, nil
 }
 
 // Invitation returns the tenant's invitation with this id.
 func (s *Store) Invitation(_ context.Context, tenant, id string) (invitations.Invitation, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	inv, ok := s.byID[id]
-	if !ok || inv.Tenant != tenant {
+	st, ok := s.byID[id]
+	if !ok || st.tenant() != tenant {
 		return invitations.Invitation{}, invitations.NotFoundError(id)
 	}
-	return clone(inv), nil
+	return st.invitation(), nil
 }
 
 // ListInvitations returns a page of the invitations q selects. It sorts
@@ -100,9 +99,9 @@ func (s *Store) Invitation(_ context.Context, tenant, id string) (invitations.In
 func (s *Store) ListInvitations(_ context.Context, q invitations.Query) (invitations.Page, error) {
 	s.mu.RLock()
 	var matches []invitations.Invitation
-	for _, inv := range s.byID {
-		if q.Matches(inv) {
-			matches = append(matches, clone(inv))
+	for _, st := range s.byID {
+		if inv := st.invitation(); q.Matches(inv) {
+			matches = append(matches, inv)
 		}
 	}
 	s.mu.RUnlock()
@@ -138,10 +137,12 @@ func (s *Store) ListInvitations(_ context.Context, q invitations.Query) (invitat
 func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.byID[inv.ID]
-	switch {
-	case !ok || cur.Tenant != inv.Tenant:
+	st, ok := s.byID[inv.ID]
+	if !ok || st.tenant() != inv.Tenant {
 		return invitations.Invitation{}, invitations.NotFoundError(inv.ID)
+	}
+	cur := st.invitation()
+	switch {
 	case cur.Version != version:
 		return invitations.Invitation{}, invitations.Errorf(invitations.ErrPreconditionFailed,
 			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
@@ -151,9 +152,9 @@ func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, 
 	cur.Message, cur.TrackingID = cloneMessage(inv.Message), inv.TrackingID
 	cur.LastModified = later(s.now().Truncate(time.Millisecond), cur.LastModified.Add(time.Millisecond))
 	cur.Version++
-	s.byID[cur.ID] = cur
+	s.replaceLocked(st, cur)
 	s.queued(s.queueLocked(invitations.ChangeUpdated, cur, cur.LastModified))
-	return clone(cur), nil
+	return cur, nil
 }
 
 // DeleteInvitation deletes the tenant's invitation with this id if its
@@ -161,16 +162,18 @@ func (s *Store) UpdateInvitation(_ context.Context, inv invitations.Invitation, 
 func (s *Store) DeleteInvitation(_ context.Context, tenant, id string, version int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.byID[id]
-	switch {
-	case !ok || cur.Tenant != tenant:
+	st, ok := s.byID[id]
+	if !ok || st.tenant() != tenant {
 		return invitations.NotFoundError(id)
+	}
+	cur := st.invitation()
+	switch {
 	case version != 0 && cur.Version != version:
 		return invitations.Errorf(invitations.ErrPreconditionFailed,
 			"the invitation has changed; its ETag is now \"%d\"", cur.Version)
 	}
 	delete(s.byID, id)
-	if p := (pair{cur.Tenant, cur.Inviter, cur.Invitee}); s.pairs[p] == id {
+	if p := st.pairKey(); s.pairs[p] == id {
 		delete(s.pairs, p)
 	}
 	s.queued(s.queueLocked(invitations.ChangeDeleted, cur, s.now()))
@@ -195,7 +198,8 @@ func (s *Store) decideCloseLocked(r invitations.CloseRequest, now time.Time) ([]
 	var closed []invitations.Invitation
 	for i, id := range r.IDs {
 		var found *invitations.Invitation
-		if cur, ok := s.byID[id]; ok && cur.Tenant == r.Caller.Tenant {
+		if st, ok := s.byID[id]; ok && st.tenant() == r.Caller.Tenant {
+			cur := st.invitation()
 			found = &cur
 		}
 		res := invitations.CloseResult{ID: id}
@@ -203,9 +207,9 @@ func (s *Store) decideCloseLocked(r invitations.CloseRequest, now time.Time) ([]
 		if close, res.Err = r.Decide(id, found); close {
 			c := found.CloseAs(r.Action.State(), now)
 			closed = append(closed, c)
-			res.Invitation, res.Changed = clone(c), true
+			res.Invitation, res.Changed = c, true
 		} else if res.Err == nil {
-			res.Invitation = clone(*found)
+			res.Invitation = *found
 		}
 		results[i] = res
 	}
@@ -217,11 +221,25 @@ func (s *Store) decideCloseLocked(r invitations.CloseRequest, now time.Time) ([]
 func (s *Store) applyCloseLocked(closed []invitations.Invitation) int {
 	queued := 0
 	for _, c := range closed {
-		s.byID[c.ID] = c
-		delete(s.pairs, pair{c.Tenant, c.Inviter, c.Invitee})
+		st := store(c)
+		s.byID[st.id()] = st
+		delete(s.pairs, st.pairKey())
 		queued += s.queueLocked(invitations.ChangeUpdated, c, c.LastModified)
 	}
 	return queued
+}
+
+// replaceLocked stores inv, a new version of st, in st's place. (Its
+// pair's entry, if it has one, keeps st's id, which is inv's.)
+func (s *Store) replaceLocked(st stored, inv invitations.Invitation) {
+	next := store(inv)
+	s.byID[next.id()] = next
+	// The pair's key is re-entered, not just given the new id, so that
+	// st's text is not kept alive by it.
+	if p := st.pairKey(); s.pairs[p] == next.id() {
+		delete(s.pairs, p)
+		s.pairs[next.pairKey()] = next.id()
+	}
 }
 
 // Ping always succeeds: memory is always reachable.
@@ -232,12 +250,6 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// clone copies inv so callers never share its message with the store.
-func clone(inv invitations.Invitation) invitations.Invitation {
-	inv.Message = cloneMessage(inv.Message)
-	return inv
 }
 
 func cloneMessage(m *invitations.Message) *invitations.Message {

@@ -32,7 +32,7 @@ func (s *server) authenticate(c echo.Context, ri *requestInfo) error {
 	var client netip.Prefix
 	if s.failures != nil {
 		client = clientKey(s.origin.client(req))
-		if spent, wait := s.failures.spent(client, s.opts.Now()); spent {
+		if spent, wait := s.failures.spent(client, ri.now); spent {
 			s.metrics.authRefused.Inc()
 			after := max(1, int(wait/time.Second))
 			return &retryLater{error: invitations.Errorf(invitations.ErrThrottled,

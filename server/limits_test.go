@@ -342,3 +342,25 @@ func TestFailedAuthenticationBudgetSpares(t *testing.T) {
 		t.Errorf("the second failure: status %d; want 429", res.StatusCode)
 	}
 }
+
+// A request reads Options.Now once, where it enters, however many steps
+// need the time (the failed-authentication budget, the throttle): the
+// clock is slow enough here for its reads to show in a request's CPU.
+func TestOneClockReadPerRequest(t *testing.T) {
+	var reads atomic.Int64
+	e := newEnv(t, func(o *server.Options) {
+		o.Now = func() time.Time { reads.Add(1); return time.Now() }
+		o.Throttle = server.Throttle{Rate: 1000, Burst: 1000}
+		o.AuthFailures = server.FailureBudget{Rate: 1, Burst: 100}
+	})
+	alices := delegated(t, tenantA, alice, invitations.PermRead)
+	for i := range 3 {
+		before := reads.Load()
+		if res := e.list(alices, raw.ListInvitationsParams{}); res.StatusCode() != http.StatusOK {
+			t.Fatalf("request %d: status = %d; want 200", i+1, res.StatusCode())
+		}
+		if got := reads.Load() - before; got != 1 {
+			t.Errorf("request %d read the clock %d times; want 1", i+1, got)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func (h *handler) ListInvitations(ctx context.Context, req gen.ListInvitationsRe
 	if page.Next != nil {
 		body.OdataNextLink = ptr(base + "/linkedIn/invitations?" + opts.nextQuery(*page.Next))
 	}
-	return gen.ListInvitations200JSONResponse{Body: body}, nil
+	return &listResponse{responder: h.respond, body: body}, nil
 }
 
 // listOptions are the query options as given, for the next page's link.

@@ -1,13 +1,12 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/graph-linkedin/invitations"
+	"github.com/graph-linkedin/invitations/gen"
 )
 
 // invitationResponse is the answer of the operations that return one
@@ -16,9 +15,9 @@ import (
 // write, byte for byte, without their costs per request: their header
 // fields are set with Header.Set (which canonicalizes "ETag" anew each
 // time) from fmt.Sprint, and their body is encoded into a new buffer. Its
-// header fields are set under their canonical names, the body encoded by
-// encoding/json as theirs is, into a pooled buffer. The tests' oracle
-// checks every answer against openapi.yaml all the same.
+// header fields are set under their canonical names, the body written as
+// encoding/json writes theirs (see appendInvitation), into a pooled buffer.
+// The tests' oracle checks every answer against openapi.yaml all the same.
 type invitationResponse struct {
 	*responder
 	status int
@@ -34,23 +33,13 @@ type invitationResponse struct {
 // the header fields' values that are the same in every answer (shared,
 // never changed in place: Header.Set and the like replace a slice).
 type responder struct {
-	bufs                  sync.Pool // *encodeBuffer
+	bufs                  sync.Pool // *[]byte
 	contentType, replayed []string
 }
 
-// encodeBuffer is a body's buffer and the JSON encoder writing into it,
-// pooled together.
-type encodeBuffer struct {
-	bytes.Buffer
-	enc *json.Encoder
-}
-
 func newResponder() *responder {
-	return &responder{bufs: sync.Pool{New: func() any {
-		b := new(encodeBuffer)
-		b.enc = json.NewEncoder(&b.Buffer)
-		return b
-	}}, contentType: []string{"application/json"}, replayed: []string{strconv.FormatBool(true)}}
+	return &responder{bufs: sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }},
+		contentType: []string{"application/json"}, replayed: []string{strconv.FormatBool(true)}}
 }
 
 // invitation is the answer with status that carries inv.
@@ -69,11 +58,9 @@ func (rs *responder) created(inv invitations.Invitation) *invitationResponse {
 }
 
 func (r *invitationResponse) write(w http.ResponseWriter) error {
-	buf := r.bufs.Get().(*encodeBuffer)
-	defer r.put(buf)
-	if err := buf.enc.Encode(&r.body.InvitationV2); err != nil {
-		return err
-	}
+	bp := r.bufs.Get().(*[]byte)
+	body := appendInvitation((*bp)[:0], &r.body.InvitationV2)
+	defer r.put(bp, body)
 	h := w.Header()
 	h["Content-Type"] = r.contentType
 	h["Etag"] = r.etag[:]
@@ -84,16 +71,18 @@ func (r *invitationResponse) write(w http.ResponseWriter) error {
 		h["Idempotency-Replayed"] = r.responder.replayed
 	}
 	w.WriteHeader(r.status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(body)
 	return err
 }
 
-func (rs *responder) put(buf *encodeBuffer) {
-	if buf.Cap() > 64<<10 { // keep no buffer a huge answer grew
+// put returns the buffer bp to the pool, as body (what was written into
+// it) has grown it.
+func (rs *responder) put(bp *[]byte, body []byte) {
+	if cap(body) > 64<<10 { // keep no buffer a huge answer grew
 		return
 	}
-	buf.Reset()
-	rs.bufs.Put(buf)
+	*bp = body[:0]
+	rs.bufs.Put(bp)
 }
 
 // VisitCreateInvitationResponse writes the 201 of a create.
@@ -109,4 +98,24 @@ func (r *invitationResponse) VisitGetInvitationResponse(w http.ResponseWriter) e
 // VisitUpdateInvitationResponse writes the 200 of an update.
 func (r *invitationResponse) VisitUpdateInvitationResponse(w http.ResponseWriter) error {
 	return r.write(w)
+}
+
+// listResponse is the 200 of a list. It writes what
+// gen.ListInvitations200JSONResponse writes, byte for byte (its one header
+// field, Content-Type, and its body, see appendCollection), into a pooled
+// buffer.
+type listResponse struct {
+	*responder
+	body gen.InvitationV2Collection
+}
+
+// VisitListInvitationsResponse writes the 200 of a list.
+func (r *listResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+	bp := r.bufs.Get().(*[]byte)
+	body := appendCollection((*bp)[:0], &r.body)
+	defer r.put(bp, body)
+	w.Header()["Content-Type"] = r.contentType
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
 }

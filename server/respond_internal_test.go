@@ -66,3 +66,39 @@ func TestInvitationResponseAsGenerated(t *testing.T) {
 		}
 	}
 }
+
+// A list's 200 is written as the generated response object writes it,
+// byte for byte, with a pooled buffer that keeps nothing of the page it
+// last wrote.
+func TestListResponseAsGenerated(t *testing.T) {
+	at := time.Date(2026, 11, 26, 12, 30, 5, 0, time.UTC)
+	rs := newResponder()
+	count, next := int64(2), "https://example.com/v1.0/linkedIn/invitations?$skiptoken=x&$top=1"
+	var a, b wireInvitation
+	a.set(invitations.Invitation{ID: "a", Inviter: "i", Invitee: "urn:li:email:<bob>&co@example.com", Created: at, LastModified: at,
+		State: invitations.StatePending, Message: &invitations.Message{Body: "hi\u2028"}, Version: 1})
+	b.set(invitations.Invitation{ID: "b", Inviter: "i", Invitee: "e", Created: at, LastModified: at, State: invitations.StateIgnored, Closed: at})
+	for _, c := range []gen.InvitationV2Collection{
+		{OdataContext: "https://example.com/v1.0/$metadata#linkedIn/invitations", OdataCount: &count, OdataNextLink: &next,
+			Value: []gen.InvitationV2{a.InvitationV2, b.InvitationV2}},
+		{OdataContext: "c", Value: []gen.InvitationV2{}},
+		{OdataContext: "c(invitee)", Value: []gen.InvitationV2{selectProperties(a.InvitationV2, []string{"invitee"})}},
+	} {
+		got, want := httptest.NewRecorder(), httptest.NewRecorder()
+		if err := (&listResponse{responder: rs, body: c}).VisitListInvitationsResponse(got); err != nil {
+			t.Fatal(err)
+		}
+		if err := (gen.ListInvitations200JSONResponse{Body: c}).VisitListInvitationsResponse(want); err != nil {
+			t.Fatal(err)
+		}
+		if got.Code != want.Code {
+			t.Errorf("%s: status %d; want %d", c.OdataContext, got.Code, want.Code)
+		}
+		if diff := cmp.Diff(want.Header(), got.Header()); diff != "" {
+			t.Errorf("%s: header fields (-generated +written):\n%s", c.OdataContext, diff)
+		}
+		if got.Body.String() != want.Body.String() {
+			t.Errorf("%s: body\n%s; want the generated\n%s", c.OdataContext, got.Body, want.Body)
+		}
+	}
+}

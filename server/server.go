@@ -103,8 +103,11 @@ type server struct {
 	// unrouted are the metrics of requests no operation matched.
 	unrouted *opMetrics
 	ids      *requestIDs
-	access   *accessLog           // nil: the access log goes to log
-	limits   *limiters[callerKey] // by caller; nil when throttling is off
+	// clock is whether Options.Now was given; without it a request's
+	// time is the one its start was read at (see requestInfo.now).
+	clock  bool
+	access *accessLog           // nil: the access log goes to log
+	limits *limiters[callerKey] // by caller; nil when throttling is off
 	// rate builds the RateLimit and RateLimit-Policy header fields' values;
 	// nil when throttling is off.
 	rate *rateLimitFields
@@ -137,7 +140,8 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = 32 << 10
 	}
-	if opts.Now == nil {
+	clock := opts.Now != nil
+	if !clock {
 		opts.Now = time.Now
 	}
 	if opts.Metrics == nil {
@@ -155,7 +159,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	if base := serverBase(spec.Servers); base != BasePath {
 		return nil, fmt.Errorf("server: openapi.yaml's server URL is %q, not %q", base, BasePath)
 	}
-	s := &server{log: logger, opts: opts, metrics: m, validation: validationOptions(),
+	s := &server{log: logger, opts: opts, clock: clock, metrics: m, validation: validationOptions(),
 		errorSchema: spec.Components.Schemas["ODataError"].Value, noStore: []string{"no-store"}, noSniff: []string{"nosniff"},
 		ids: newRequestIDs(), unrouted: m.forOperation("unknown", nil)}
 	if opts.AccessLog != nil {

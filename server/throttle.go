@@ -103,7 +103,7 @@ func (s *server) throttle(c echo.Context, ri *requestInfo) error {
 	if s.limits == nil || caller.Subject == "" {
 		return nil
 	}
-	ok, remaining, next := s.limits.take(callerKey{caller.Tenant, caller.Subject}, s.opts.Now())
+	ok, remaining, next := s.limits.take(callerKey{caller.Tenant, caller.Subject}, ri.now)
 	t := int(next / time.Second)
 	// Set under their canonical names: Header.Set would canonicalize them
 	// anew for every request.

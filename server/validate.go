@@ -34,10 +34,11 @@ func validationOptions() *openapi3filter.Options {
 // reads the body once more) is authenticate's, done already; an absent
 // parameter that is neither required nor defaulted is not decoded, as
 // there is nothing to check; the query string is the one Echo has parsed.
-func (s *server) validate(c echo.Context, rt *route) error {
+func (s *server) validate(c echo.Context, ri *requestInfo, rt *route) error {
 	req := c.Request()
 	ctx := req.Context()
-	in := &openapi3filter.RequestValidationInput{Request: req, Route: rt.op, Options: s.validation}
+	in := &ri.validation
+	*in = openapi3filter.RequestValidationInput{Request: req, Route: rt.op, Options: s.validation}
 	if len(rt.query) > 0 {
 		// Echo's parse, cached before kin-openapi writes a default into
 		// the query string ($top): the handler binds the options as they
