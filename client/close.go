@@ -62,7 +62,7 @@ type CloseResult struct {
 //
 //	results, err := c.CloseInvitations(ctx, client.ActionAccept, []string{id})
 //
-// Every call sends an Idempotency-Key, random unless WithIdempotencyKey
+// Every call sends an Idempotency-Key, a new one unless WithIdempotencyKey
 // gives it, the same on each attempt, so it is retried as a create is (see
 // RetryPolicy). That is safe even where the service does not record the
 // key: closing is idempotent per invitation (the same action again succeeds

@@ -74,7 +74,7 @@ func (inv *Invitation) UnmarshalJSON(b []byte) error {
 // inviter to the same invitee fails with ErrConflict while the first is
 // pending: until its invitee closes it (CloseInvitations) or it is deleted.
 //
-// Every call sends an Idempotency-Key, a random one unless
+// Every call sends an Idempotency-Key, a new one unless
 // WithIdempotencyKey gives it, the same on each attempt: so a create is
 // retried like any other request (see RetryPolicy), and a retry of one the
 // service carried out already gets its answer instead of a second

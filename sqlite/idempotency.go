@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/graph-linkedin/invitations"
@@ -13,21 +14,23 @@ import (
 
 // The SQL of requests under an Idempotency-Key (prepared with writeQueries).
 // Records go to idempotency_records, in the order they are written, under
-// the key's hash (see keyHash), unless another live key holds the hash:
-// then to idempotency_records_by_key, under the whole key (see migration
-// 00007). A key is live in one of them at most.
+// the key's order and hash (see keyOrder and keyHash), unless another live
+// key holds that place: then to idempotency_records_by_key, under the
+// whole key (see migrations 00007 and 00008). A key is live in one of them
+// at most.
 const (
 	// A taken pair is the create's outcome, not a failure: nothing to undo.
 	insertInvitationOrNothing = `INSERT INTO invitations (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, inviter, invitee) WHERE state = 'pending' DO NOTHING`
-	// Records the outcome under the key's hash (?1) if no live record has
-	// the hash and the key has no live record by key; a record of the hash
-	// that has expired, whatever its key, is replaced. ?9 is now.
-	recordOutcome = `INSERT INTO idempotency_records (key_hash, tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+	// Records the outcome under the key's order and hash (?10, ?1) if no
+	// live record has them and the key has no live record by key; a record
+	// of the place that has expired, whatever its key, is replaced. ?9 is
+	// now.
+	recordOutcome = `INSERT INTO idempotency_records (key_order, key_hash, tenant, subject, idempotency_key, operation, fingerprint, outcome, expires)
+		SELECT ?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
 		WHERE NOT EXISTS (SELECT 1 FROM idempotency_records_by_key
 		    WHERE tenant = ?2 AND subject = ?3 AND idempotency_key = ?4 AND expires > ?9)
-		ON CONFLICT (key_hash) DO UPDATE SET
+		ON CONFLICT (key_order, key_hash) DO UPDATE SET
 		    tenant = excluded.tenant, subject = excluded.subject, idempotency_key = excluded.idempotency_key,
 		    operation = excluded.operation, fingerprint = excluded.fingerprint,
 		    outcome = excluded.outcome, expires = excluded.expires
@@ -40,10 +43,45 @@ const (
 		    outcome = excluded.outcome, expires = excluded.expires
 		WHERE idempotency_records_by_key.expires <= ?`
 	selectLiveRecordByHash = `SELECT tenant, subject, idempotency_key, operation, fingerprint, outcome FROM idempotency_records
-		WHERE key_hash = ? AND expires > ?`
+		WHERE key_order = ? AND key_hash = ? AND expires > ?`
 	selectLiveRecordByKey = `SELECT operation, fingerprint, outcome FROM idempotency_records_by_key
 		WHERE tenant = ? AND subject = ? AND idempotency_key = ? AND expires > ?`
 )
+
+// keyOrder is where idempotency_records' index puts key, before its hash:
+// for a UUIDv7 (RFC 9562) in lowercase, as the Go client sends, its first
+// 60 bits but the version, that is the time it was made in milliseconds
+// and 12 bits more, so that records of such keys enter the index at its
+// end, one page for many, as they enter the table; 0 for any other key,
+// whose records go where their hash puts them. Every key gets one order,
+// stable across versions (records are kept under it; migration 00008's
+// GLOB pattern matches the keys it orders).
+func keyOrder(key string) int64 {
+	if len(key) != 36 || key[14] != '7' || !strings.ContainsRune("89ab", rune(key[19])) {
+		return 0
+	}
+	var order int64
+	for i := range len(key) {
+		c := key[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return 0
+			}
+			continue
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0
+		}
+		if i < 18 && i != 14 {
+			order = order<<4 | int64(c)
+		}
+	}
+	return order
+}
 
 // keyHash is the hash idempotency_records keeps a key under: the first 8
 // bytes of the SHA-256 of its tenant, subject and key, each preceded by
@@ -199,7 +237,8 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.Idempote
 	}
 	k, h := req.Key, s.keyHash(req.Key)
 	expires := now.Add(invitations.IdempotencyTTL).UnixMilli()
-	n, err := execCount(ctx, st, h, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored), expires, now.UnixMilli())
+	n, err := execCount(ctx, st, h, k.Tenant, k.Subject, k.Key, req.Operation, req.Fingerprint, string(stored), expires, now.UnixMilli(),
+		keyOrder(k.Key))
 	if err != nil || n == 1 {
 		return invitations.IdempotencyRecord{}, n == 1, err
 	}
@@ -207,7 +246,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.Idempote
 	if err != nil || found {
 		return rec, false, err
 	}
-	// A hash collision: another key's live record holds the hash.
+	// A collision: another key's live record holds the order and hash.
 	if st, err = s.txStmt(ctx, tx, recordOutcomeByKey); err != nil {
 		return invitations.IdempotencyRecord{}, false, err
 	}
@@ -219,7 +258,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, req invitations.Idempote
 }
 
 // liveRecord reads key k's live record at now, in the writer's transaction:
-// under its hash h if the record there is k's, else by key.
+// under its order and hash h if the record there is k's, else by key.
 func (s *Store) liveRecord(ctx context.Context, tx *sql.Tx, k invitations.IdempotencyKey, h int64, now time.Time) (invitations.IdempotencyRecord, bool, error) {
 	var (
 		rec                        invitations.IdempotencyRecord
@@ -229,7 +268,7 @@ func (s *Store) liveRecord(ctx context.Context, tx *sql.Tx, k invitations.Idempo
 	if err != nil {
 		return rec, false, err
 	}
-	err = read.QueryRowContext(ctx, h, now.UnixMilli()).Scan(&tenant, &subject, &key, &rec.Operation, &rec.Fingerprint, &outc)
+	err = read.QueryRowContext(ctx, keyOrder(k.Key), h, now.UnixMilli()).Scan(&tenant, &subject, &key, &rec.Operation, &rec.Fingerprint, &outc)
 	switch {
 	case err == nil && tenant == k.Tenant && subject == k.Subject && key == k.Key:
 		rec.Outcome = []byte(outc)

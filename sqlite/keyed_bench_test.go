@@ -24,7 +24,8 @@ import (
 
 // BenchmarkCreateKeyed is durable creates from 32 goroutines at once, as
 // BenchmarkCreateParallel, without and with an Idempotency-Key (a new one
-// each, random as the Go client's), and reports the bytes the process
+// each: random, version 4, as other clients may send, or time-ordered,
+// version 7, as the Go client sends), and reports the bytes the process
 // wrote a create (written-B/create: WAL frames, and the checkpoints that
 // copy them into the database): the pages a keyed create costs more than
 // an unkeyed one, which unlike its time does not move with what else the
@@ -32,11 +33,8 @@ import (
 // thread: the writer's and the callers'). Linux only: it reads
 // /proc/self/io.
 func BenchmarkCreateKeyed(b *testing.B) {
-	for _, keyed := range []bool{false, true} {
-		name := "unkeyed"
-		if keyed {
-			name = "keyed"
-		}
+	for _, name := range []string{"unkeyed", "keyed-v4", "keyed-v7"} {
+		keyed := name != "unkeyed"
 		b.Run(name, func(b *testing.B) {
 			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{PurgeEvery: -1})
 			if err != nil {
@@ -60,7 +58,7 @@ func BenchmarkCreateKeyed(b *testing.B) {
 					}
 					req := invitations.IdempotentRequest{
 						Key: invitations.IdempotencyKey{Tenant: "tenant-1", Subject: "urn:li:person:alice",
-							Key: uuid.NewString()},
+							Key: newKey(b, name)},
 						Operation: invitations.OpCreateInvitation, Fingerprint: "fingerprint-" + strconv.FormatInt(i, 10)}
 					if _, err := s.CreateInvitationIdempotent(context.Background(), inv, req); err != nil {
 						b.Error(err)
@@ -103,4 +101,17 @@ func written(b *testing.B) int64 {
 	}
 	b.Fatal("/proc/self/io has no wchar")
 	return 0
+}
+
+// newKey is a new Idempotency-Key for the benchmark name: a version 7 UUID
+// for keyed-v7, else a version 4.
+func newKey(b *testing.B, name string) string {
+	if name != "keyed-v7" {
+		return uuid.NewString()
+	}
+	k, err := uuid.NewV7()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k.String()
 }

@@ -23,20 +23,29 @@ type request struct {
 	// mixed script alternates.
 	checks []string
 	// script is wrk's Lua. Its arguments are a prefix unique to the wrk
-	// run, the token and the id of an invitation the server holds. Creates
-	// name a new invitee each time (and, keyed, a new Idempotency-Key).
+	// run, the token, the id of an invitation the server holds and the
+	// run's start in milliseconds since the Unix epoch. Creates name a new
+	// invitee each time (and, keyed, a new Idempotency-Key).
 	script string
 }
 
 // luaCreate is the function the create scripts share: the n-th request of
-// the run, with the headers given.
+// the run, with the headers given. A keyed create's key has the Go
+// client's form, a version 7 UUID, its time in order: the run's start,
+// 4096 keys a millisecond (the 12 bits after the version), and the run and
+// n in its last bits, so that no two runs' keys are alike.
 const luaCreate = `
-local prefix, token, id, n = "", "", "", 0
-function init(args) prefix, token, id = args[1], args[2], args[3] end
+local prefix, token, id, start, n = "", "", "", 0, 0
+function init(args) prefix, token, id, start = args[1], args[2], args[3], tonumber(args[4]) end
+local function key()
+  local ms, sub = start + math.floor(n / 4096), n % 4096
+  return string.format("%08x-%04x-7%03x-8%s-%012x", math.floor(ms / 65536), ms % 65536, sub,
+    string.sub(string.format("%03x", #prefix > 1 and tonumber(string.sub(prefix, 2)) or 0), -3), n)
+end
 function create(keyed)
   n = n + 1
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
-  if keyed then headers["Idempotency-Key"] = prefix .. "-" .. n end
+  if keyed then headers["Idempotency-Key"] = key() end
   return wrk.format("POST", "/v1.0/linkedIn/invitations", headers, '{"invitee":"urn:li:person:' .. prefix .. '_' .. n .. '"}')
 end
 `
@@ -108,7 +117,8 @@ func (b *bench) wrk(ctx context.Context, p *process, kind string, d time.Duratio
 	// wrk takes whole seconds.
 	secs := max(1, int(math.Ceil(d.Seconds())))
 	argv := []string{"wrk", "-t1", "-c", strconv.Itoa(b.cfg.connections), "-d", strconv.Itoa(secs) + "s",
-		"--latency", "-s", script, "http://" + p.Addr, "--", fmt.Sprintf("w%d", b.nextRun()), b.token, p.seeded}
+		"--latency", "-s", script, "http://" + p.Addr, "--", fmt.Sprintf("w%d", b.nextRun()), b.token, p.seeded,
+		strconv.FormatInt(time.Now().UnixMilli(), 10)}
 	if b.cfg.loadCPU != "" {
 		argv = append([]string{"taskset", "-c", b.cfg.loadCPU}, argv...)
 	}
