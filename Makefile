@@ -90,7 +90,8 @@ image-test: image
 
 # Every fuzz target, as package:Func. `make test` runs their seed corpora (the
 # f.Add seeds and testdata/fuzz); `make fuzz` fuzzes each in turn.
-FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./odata:FuzzParseFilter ./odata:FuzzDecodeSkipToken
+FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./server:FuzzInvitationJSON ./server:FuzzCollectionJSON \
+	./odata:FuzzParseFilter ./odata:FuzzDecodeSkipToken ./memory:FuzzStored .:FuzzInvitationOutcome
 FUZZTIME ?= 10s
 
 ## fuzz: fuzz each target for FUZZTIME (default 10s); fails if a fuzz target is not listed in FUZZ_TARGETS
