@@ -140,3 +140,27 @@ func BenchmarkCreateNotifications(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetFull is one read by id at a time of an invitation with every
+// column set (a message with a template and a body, a tracking id), as the
+// harness's gets read: the case of the row's text copied at once.
+func BenchmarkGetFull(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	in := storetest.Invitation("tenant-1", "urn:li:person:alice", "urn:li:person:bob")
+	in.Message = &invitations.Message{TemplateID: "urn:li:invitationTemplate:1", Body: "Hello, Bob"}
+	in.TrackingID = "campaign-2026-11"
+	inv, err := s.CreateInvitation(context.Background(), in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Invitation(context.Background(), "tenant-1", inv.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

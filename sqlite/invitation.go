@@ -68,26 +68,6 @@ func (s *Store) CreateInvitation(ctx context.Context, inv invitations.Invitation
 	return inv, nil
 }
 
-// Invitation returns the tenant's invitation with this id.
-//
-// The read ignores ctx's cancellation (not its values): a read by primary
-// key takes microseconds, and what it may wait for, a lock, is bounded by
-// the busy timeout; while for a cancellable context database/sql and the
-// driver each start a goroutine per query to watch it, which cost more
-// than the read.
-func (s *Store) Invitation(ctx context.Context, tenant, id string) (invitations.Invitation, error) {
-	ctx = context.WithoutCancel(ctx)
-	row := s.queryRow(ctx, `SELECT `+readColumns+` FROM invitations WHERE tenant = ? AND id = ?`, tenant, id)
-	inv, err := scan(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return invitations.Invitation{}, invitations.NotFoundError(id)
-	}
-	if err != nil {
-		return invitations.Invitation{}, s.translate(err)
-	}
-	return inv, nil
-}
-
 // UpdateInvitation replaces inv's message and tracking id if its version is
 // still version.
 func (s *Store) UpdateInvitation(ctx context.Context, inv invitations.Invitation, version int64) (invitations.Invitation, error) {

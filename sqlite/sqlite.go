@@ -47,6 +47,7 @@ type Store struct {
 	loopDone       chan struct{}      // closed when the writer has stopped
 	checkpointer   *sql.DB            // the checkpoint loop's connection (see checkpoint.go)
 	readStmts      *stmtCache         // prepared statements of the reader pool
+	gets           *getPool           // the reads by id's connections (see get.go)
 	writeStmts     *stmtCache         // and of the writer (see stmts.go)
 	checkpointDone chan struct{}      // closed when the checkpoint loop has stopped
 	purgeDone      chan struct{}      // closed when the purge of expired keys has stopped
@@ -121,7 +122,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	s := &Store{writer: writer, reader: reader, checkpointer: checkpointer, now: opts.Now, onBatch: opts.OnBatch, onQueued: opts.OnQueued,
 		writes: make(chan *writeRequest), stopped: make(chan struct{}), loopDone: make(chan struct{}),
-		checkpointDone: make(chan struct{}), purgeDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
+		checkpointDone: make(chan struct{}), purgeDone: make(chan struct{}), readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer),
+		gets: newGetPool(path, max(4, runtime.NumCPU()))}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -172,12 +174,13 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		close(s.stopped)
+		getsErr := s.closeGets()
 		<-s.loopDone
 		<-s.checkpointDone
 		<-s.purgeDone
 		s.readStmts.close()
 		s.writeStmts.close()
-		err = errors.Join(s.reader.Close(), s.checkpointer.Close(), s.writer.Close())
+		err = errors.Join(getsErr, s.reader.Close(), s.checkpointer.Close(), s.writer.Close())
 	})
 	return err
 }
@@ -198,14 +201,13 @@ func (s *Store) translate(err error) error {
 	if err == nil || errors.As(err, &domain) {
 		return err
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
+	if code, ok := resultCode(err); ok {
+		switch code {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR,
 			sqlite3.SQLITE_CANTOPEN:
 			return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)
 		}
-		switch se.Code() & 0xff { // the primary code of an extended one
+		switch code & 0xff { // the primary code of an extended one
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR:
 			return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)
 		}
@@ -217,6 +219,26 @@ func (s *Store) translate(err error) error {
 		return fmt.Errorf("%w: sqlite: %v", invitations.ErrUnavailable, err)
 	}
 	return err
+}
+
+// resultCode is the SQLite result code in err, from the driver or from the
+// reads by id (see get.go).
+func resultCode(err error) (int, bool) {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code(), true
+	}
+	var ce *codeError
+	if errors.As(err, &ce) {
+		return ce.Code(), true
+	}
+	return 0, false
+}
+
+// isBusy reports whether err is SQLite's busy or locked (extended or not).
+func isBusy(err error) bool {
+	code, ok := resultCode(err)
+	return ok && (code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.
