@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -93,34 +92,38 @@ func setsDefaults(s *openapi3.Schema, seen map[*openapi3.Schema]bool) bool {
 	return false
 }
 
-// validate checks data, the body of the request in, which readBody has
-// found to be one JSON value in valid UTF-8, sent as application/json; on
-// success it leaves the decoded value on the request's body (see
-// validatedBody), kept in vb.
-func (jb *jsonBody) validate(in *openapi3filter.RequestValidationInput, data []byte, vb *validatedBody) error {
+// validate checks the body of the request in, which readBody has read
+// into vb (and found to be one JSON value in valid UTF-8, sent as
+// application/json); on success it leaves vb, with the value decoded, as
+// the request's body.
+func (jb *jsonBody) validate(in *openapi3filter.RequestValidationInput, vb *validatedBody) error {
 	// As kin-openapi's JSON decoder: numbers as json.Number, so that an
 	// integer is checked as written, not as a float64.
-	dec := json.NewDecoder(bytes.NewReader(data))
+	vb.Reset(vb.data)
+	dec := json.NewDecoder(&vb.bodyReader)
 	dec.UseNumber()
 	var value any
-	if err := dec.Decode(&value); err != nil {
+	err := dec.Decode(&value)
+	vb.Reset(vb.data)
+	if err != nil {
 		return &openapi3filter.RequestError{Input: in, RequestBody: jb.body, Reason: "failed to decode request body",
 			Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}}
 	}
 	if err := jb.schema.VisitJSON(value, jb.opts...); err != nil {
 		return &openapi3filter.RequestError{Input: in, RequestBody: jb.body, Reason: jb.reason, Err: err}
 	}
-	vb.Reset(data)
 	vb.value = value
 	in.Request.Body = vb
 	return nil
 }
 
-// validatedBody is a request body that carries the value validated from
-// it, as openapi3filter leaves one with Options.KeepValidatedValue: the
-// generated handler binds that value instead of decoding the body again.
+// validatedBody is a request body read into memory (data) that, once
+// validated, carries the value validated from it, as openapi3filter leaves
+// one with Options.KeepValidatedValue: the generated handler binds that
+// value instead of decoding the body again.
 type validatedBody struct {
 	bodyReader
+	data  []byte
 	value any
 }
 

@@ -49,11 +49,9 @@ type requestInfo struct {
 	// is not an allocation of its own.
 	validation openapi3filter.RequestValidationInput
 	// json is the request body as readBody read it, when sent as
-	// application/json (nil otherwise), for the route's jsonBody; validated
-	// is the body that validation leaves on the request, here for the same
-	// reason as validation.
-	json      []byte
-	validated validatedBody
+	// application/json to an operation whose jsonBody validates it; nil
+	// otherwise.
+	json *validatedBody
 }
 
 type requestInfoKey struct{}
@@ -298,16 +296,22 @@ func (s *server) readBody(c echo.Context, ri *requestInfo) error {
 		}
 		return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
 	}
-	if ct := req.Header.Get("Content-Type"); len(data) > 0 && isJSON(ct) {
+	ct := req.Header.Get("Content-Type")
+	if len(data) > 0 && isJSON(ct) {
 		if err := checkJSON(data); err != nil {
 			return err
-		}
-		if ct == "application/json" {
-			ri.json = data
 		}
 	}
 	req.ContentLength = int64(len(data))
 	req.GetBody = func() (io.ReadCloser, error) { return newBodyReader(data), nil }
+	if len(data) > 0 && ct == "application/json" && ri.route.jsonBody != nil {
+		// The body as validate will leave it (see jsonBody.validate); until
+		// then, a plain reader of it.
+		ri.json = &validatedBody{data: data}
+		ri.json.Reset(data)
+		req.Body = &ri.json.bodyReader
+		return nil
+	}
 	req.Body = newBodyReader(data)
 	return nil
 }
