@@ -48,6 +48,10 @@ type requestInfo struct {
 	// validation is the validator's input (see validate), here so that it
 	// is not an allocation of its own.
 	validation openapi3filter.RequestValidationInput
+	// json is the request body as readBody read it, when sent as
+	// application/json to an operation whose jsonBody validates it; nil
+	// otherwise.
+	json *validatedBody
 }
 
 type requestInfoKey struct{}
@@ -118,7 +122,7 @@ func (s *server) steps(c echo.Context, ri *requestInfo, next echo.HandlerFunc) (
 			return err
 		}
 		if rt.body {
-			if err := s.readBody(c); err != nil {
+			if err := s.readBody(c, ri); err != nil {
 				return err
 			}
 		}
@@ -276,7 +280,7 @@ func checkQuery(c echo.Context, rt *route) error {
 // invalid bytes. (A body sent to an operation that takes none is left
 // unread, as HTTP allows, so it cannot be a 413 or a 400 the operation
 // does not declare.)
-func (s *server) readBody(c echo.Context) error {
+func (s *server) readBody(c echo.Context, ri *requestInfo) error {
 	req := c.Request()
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil
@@ -292,13 +296,22 @@ func (s *server) readBody(c echo.Context) error {
 		}
 		return invitations.Errorf(invitations.ErrInvalid, "reading the request body failed")
 	}
-	if len(data) > 0 && isJSON(req.Header.Get("Content-Type")) {
+	ct := req.Header.Get("Content-Type")
+	if len(data) > 0 && isJSON(ct) {
 		if err := checkJSON(data); err != nil {
 			return err
 		}
 	}
 	req.ContentLength = int64(len(data))
 	req.GetBody = func() (io.ReadCloser, error) { return newBodyReader(data), nil }
+	if len(data) > 0 && ct == "application/json" && ri.route.jsonBody != nil {
+		// The body as validate will leave it (see jsonBody.validate); until
+		// then, a plain reader of it.
+		ri.json = &validatedBody{data: data}
+		ri.json.Reset(data)
+		req.Body = &ri.json.bodyReader
+		return nil
+	}
 	req.Body = newBodyReader(data)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
 
@@ -28,13 +29,15 @@ type specRouter struct {
 	// Echo path (POST, /v1.0/linkedIn/invitations).
 	routes  map[routeKey]*route
 	metrics *metrics
+	// validation is the validator's options (see newJSONBody).
+	validation *openapi3filter.Options
 }
 
 var _ gen.EchoRouter = specRouter{}
 
-func newSpecRouter(e *echo.Echo, spec *openapi3.T, m *metrics) specRouter {
+func newSpecRouter(e *echo.Echo, spec *openapi3.T, m *metrics, validation *openapi3filter.Options) specRouter {
 	r := specRouter{e: e, spec: spec, paths: map[string]string{}, bases: map[string]string{},
-		base: serverBase(spec.Servers), routes: map[routeKey]*route{}, metrics: m}
+		base: serverBase(spec.Servers), routes: map[routeKey]*route{}, metrics: m, validation: validation}
 	for path, item := range spec.Paths.Map() {
 		r.paths[echoPath(path)] = path
 		if len(item.Servers) > 0 {
@@ -95,8 +98,11 @@ type route struct {
 	secured  bool            // it needs a bearer token
 	query    map[string]bool // the query parameters it declares
 	body     bool            // it takes a request body
-	op       *routers.Route  // the operation, for the validator
-	params   []param         // its parameters, in the order the validator checks them
+	// jsonBody validates its body sent as application/json; nil when
+	// openapi3filter.ValidateRequestBody does (see newJSONBody).
+	jsonBody *jsonBody
+	op       *routers.Route // the operation, for the validator
+	params   []param        // its parameters, in the order the validator checks them
 	metrics  *opMetrics
 }
 
@@ -119,6 +125,9 @@ func (r specRouter) route(base, path, method string, op *openapi3.Operation) *ro
 	item := r.spec.Paths.Value(r.paths[path])
 	rt := &route{id: op.OperationID, method: method, template: base + r.paths[path], secured: needsToken(security),
 		query: map[string]bool{}, body: op.RequestBody != nil, op: r.validationRoute(path, method, op)}
+	if op.RequestBody != nil {
+		rt.jsonBody = newJSONBody(r.spec, op.RequestBody.Value, r.validation)
+	}
 	// In kin-openapi's order (openapi3filter.ValidateRequest): the path's
 	// parameters that the operation does not override, then the
 	// operation's.

@@ -187,7 +187,7 @@ func New(store invitations.Store, logger *slog.Logger, opts Options) (http.Handl
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.enter)
 
-	router := newSpecRouter(e, spec, m)
+	router := newSpecRouter(e, spec, m, s.validation)
 	h := &handler{store: s.store, ready: opts.Ready, timeout: opts.RequestTimeout, contract: doc, origin: s.origin,
 		respond: newResponder(), now: opts.Now, handshaker: opts.Handshaker}
 	gen.RegisterHandlers(router, gen.NewStrictHandler(h, nil))

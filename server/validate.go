@@ -33,7 +33,9 @@ func validationOptions() *openapi3filter.Options {
 // github.com/oapi-codegen/echo-middleware); the security check (which
 // reads the body once more) is authenticate's, done already; an absent
 // parameter that is neither required nor defaulted is not decoded, as
-// there is nothing to check; the query string is the one Echo has parsed.
+// there is nothing to check; the query string is the one Echo has parsed;
+// a body sent as application/json is checked from what readBody read, and
+// decoded once (see jsonBody).
 func (s *server) validate(c echo.Context, ri *requestInfo, rt *route) error {
 	req := c.Request()
 	ctx := req.Context()
@@ -57,6 +59,9 @@ func (s *server) validate(c echo.Context, ri *requestInfo, rt *route) error {
 		}
 	}
 	if body := rt.op.Operation.RequestBody; body != nil {
+		if rt.jsonBody != nil && ri.json != nil {
+			return rt.jsonBody.validate(in, ri.json)
+		}
 		return openapi3filter.ValidateRequestBody(ctx, in, body.Value)
 	}
 	return nil
