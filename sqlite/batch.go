@@ -22,17 +22,13 @@ const maxBatch = 256
 // an fsync. A server spends a while on each request before it writes
 // (authentication, validation), on a core it shares with the writer, so
 // its writes arrive further apart than a bare handler's; 250 µs cut their
-// batches short (batches of 8-9 in the harness, one core, 32 connections).
-// The window is also time in which the writer commits nothing while the
-// callers it answered last wait: a write that misses it is not lost, it
-// joins the next batch, and the HTTP work of those writes runs while the
-// writer waits for its fsync, when the core would otherwise be idle. 1 ms
-// left the core a third idle under the whole server's durable creates;
-// 500 µs keeps it busier (batches of about 14 instead of 27) and made them
-// faster, with a lower p99 (BENCHMARKS.md, "Round 4: durable creates").
+// batches short. In the harness (one core, 32 connections), 1 ms made the
+// whole server's durable creates 5-10% faster and its creates with an
+// Idempotency-Key about 20% faster; a bare handler calling the store, whose
+// writes come close together, lost about 8%.
 const (
 	streamGap    = 2 * time.Millisecond
-	gatherWindow = 500 * time.Microsecond
+	gatherWindow = time.Millisecond
 )
 
 // writeRequest is one write waiting for the writer.
