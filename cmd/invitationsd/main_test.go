@@ -145,6 +145,9 @@ var built struct {
 	dir  string
 	bin  string
 	err  error
+	// head is the commit checked out when the build started (empty outside
+	// git): a commit made while the tests run moves HEAD, not the binary.
+	head string
 }
 
 func TestMain(m *testing.M) {
@@ -166,6 +169,9 @@ func buildServer(t *testing.T) string {
 		// Built as make image builds it (static, -trimpath, the revision
 		// stamped in where the toolchain can: see describeBuild), so the
 		// image's build after make test finds its compiled packages cached.
+		if head, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+			built.head = strings.TrimSpace(string(head))
+		}
 		build := exec.Command("go", "build", "-buildvcs=auto", "-trimpath", "-o", built.bin, ".")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {

@@ -69,9 +69,9 @@ func TestVersion(t *testing.T) {
 	gitDir, errDir := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-dir").Output()
 	commonDir, errCommon := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-common-dir").Output()
 	clone := errDir == nil && errCommon == nil && bytes.Equal(gitDir, commonDir)
-	switch head, _ := exec.Command("git", "rev-parse", "HEAD").Output(); {
-	case clone && revision != strings.TrimSpace(string(head)):
-		t.Errorf("built in a git clone at %s, the binary's revision is %q", strings.TrimSpace(string(head)), revision)
+	switch {
+	case clone && revision != built.head:
+		t.Errorf("built in a git clone at %s, the binary's revision is %q", built.head, revision)
 	case !clone && revision != "":
 		t.Errorf("built outside a git clone, the binary's revision is %q; want none", revision)
 	}
