@@ -59,7 +59,7 @@ func (s *server) validate(c echo.Context, ri *requestInfo, rt *route) error {
 		}
 	}
 	if body := rt.op.Operation.RequestBody; body != nil {
-		if rt.jsonBody != nil && ri.json != nil {
+		if ri.json != nil { // readBody sets it only where rt.jsonBody is set
 			return rt.jsonBody.validate(in, ri.json)
 		}
 		return openapi3filter.ValidateRequestBody(ctx, in, body.Value)
