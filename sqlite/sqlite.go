@@ -243,6 +243,6 @@ func isBusy(err error) bool {
 
 // isUniqueViolation reports whether err is a UNIQUE constraint failure.
 func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	code, ok := resultCode(err)
+	return ok && code == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
