@@ -90,7 +90,7 @@ image-test: image
 
 # Every fuzz target, as package:Func. `make test` runs their seed corpora (the
 # f.Add seeds and testdata/fuzz); `make fuzz` fuzzes each in turn.
-FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./server:FuzzInvitationJSON ./server:FuzzCollectionJSON \
+FUZZ_TARGETS = ./server:FuzzRequest ./server:FuzzCreateInvitation ./server:FuzzInvitationJSON ./server:FuzzCollectionJSON ./server:FuzzPattern \
 	./odata:FuzzParseFilter ./odata:FuzzDecodeSkipToken ./memory:FuzzStored .:FuzzInvitationOutcome
 FUZZTIME ?= 10s
 
