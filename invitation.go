@@ -9,6 +9,7 @@ package invitations
 
 import (
 	"context"
+	"crypto/rand"
 	"regexp"
 	"strings"
 	"time"
@@ -40,15 +41,35 @@ type Invitation struct {
 	Version int64
 }
 
-// Stamp returns inv as a store creates it: a new id (a UUID), created and
-// lastModified now, to the millisecond as on the wire, pending, and version 1.
+// Stamp returns inv as a store creates it: a new id (a UUID, see newID),
+// created and lastModified now, to the millisecond as on the wire, pending,
+// and version 1.
 func (inv Invitation) Stamp(now time.Time) Invitation {
-	inv.ID = uuid.NewString()
+	inv.ID = newID(now)
 	inv.Created = now.Truncate(time.Millisecond)
 	inv.LastModified = inv.Created
 	inv.State, inv.Closed = StatePending, time.Time{}
 	inv.Version = 1
 	return inv
+}
+
+// newID is a new invitation's id: a version 7 UUID (RFC 9562) of the time
+// t, its first 48 bits t in milliseconds and 74 random bits after the
+// version and variant. The ids a store makes follow the order they are
+// made in, so the B-tree of their primary key (SQLite's and PostgreSQL's)
+// grows at its end, where a random (version 4) id put every create's entry
+// on a random page of it, a page more for each durable commit to write: a
+// SQLite create wrote 7.9 KB, and 3.8 KB with these ids
+// (sqlite.BenchmarkCreateKeyed). The id tells no more than the
+// invitation's created does.
+func newID(t time.Time) string {
+	var u uuid.UUID
+	rand.Read(u[6:]) // never fails (crypto/rand, Go 1.24 and later)
+	ms := uint64(t.UnixMilli())
+	u[0], u[1], u[2], u[3], u[4], u[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	u[6] = u[6]&0x0f | 0x70 // version 7
+	u[8] = u[8]&0x3f | 0x80 // the RFC's variant
+	return u.String()
 }
 
 // Message is an invitation's message: a template, or a custom body, or both.

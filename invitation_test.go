@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/graph-linkedin/invitations"
 )
@@ -51,5 +54,31 @@ func TestValidate(t *testing.T) {
 		if err := inv.Validate(); !errors.Is(err, invitations.ErrInvalid) {
 			t.Errorf("Validate(%+v) = %v; want ErrInvalid (NUL)", inv, err)
 		}
+	}
+}
+
+// TestStampID: a new invitation's id is a version 7 UUID, lower-case, whose
+// time is the creation's millisecond, unique, and in the order of creation
+// across milliseconds.
+func TestStampID(t *testing.T) {
+	start := time.Date(2026, 11, 27, 6, 0, 0, 123_456_789, time.UTC)
+	seen := map[string]bool{}
+	prev := ""
+	for i := range 3000 {
+		now := start.Add(time.Duration(i/3) * time.Millisecond) // three creates a millisecond
+		inv := invitations.Invitation{Inviter: "urn:li:person:a", Invitee: "urn:li:person:b"}.Stamp(now)
+		u, err := uuid.Parse(inv.ID)
+		if err != nil || u.String() != inv.ID || u.Version() != 7 || u.Variant() != uuid.RFC4122 || seen[inv.ID] {
+			t.Fatalf("Stamp's id %q (%v); want a new version 7 UUID, lower-case", inv.ID, err)
+		}
+		seen[inv.ID] = true
+		sec, nsec := u.Time().UnixTime()
+		if got := time.Unix(sec, nsec); !got.Equal(now.Truncate(time.Millisecond)) || !got.Equal(inv.Created) {
+			t.Fatalf("Stamp(%v)'s id %s holds the time %v; want its created, %v", now, inv.ID, got, inv.Created)
+		}
+		if i%3 == 0 && inv.ID <= prev {
+			t.Fatalf("id %s of a later millisecond sorts before %s", inv.ID, prev)
+		}
+		prev = max(prev, inv.ID)
 	}
 }
