@@ -9,7 +9,7 @@ import (
 )
 
 // compilePattern is the validator's compiler of a schema's pattern
-// (openapi3filter.Options.RegexCompiler). Most of openapi.yaml's patterns
+// (openapi3.SetSchemaRegexCompiler, see validationOptions). Most of openapi.yaml's patterns
 // are a chain of characters and character classes, each repeated a fixed
 // or bounded number of times, anchored at both ends: the id of every
 // path's invitation or subscription (a UUID), a header's printable ASCII,
@@ -23,7 +23,11 @@ func compilePattern(expr string) (openapi3.RegexMatcher, error) {
 	if m, ok := compileChain(expr); ok {
 		return m, nil
 	}
-	return regexp.Compile(expr)
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err // not a nil *Regexp in a non-nil interface
+	}
+	return re, nil
 }
 
 // unicodeEscape is a JSON Schema \uXXXX escape, which Go's regexp spells

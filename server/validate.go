@@ -22,10 +22,9 @@ func validationOptions() *openapi3filter.Options {
 		// Hand the decoded body on: the generated handler binds it instead
 		// of decoding the JSON a second time.
 		KeepValidatedValue: true,
-		// Patterns by compilePattern. ValidateParameter does not read
-		// RegexCompiler (kin-openapi v0.153.0), only the schema options,
-		// so it is given there too.
-		RegexCompiler:           compilePattern,
+		// Patterns by compilePattern, given as a schema option: every check
+		// reads those (parameters, bodies, responses), where
+		// ValidateParameter ignores RegexCompiler (kin-openapi v0.153.0).
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(compilePattern)},
 	}
 }
@@ -152,8 +151,7 @@ func (s *server) checkResponse(c echo.Context, ri *requestInfo, body []byte) err
 		Status:                 res.Status,
 		Header:                 res.Header(),
 		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options: &openapi3filter.Options{IncludeResponseStatus: true,
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(compilePattern)}},
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, SchemaValidationOptions: s.validation.SchemaValidationOptions},
 	})
 }
 
