@@ -61,7 +61,9 @@ func (inv Invitation) Stamp(now time.Time) Invitation {
 // on a random page of it, a page more for each durable commit to write: a
 // SQLite create wrote 7.9 KB, and 3.8 KB with these ids
 // (sqlite.BenchmarkCreateKeyed). The id tells no more than the
-// invitation's created does.
+// invitation's created does. Not uuid.NewV7: it stamps the wall clock, not
+// the store's (which created is), under a process-wide mutex, and reads its
+// random bits through an io.Reader, which costs an allocation a create.
 func newID(t time.Time) string {
 	var u uuid.UUID
 	rand.Read(u[6:]) // never fails (crypto/rand, Go 1.24 and later)

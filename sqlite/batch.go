@@ -69,8 +69,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 		}
 	}
 	// Taken: the write is in the batch the writer gathers (for at most
-	// gatherWindow) and then commits, and its caller waits for it, so no
-	// caller is told "failed" about a write that then commits.
+	// gatherWindow) and then commits.
 	return <-req.done
 }
 
@@ -126,15 +125,15 @@ func (s *Store) writeLoop() {
 }
 
 // commit runs a batch in one transaction and answers every request.
-func (s *Store) commit(live []*writeRequest) {
-	results := make([]error, len(live))
-	err := s.runBatch(live, results)
+func (s *Store) commit(batch []*writeRequest) {
+	results := make([]error, len(batch))
+	err := s.runBatch(batch, results)
 	// Counted before anyone is answered, so that a caller who reads the
 	// metrics after its answer finds its write among them.
 	if s.onBatch != nil && err == nil {
-		s.onBatch(len(live))
+		s.onBatch(len(batch))
 	}
-	for i, req := range live {
+	for i, req := range batch {
 		if err != nil {
 			results[i] = err
 		}
