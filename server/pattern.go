@@ -9,15 +9,15 @@ import (
 )
 
 // compilePattern is the validator's compiler of a schema's pattern
-// (openapi3.SetSchemaRegexCompiler, see validationOptions). Most of openapi.yaml's patterns
-// are a chain of characters and character classes, each repeated a fixed
-// or bounded number of times, anchored at both ends: the id of every
-// path's invitation or subscription (a UUID), a header's printable ASCII,
-// a RateLimit field. Such a pattern is matched here by one pass over the
-// string, where Go's regexp (even its one-pass matcher) spends about ten
-// times as long: the UUID of a get by id cost 2% of a get's CPU. Every
-// other pattern (alternations, groups, flags) is compiled as kin-openapi
-// compiles it.
+// (openapi3.SetSchemaRegexCompiler, see validationOptions). Most of
+// openapi.yaml's patterns are a chain of characters and character classes,
+// each repeated a fixed or bounded number of times, anchored at both ends:
+// the id of every path's invitation or subscription (a UUID), a header's
+// printable ASCII, a RateLimit field. Such a pattern is matched here by one
+// pass over the string, where Go's regexp (even its one-pass matcher)
+// spends about ten times as long: the UUID of a get by id cost 2% of a
+// get's CPU. Every other pattern (alternations, groups, flags) is compiled
+// as kin-openapi compiles it.
 func compilePattern(expr string) (openapi3.RegexMatcher, error) {
 	expr = goRegexp(expr)
 	if m, ok := compileChain(expr); ok {
